@@ -1,0 +1,50 @@
+# The two commands every newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := service
+
+.PHONY: setup run test lint check-system definitions bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: check-system $(STAMP)
+
+# WeasyPrint needs Pango; without HarfBuzz's subsetter it is about four times slower.
+check-system:
+	@missing=""; \
+	for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0; do \
+	  ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Missing system libraries:$$missing"; \
+	  echo "Install them with: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; \
+	  case "$$missing" in *pango*) exit 1;; esac; \
+	fi
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
+	$(BIN)/mypy service
+
+# The default suite needs no running services; .ci/run adds PostgreSQL and Redis.
+test: setup lint
+	$(BIN)/python -m pytest -m "not postgres and not redis" $(PYTEST_ARGS)
+
+definitions: $(STAMP)
+	$(BIN)/flask definitions check
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""Names used in the audit trail and the outbox."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    """What an audit event records."""
+
+    SUBMITTED = "submitted"
+    TRANSITION = "transition"
+    APPROVAL = "approval"  # one of several required approvals, the case did not move yet
+    ASSIGNED = "assigned"
+    NOTE = "note"
+    LEGAL_HOLD = "legal_hold"
+    ANONYMISED = "anonymised"
+
+
+class Effect(StrEnum):
+    """Kinds of outbox items the cases package queues; handlers live in other packages."""
+
+    RENDER_DOCUMENT = "document.render"
+    WEBHOOK_EVENT = "webhook.event"
+    EMAIL = "email.send"
+
+
+#: Webhook event types every workflow emits.
+CASE_SUBMITTED = "case.submitted"
+CASE_TRANSITIONED = "case.transitioned"
+CASE_DOCUMENT_READY = "case.document_ready"

@@ -1,0 +1,134 @@
+"""Cases, their append-only audit trail, reference counters and idempotency records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.extensions import JSONType, UTCDateTime, db, utcnow
+
+
+class Case(db.Model):  # type: ignore[name-defined,misc]
+    """A resident's application, pinned to the workflow and form versions it started with.
+
+    `state` changes only through `services.fire_transition`; the `version` column makes
+    concurrent changes fail loudly instead of overwriting each other.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "idempotency_key"),
+        Index("ix_cases_inbox", "state", "due_at", "id"),
+        Index("ix_cases_submitted", "submitted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    service_key: Mapped[str] = mapped_column(String(64), index=True)
+    workflow_version: Mapped[int] = mapped_column(Integer)
+    form_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Failed "flag" rules, shown to the case worker: [{"key", "de", "en"}].
+    flags: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    applicant_name: Mapped[str] = mapped_column(String(200), default="")
+    #: The API client that submitted on the resident's behalf, if any.
+    submitted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    clock_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: The resident answered a request for information; cleared when staff act next.
+    resident_replied: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lang: Mapped[str] = mapped_column(String(8), default="de")
+    #: Hash of the newest audit event, so that deleting the last event is detected too.
+    audit_head: Mapped[str] = mapped_column(String(64), default="")
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+    """One thing that happened to a case. Rows are never changed; each hashes the one before."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(32))
+    transition: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    from_state: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor_id: Mapped[str] = mapped_column(String(128))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_label: Mapped[str] = mapped_column(String(200), default="")
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def compute_hash(self) -> str:
+        """Hash this event's content together with the previous event's hash."""
+        body = {
+            "case_id": self.case_id,
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "action": self.action,
+            "transition": self.transition,
+            "from": self.from_state,
+            "to": self.to_state,
+            "actor_id": self.actor_id,
+            "actor_kind": self.actor_kind,
+            "actor_label": self.actor_label,
+            "inputs": self.inputs,
+            "prev": self.prev_hash,
+        }
+        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(mapper: Any, connection: Any, target: AuditEvent) -> None:
+    raise RuntimeError("audit events are append-only")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
+    raise RuntimeError("audit events are append-only")
+
+
+class ReferenceCounter(db.Model):  # type: ignore[name-defined,misc]
+    """The last number handed out per reference prefix and year (WA-2026-000123)."""
+
+    __tablename__ = "reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CaseNote(db.Model):  # type: ignore[name-defined,misc]
+    """An internal note on a case, visible to staff only."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,407 @@
+"""Public API of cases: submit, fire transitions, read history, verify the audit chain.
+
+The portal, the back office and the API all call these functions, so they can never
+disagree about what a submission or a transition does. Functions here only flush; the
+request (or CLI command, or worker) commits or rolls back as a whole, so a state change,
+its audit event and its outbox rows land together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from service import engine
+from service.cases.constants import (
+    CASE_SUBMITTED,
+    CASE_TRANSITIONED,
+    AuditAction,
+    Effect,
+)
+from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
+from service.cases.models import AuditEvent, Case, ReferenceCounter
+from service.definitions.registry import UnknownDefinition
+from service.definitions.services import current_registry
+from service.definitions.types import ServiceDefinition
+from service.extensions import db, utcnow
+from service.jobs import services as jobs
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The result of `submit_case`: the case, and whether this call created it."""
+
+    case: Case
+    created: bool
+
+
+def service_for(case: Case) -> ServiceDefinition:
+    """Return the exact workflow version the case is pinned to."""
+    return current_registry().service(case.service_key, case.workflow_version)
+
+
+def _request_hash(service_key: str, data: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"service": service_key, "data": data}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _next_reference(prefix: str, now: datetime) -> str:
+    """Hand out the next number for this prefix and year, safely under concurrency."""
+    year = now.year
+    for _ in range(3):
+        number = db.session.execute(
+            update(ReferenceCounter)
+            .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+            .values(last=ReferenceCounter.last + 1)
+            .returning(ReferenceCounter.last)
+        ).scalar()
+        if number is not None:
+            return f"{prefix}-{year}-{number:06d}"
+        try:
+            with db.session.begin_nested():
+                db.session.add(ReferenceCounter(prefix=prefix, year=year, last=0))
+        except IntegrityError:
+            pass  # another request created the counter first; update it instead
+    raise RuntimeError("could not allocate a case reference")
+
+
+def applicant_display_name(service: ServiceDefinition, data: Mapping[str, Any]) -> str:
+    """Compute the applicant's display name with the workflow's `applicant_name` expression."""
+    if not service.applicant_name:
+        return ""
+    from service.rules.services import EvaluationError, compile_expression
+
+    try:
+        value = compile_expression(service.applicant_name).evaluate(data)
+    except EvaluationError:
+        return ""
+    return str(value)[:200] if value is not None else ""
+
+
+def _append_event(
+    case: Case,
+    action: AuditAction,
+    actor: engine.Actor,
+    *,
+    transition: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append an event to the case's hash chain (the caller flushes)."""
+    last = db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.case_id == case.id)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    ev = AuditEvent(
+        case_id=case.id,
+        seq=(last.seq + 1) if last else 1,
+        at=at or utcnow(),
+        action=action,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        actor_id=actor.id,
+        actor_kind=actor.kind,
+        actor_label=actor.label[:200],
+        inputs=dict(inputs or {}),
+        prev_hash=last.hash if last else GENESIS_HASH,
+    )
+    ev.hash = ev.compute_hash()
+    case.audit_head = ev.hash
+    db.session.add(ev)
+    return ev
+
+
+def record_event(
+    case: Case, action: AuditAction, actor: engine.Actor, inputs: Mapping[str, Any] | None = None
+) -> AuditEvent:
+    """Record something that is not a state change (assignment, legal hold, ...)."""
+    ev = _append_event(case, action, actor, inputs=inputs, from_state=case.state, to_state=case.state)
+    case.updated_at = utcnow()
+    _flush_case()
+    return ev
+
+
+def _flush_case() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleCase("the case was changed by someone else; reload it") from None
+    except IntegrityError as exc:
+        db.session.rollback()
+        if "audit_events" in str(exc.orig):
+            raise StaleCase("the case was changed by someone else; reload it") from None
+        raise
+
+
+def _queue_effects(
+    case: Case,
+    service: ServiceDefinition,
+    event_seq: int,
+    events: tuple[str, ...],
+    documents: tuple[str, ...],
+    notify: str | None,
+    transition: str | None,
+) -> None:
+    at = utcnow().isoformat()
+    for event_type in events:
+        jobs.enqueue(
+            Effect.WEBHOOK_EVENT,
+            {
+                "type": event_type,
+                "case_id": case.id,
+                "reference": case.reference,
+                "service": case.service_key,
+                "state": case.state,
+                "transition": transition,
+                "at": at,
+            },
+            key=f"event:{case.id}:{event_seq}:{event_type}",
+            case_id=case.id,
+        )
+    for document in documents:
+        jobs.enqueue(
+            Effect.RENDER_DOCUMENT,
+            {"case_id": case.id, "document": document, "event_seq": event_seq},
+            key=f"document:{case.id}:{document}:{event_seq}",
+            case_id=case.id,
+        )
+    if notify:
+        jobs.enqueue(
+            Effect.EMAIL,
+            {"case_id": case.id, "template": notify, "event_seq": event_seq},
+            key=f"email:{case.id}:{event_seq}:{notify}",
+            case_id=case.id,
+        )
+
+
+def submit_case(
+    service_key: str,
+    data: Mapping[str, Any],
+    applicant_id: int,
+    actor: engine.Actor,
+    *,
+    lang: str = "de",
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Submission:
+    """Validate `data` against the current form and open a case in the initial state.
+
+    With an `idempotency_key`, the same key and data return the first case again and the
+    same key with other data raises IdempotencyConflict; never a second case.
+    """
+    from service.forms.services import validate
+
+    registry = current_registry()
+    try:
+        service = registry.service(service_key)
+        form = registry.form(service.form_key)
+    except UnknownDefinition:
+        raise UnknownService(service_key) from None
+    request_hash = _request_hash(service_key, data)
+    if idempotency_key is not None:
+        existing = _by_idempotency_key(applicant_id, idempotency_key)
+        if existing is not None:
+            return _replay(existing, request_hash)
+    result = validate(form, data, lang)
+    now = now or utcnow()
+    start = engine.start_case(service.workflow, now)
+    case = Case(
+        reference=_next_reference(service.reference_prefix, now),
+        service_key=service.key,
+        workflow_version=service.version,
+        form_version=form.version,
+        state=start.to_state,
+        data=result.data,
+        flags=[{"key": f.key, "de": f.message.de, "en": f.message.en} for f in result.flags],
+        applicant_id=applicant_id,
+        applicant_name=applicant_display_name(service, result.data),
+        submitted_by=actor.id if actor.kind == "client" else None,
+        submitted_at=now,
+        updated_at=now,
+        due_at=start.due_at,
+        lang=lang,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(case)
+            db.session.flush()
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer with its case.
+        existing = _by_idempotency_key(applicant_id, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, request_hash)
+    ev = _append_event(
+        case, AuditAction.SUBMITTED, actor, transition=engine.SUBMIT, to_state=case.state, at=now
+    )
+    _queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
+    _flush_case()
+    return Submission(case, created=True)
+
+
+def _by_idempotency_key(applicant_id: int, key: str) -> Case | None:
+    return db.session.scalar(
+        select(Case).where(Case.applicant_id == applicant_id, Case.idempotency_key == key)
+    )
+
+
+def _replay(existing: Case, request_hash: str) -> Submission:
+    if existing.request_hash != request_hash:
+        raise IdempotencyConflict("this Idempotency-Key was already used with a different request")
+    return Submission(existing, created=False)
+
+
+def history(case: Case) -> tuple[engine.HistoryEntry, ...]:
+    """Return the transitions fired on the case, oldest first, for the engine."""
+    rows = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.case_id == case.id,
+            AuditEvent.action.in_([AuditAction.SUBMITTED, AuditAction.TRANSITION, AuditAction.APPROVAL]),
+        )
+        .order_by(AuditEvent.seq)
+    )
+    return tuple(
+        engine.HistoryEntry(
+            transition=r.transition or "",
+            actor_id=r.actor_id,
+            at=r.at,
+            from_state=r.from_state or "",
+            to_state=r.to_state or "",
+        )
+        for r in rows
+    )
+
+
+def snapshot(case: Case) -> engine.CaseSnapshot:
+    """Describe the case to the engine."""
+    return engine.CaseSnapshot(
+        state=case.state,
+        applicant_id=str(case.applicant_id),
+        data=case.data,
+        history=history(case),
+        due_at=case.due_at,
+        clock_paused_at=case.clock_paused_at,
+    )
+
+
+def available_transitions(case: Case, actor: engine.Actor) -> list[engine.Option]:
+    """Return the transitions of the case's state, each allowed or with the reason why not."""
+    return engine.available(service_for(case).workflow, snapshot(case), actor)
+
+
+def fire_transition(
+    case: Case,
+    transition: str,
+    actor: engine.Actor,
+    inputs: Mapping[str, str] | None = None,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> engine.Decision:
+    """Fire `transition` on `case` as `actor`, or raise a precise error and change nothing.
+
+    `expected_version` is the case version the actor saw; if the case changed since, the
+    call raises StaleCase instead of acting on a case the actor has not seen.
+    """
+    if expected_version is not None and expected_version != case.version:
+        raise StaleCase("the case was changed by someone else; reload it")
+    service = service_for(case)
+    now = now or utcnow()
+    decision = engine.decide(service.workflow, snapshot(case), transition, actor, inputs or {}, now)
+    was_applicant = actor.id == str(case.applicant_id)
+    action = AuditAction.TRANSITION if decision.completed else AuditAction.APPROVAL
+    case.state = decision.to_state
+    case.due_at = decision.due_at
+    case.clock_paused_at = decision.clock_paused_at
+    case.updated_at = now
+    case.resident_replied = was_applicant and decision.completed
+    if service.workflow.state(decision.to_state).final:
+        case.closed_at = now
+    ev = _append_event(
+        case,
+        action,
+        actor,
+        transition=transition,
+        from_state=decision.from_state,
+        to_state=decision.to_state,
+        inputs=decision.inputs,
+        at=now,
+    )
+    _flush_case()
+    if decision.completed:
+        events = (CASE_TRANSITIONED, *decision.events)
+        _queue_effects(case, service, ev.seq, events, decision.documents, decision.notify, transition)
+        _flush_case()
+    return decision
+
+
+def assign_case(case: Case, assignee_id: int | None, actor: engine.Actor) -> None:
+    """Assign the case to a staff member (None unassigns) and record who did it."""
+    case.assignee_id = assignee_id
+    record_event(case, AuditAction.ASSIGNED, actor, {"assignee_id": assignee_id})
+
+
+def get_case_for_applicant(case_id: int, applicant_id: int) -> Case | None:
+    """Return the case only if it belongs to the applicant (callers answer 404 otherwise)."""
+    case = db.session.get(Case, case_id)
+    return case if case is not None and case.applicant_id == applicant_id else None
+
+
+def verify_audit_chain(case_id: int | None = None) -> list[str]:
+    """Recompute every case's hash chain; return a message per broken link."""
+    query = select(AuditEvent).order_by(AuditEvent.case_id, AuditEvent.seq)
+    if case_id is not None:
+        query = query.where(AuditEvent.case_id == case_id)
+    problems: list[str] = []
+    current_case, prev_hash, expected_seq = None, GENESIS_HASH, 1
+    cases = select(Case.id, Case.reference, Case.audit_head)
+    if case_id is not None:
+        cases = cases.where(Case.id == case_id)
+    heads = {row.id: (row.reference, row.audit_head) for row in db.session.execute(cases)}
+    references = {cid: ref for cid, (ref, _head) in heads.items()}
+    last_hash: dict[int, str] = {}
+    for ev in db.session.scalars(query):
+        if ev.case_id != current_case:
+            current_case, prev_hash, expected_seq = ev.case_id, GENESIS_HASH, 1
+        last_hash[ev.case_id] = ev.hash
+        ref = references.get(ev.case_id, f"case {ev.case_id}")
+        if ev.seq != expected_seq:
+            problems.append(f"{ref}: event {expected_seq} is missing (next is {ev.seq})")
+        if ev.prev_hash != prev_hash:
+            problems.append(f"{ref}: event {ev.seq} does not follow the event before it")
+        if ev.compute_hash() != ev.hash:
+            problems.append(f"{ref}: event {ev.seq} was changed after it was written")
+        prev_hash, expected_seq = ev.hash, ev.seq + 1
+    for cid, (ref, head) in heads.items():
+        if head and last_hash.get(cid) != head:
+            problems.append(f"{ref}: the newest audit event is missing")
+    return problems
+
+
+def open_case_counts() -> dict[tuple[str, int], int]:
+    """Count cases not in a final state, by service key and workflow version."""
+    rows = db.session.execute(
+        select(Case.service_key, Case.workflow_version, func.count())
+        .where(Case.closed_at.is_(None))
+        .group_by(Case.service_key, Case.workflow_version)
+    ).tuples()
+    return {(key, version): count for key, version, count in rows}

@@ -1,0 +1,30 @@
+"""Names the definition language knows."""
+
+from __future__ import annotations
+
+KEY_PATTERN = r"[a-z][a-z0-9_]*"
+
+FIELD_TYPES = frozenset(
+    {
+        "text",
+        "textarea",
+        "email",
+        "phone",
+        "date",
+        "number",
+        "money",
+        "select",
+        "radio",
+        "checkboxes",
+        "yesno",
+        "postal_code_de",
+        "iban",
+        "tax_id_de",
+        "country",
+        "file",
+        "group",
+    }
+)
+
+#: Functions every expression may call besides CEL's own.
+EXPRESSION_FUNCTIONS = frozenset({"today", "days", "age"})

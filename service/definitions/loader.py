@@ -1,0 +1,460 @@
+"""Turn one parsed YAML document into a frozen definition, reporting every mistake.
+
+The parser is deliberately strict: unknown keys, missing keys and wrong types are
+mistakes with a line number, so a typo never silently does nothing. Checks that need
+more than one file (the form a workflow names, templates) live in `checks.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import isodate
+
+from service.definitions.constants import FIELD_TYPES, KEY_PATTERN
+from service.definitions.errors import Problems
+from service.definitions.types import (
+    DocumentDefinition,
+    FieldDefinition,
+    FormDefinition,
+    Option,
+    Page,
+    RoleDefinition,
+    Rule,
+    ServiceDefinition,
+    ServiceInfo,
+)
+from service.definitions.yamlio import LineDict, LineList
+from service.engine.types import State, Text, Transition, TransitionInput, Workflow
+
+_KEY_RE = re.compile(KEY_PATTERN)
+
+
+class _Reader:
+    """Helpers that read typed values from a LineDict and report what is wrong."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+
+    def keys(self, obj: Any, what: str, allowed: set[str], required: set[str]) -> bool:
+        if not isinstance(obj, LineDict):
+            line = getattr(obj, "line", 1)
+            self.problems.add(line, f"{what} must be a mapping")
+            return False
+        for key in obj:
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                self.problems.add(obj.line_of(key), f"unknown key '{key}' in {what} (allowed: {hint})")
+        for key in sorted(required - set(obj)):
+            self.problems.add(obj.line, f"{what} is missing '{key}'")
+        return True
+
+    def text(self, obj: LineDict, key: str, what: str, required: bool = True) -> Text | None:
+        value = obj.get(key)
+        if value is None:
+            if required and key in obj:
+                self.problems.add(obj.line_of(key), f"{what}: '{key}' must not be empty")
+            return None
+        if isinstance(value, str):
+            self.problems.add(
+                obj.line_of(key), f"{what}: '{key}' needs both languages: {{de: ..., en: ...}}"
+            )
+            return Text(de=value, en=value)
+        if not isinstance(value, LineDict) or set(value) - {"de", "en"}:
+            self.problems.add(obj.line_of(key), f"{what}: '{key}' must be {{de: ..., en: ...}}")
+            return None
+        de, en = value.get("de"), value.get("en")
+        for lang, text in (("de", de), ("en", en)):
+            if not isinstance(text, str) or not text.strip():
+                self.problems.add(value.line, f"{what}: '{key}' is missing its '{lang}' text")
+        return Text(de=str(de or ""), en=str(en or ""))
+
+    def name(self, obj: LineDict, key: str, what: str) -> str:
+        value = obj.get(key)
+        if not isinstance(value, str) or not _KEY_RE.fullmatch(value):
+            self.problems.add(
+                obj.line_of(key), f"{what}: '{key}' must be a name of a-z, 0-9 and _ (got {value!r})"
+            )
+            return str(value)
+        return value
+
+    def integer(self, obj: LineDict, key: str, what: str, minimum: int = 0) -> int | None:
+        value = obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.problems.add(obj.line_of(key), f"{what}: '{key}' must be a whole number >= {minimum}")
+            return None
+        return value
+
+    def boolean(self, obj: LineDict, key: str, what: str) -> bool:
+        value = obj.get(key, False)
+        if not isinstance(value, bool):
+            self.problems.add(obj.line_of(key), f"{what}: '{key}' must be true or false")
+            return False
+        return value
+
+    def string(self, obj: LineDict, key: str, what: str) -> str | None:
+        value = obj.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.problems.add(obj.line_of(key), f"{what}: '{key}' must be a string")
+            return None
+        return str(value)
+
+    def names(self, obj: LineDict, key: str, what: str) -> tuple[str, ...]:
+        value = obj.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problems.add(obj.line_of(key), f"{what}: '{key}' must be a list of names")
+            return ()
+        return tuple(value)
+
+    def duration(self, obj: LineDict, key: str, what: str) -> Any:
+        value = obj.get(key)
+        if value is None:
+            return None
+        try:
+            parsed = isodate.parse_duration(str(value))
+        except (isodate.ISO8601Error, ValueError):
+            self.problems.add(
+                obj.line_of(key), f"{what}: '{key}' must be an ISO 8601 duration like P14D (got {value!r})"
+            )
+            return None
+        if isinstance(parsed, isodate.Duration):
+            # Months and years: an approximation is enough for deadlines and retention.
+            return parsed.totimedelta(start=isodate.parse_date("2000-01-01"))
+        return parsed
+
+    def items(self, obj: LineDict, key: str, what: str, required: bool = True) -> list[tuple[int, Any]]:
+        value = obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, LineList):
+            self.problems.add(obj.line_of(key), f"{what}: '{key}' must be a list")
+            return []
+        if required and not value:
+            self.problems.add(obj.line_of(key), f"{what}: '{key}' must not be empty")
+        return [(value.line_of(i), item) for i, item in enumerate(value)]
+
+
+# ---------------------------------------------------------------------------- forms
+
+_FORM_KEYS = {"key", "version", "title", "pages", "fields", "rules"}
+_PAGE_KEYS = {"key", "title", "intro", "fields", "visible_if"}
+_FIELD_KEYS = {
+    "key", "type", "label", "help", "required", "required_if", "visible_if", "min_length",
+    "max_length", "pattern", "pattern_message", "min", "max", "options", "accept", "max_size",
+    "fields", "min_items", "max_items", "item_label", "personal", "autocomplete",
+}  # fmt: skip
+_RULE_KEYS = {"key", "expression", "message", "fields", "severity"}
+
+
+def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None:
+    """Read a form document; return None when it is too broken to use."""
+    r = _Reader(problems)
+    if not r.keys(doc, "form", _FORM_KEYS, {"key", "version", "title", "pages", "fields"}):
+        return None
+    fields = tuple(
+        f
+        for line, item in r.items(doc, "fields", "form")
+        if (f := _parse_field(r, item, line, nested=False)) is not None
+    )
+    pages = []
+    for _line, item in r.items(doc, "pages", "form"):
+        if not r.keys(item, "page", _PAGE_KEYS, {"key", "title", "fields"}):
+            continue
+        pages.append(
+            Page(
+                key=r.name(item, "key", "page"),
+                title=r.text(item, "title", "page") or Text(""),
+                intro=r.text(item, "intro", "page", required=False),
+                fields=r.names(item, "fields", f"page '{item.get('key')}'"),
+                visible_if=r.string(item, "visible_if", "page"),
+                line=item.line,
+            )
+        )
+    rules = []
+    for _line, item in r.items(doc, "rules", "form", required=False):
+        if not r.keys(item, "rule", _RULE_KEYS, {"key", "expression", "message"}):
+            continue
+        severity = item.get("severity", "error")
+        if severity not in ("error", "flag"):
+            problems.add(item.line_of("severity"), "rule: 'severity' must be 'error' or 'flag'")
+        rules.append(
+            Rule(
+                key=r.name(item, "key", "rule"),
+                expression=r.string(item, "expression", "rule") or "",
+                message=r.text(item, "message", "rule") or Text(""),
+                fields=r.names(item, "fields", "rule"),
+                severity=str(severity),
+                line=item.line,
+            )
+        )
+    version = r.integer(doc, "version", "form", minimum=1) or 0
+    return FormDefinition(
+        key=r.name(doc, "key", "form"),
+        version=version,
+        title=r.text(doc, "title", "form") or Text(""),
+        pages=tuple(pages),
+        fields=fields,
+        rules=tuple(rules),
+        path=path,
+    )
+
+
+def _decimal_or_date(r: _Reader, obj: LineDict, key: str, ftype: str) -> Decimal | str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if ftype == "date":
+        from service.rules.services import is_date_bound
+
+        if not isinstance(value, str) and not hasattr(value, "isoformat"):
+            r.problems.add(obj.line_of(key), f"field '{obj.get('key')}': '{key}' must be a date")
+            return None
+        text = value if isinstance(value, str) else value.isoformat()
+        if not is_date_bound(text):
+            r.problems.add(
+                obj.line_of(key),
+                f"field '{obj.get('key')}': '{key}' must be a date or like 'today - 14 days' (got {text!r})",
+            )
+        return text
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        r.problems.add(obj.line_of(key), f"field '{obj.get('key')}': '{key}' must be a number")
+        return None
+
+
+def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefinition | None:
+    if not r.keys(obj, "field", _FIELD_KEYS, {"key", "type", "label"}):
+        return None
+    key = r.name(obj, "key", "field")
+    what = f"field '{key}'"
+    ftype = obj.get("type")
+    if ftype not in FIELD_TYPES:
+        r.problems.add(
+            obj.line_of("type"),
+            f"{what}: unknown type {ftype!r} (known: {', '.join(sorted(FIELD_TYPES))})",
+        )
+        ftype = "text"
+    if ftype == "group" and nested:
+        r.problems.add(obj.line_of("type"), f"{what}: groups cannot be nested")
+    options = []
+    for _ol, opt in r.items(obj, "options", what, required=ftype in ("select", "radio", "checkboxes")):
+        if r.keys(opt, f"option of {what}", {"value", "label"}, {"value", "label"}):
+            options.append(Option(value=str(opt.get("value")), label=r.text(opt, "label", what) or Text("")))
+    if ftype in ("select", "radio", "checkboxes") and "options" not in obj:
+        r.problems.add(obj.line, f"{what}: type {ftype} needs 'options'")
+    values = [o.value for o in options]
+    if len(values) != len(set(values)):
+        r.problems.add(obj.line_of("options"), f"{what}: duplicate option value")
+    sub_fields: tuple[FieldDefinition, ...] = ()
+    if ftype == "group":
+        if "fields" not in obj:
+            r.problems.add(obj.line, f"{what}: a group needs 'fields'")
+        sub_fields = tuple(
+            f for sl, item in r.items(obj, "fields", what) if (f := _parse_field(r, item, sl, True))
+        )
+    elif "fields" in obj:
+        r.problems.add(obj.line_of("fields"), f"{what}: only a group has 'fields'")
+    pattern = r.string(obj, "pattern", what)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            r.problems.add(obj.line_of("pattern"), f"{what}: 'pattern' is not a valid regular expression: {exc}")
+    personal = obj.get("personal", True)
+    return FieldDefinition(
+        key=key,
+        type=str(ftype),
+        label=r.text(obj, "label", what) or Text(""),
+        help=r.text(obj, "help", what, required=False),
+        required=r.boolean(obj, "required", what),
+        required_if=r.string(obj, "required_if", what),
+        visible_if=r.string(obj, "visible_if", what),
+        min_length=r.integer(obj, "min_length", what),
+        max_length=r.integer(obj, "max_length", what, minimum=1),
+        pattern=pattern,
+        pattern_message=r.text(obj, "pattern_message", what, required=False),
+        minimum=_decimal_or_date(r, obj, "min", str(ftype)),
+        maximum=_decimal_or_date(r, obj, "max", str(ftype)),
+        options=tuple(options),
+        accept=r.names(obj, "accept", what),
+        max_size=r.integer(obj, "max_size", what, minimum=1),
+        fields=sub_fields,
+        min_items=r.integer(obj, "min_items", what),
+        max_items=r.integer(obj, "max_items", what, minimum=1),
+        item_label=r.text(obj, "item_label", what, required=False),
+        personal=bool(personal),
+        autocomplete=r.string(obj, "autocomplete", what),
+        line=obj.line,
+    )
+
+
+# ------------------------------------------------------------------------ workflows
+
+_WORKFLOW_KEYS = {
+    "key", "version", "title", "form", "reference_prefix", "applicant_name", "retention",
+    "draft_ttl", "info", "roles", "states", "transitions", "documents",
+}  # fmt: skip
+_INFO_KEYS = {"summary", "requirements", "duration", "legal_basis", "fee"}
+_STATE_KEYS = {"name", "title", "initial", "final", "deadline", "pauses_clock"}
+_TRANSITION_KEYS = {
+    "name", "title", "from", "to", "roles", "inputs", "guard", "guard_message", "distinct_from",
+    "approvals", "documents", "events", "notify",
+}  # fmt: skip
+_INPUT_KEYS = {"name", "label", "type", "required", "max_length"}
+_DOCUMENT_KEYS = {"key", "title", "template"}
+
+
+def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition | None:
+    """Read a workflow document; return None when it is too broken to use."""
+    from service.rules.services import compile_expression
+
+    r = _Reader(problems)
+    required = {"key", "version", "title", "form", "reference_prefix", "states", "transitions"}
+    if not r.keys(doc, "workflow", _WORKFLOW_KEYS, required):
+        return None
+    states = []
+    for _line, item in r.items(doc, "states", "workflow"):
+        if not r.keys(item, "state", _STATE_KEYS, {"name", "title"}):
+            continue
+        name = r.name(item, "name", "state")
+        states.append(
+            State(
+                name=name,
+                title=r.text(item, "title", f"state '{name}'") or Text(name),
+                initial=r.boolean(item, "initial", f"state '{name}'"),
+                final=r.boolean(item, "final", f"state '{name}'"),
+                deadline=r.duration(item, "deadline", f"state '{name}'"),
+                pauses_clock=r.boolean(item, "pauses_clock", f"state '{name}'"),
+                line=item.line,
+            )
+        )
+    transitions = []
+    for _line, item in r.items(doc, "transitions", "workflow"):
+        if not r.keys(item, "transition", _TRANSITION_KEYS, {"name", "title", "from", "to", "roles"}):
+            continue
+        name = r.name(item, "name", "transition")
+        what = f"transition '{name}'"
+        inputs = []
+        for _il, inp in r.items(item, "inputs", what, required=False):
+            if not r.keys(inp, f"input of {what}", _INPUT_KEYS, {"name", "label"}):
+                continue
+            itype = inp.get("type", "text")
+            if itype not in ("text", "textarea"):
+                problems.add(inp.line_of("type"), f"{what}: input type must be text or textarea")
+            inputs.append(
+                TransitionInput(
+                    name=r.name(inp, "name", what),
+                    label=r.text(inp, "label", what) or Text(""),
+                    type=str(itype),
+                    required=bool(inp.get("required", True)),
+                    max_length=r.integer(inp, "max_length", what, minimum=1) or 2000,
+                )
+            )
+        guard_source = r.string(item, "guard", what)
+        guard = None
+        if guard_source is not None:
+            try:
+                guard = _guard(compile_expression(guard_source, names={"data", "inputs"}))
+            except Exception as exc:  # noqa: BLE001 - reported as a definition mistake
+                problems.add(item.line_of("guard"), f"{what}: guard: {exc}")
+        transitions.append(
+            Transition(
+                name=name,
+                title=r.text(item, "title", what) or Text(name),
+                sources=r.names(item, "from", what),
+                target=str(item.get("to", "")),
+                roles=r.names(item, "roles", what),
+                inputs=tuple(inputs),
+                guard=guard,
+                guard_source=guard_source,
+                guard_message=r.text(item, "guard_message", what, required=False),
+                distinct_from=r.names(item, "distinct_from", what),
+                approvals=r.integer(item, "approvals", what, minimum=1) or 1,
+                documents=r.names(item, "documents", what),
+                events=r.names(item, "events", what),
+                notify=r.string(item, "notify", what),
+                line=item.line,
+            )
+        )
+    roles = []
+    for _line, item in r.items(doc, "roles", "workflow", required=False):
+        if r.keys(item, "role", {"name", "title"}, {"name", "title"}):
+            name = r.name(item, "name", "role")
+            roles.append(RoleDefinition(name, r.text(item, "title", f"role '{name}'") or Text(name), item.line))
+    documents = []
+    for _line, item in r.items(doc, "documents", "workflow", required=False):
+        if r.keys(item, "document", _DOCUMENT_KEYS, {"key", "title", "template"}):
+            key = r.name(item, "key", "document")
+            documents.append(
+                DocumentDefinition(
+                    key=key,
+                    title=r.text(item, "title", f"document '{key}'") or Text(key),
+                    template=r.name(item, "template", f"document '{key}'"),
+                    line=item.line,
+                )
+            )
+    info = _parse_info(r, doc)
+    prefix = r.string(doc, "reference_prefix", "workflow") or "XX"
+    if not re.fullmatch(r"[A-Z]{2,4}", prefix):
+        problems.add(doc.line_of("reference_prefix"), "workflow: 'reference_prefix' must be 2-4 capital letters")
+    workflow = Workflow(
+        key=r.name(doc, "key", "workflow"),
+        version=r.integer(doc, "version", "workflow", minimum=1) or 0,
+        title=r.text(doc, "title", "workflow") or Text(""),
+        states=tuple(states),
+        transitions=tuple(transitions),
+    )
+    return ServiceDefinition(
+        workflow=workflow,
+        form_key=str(doc.get("form", "")),
+        reference_prefix=prefix,
+        info=info,
+        roles=tuple(roles),
+        documents=tuple(documents),
+        applicant_name=r.string(doc, "applicant_name", "workflow"),
+        retention=r.duration(doc, "retention", "workflow"),
+        draft_ttl=r.duration(doc, "draft_ttl", "workflow"),
+        path=path,
+    )
+
+
+def _guard(expression: Any) -> Any:
+    """Wrap a compiled expression as an engine guard: only a clear `true` lets it pass."""
+
+    def guard(context: Any) -> bool:
+        return expression.test(context) is True
+
+    return guard
+
+
+def _parse_info(r: _Reader, doc: LineDict) -> ServiceInfo:
+    info = doc.get("info")
+    if info is None:
+        r.problems.add(doc.line, "workflow is missing 'info' (the portal's start page)")
+        return ServiceInfo(summary=Text(""))
+    if not r.keys(info, "info", _INFO_KEYS, {"summary"}):
+        return ServiceInfo(summary=Text(""))
+    requirements = []
+    for line, item in r.items(info, "requirements", "info", required=False):
+        holder = LineDict(item=item)
+        holder.line, holder.lines = line, {"item": line}
+        if (text := r.text(holder, "item", "info requirement")) is not None:
+            requirements.append(text)
+    return ServiceInfo(
+        summary=r.text(info, "summary", "info") or Text(""),
+        requirements=tuple(requirements),
+        duration=r.text(info, "duration", "info", required=False),
+        legal_basis=r.text(info, "legal_basis", "info", required=False),
+        fee=r.text(info, "fee", "info", required=False),
+    )

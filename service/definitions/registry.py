@@ -1,0 +1,57 @@
+"""Every definition version known to this process, and which one is current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service.definitions.types import FormDefinition, ServiceDefinition
+
+
+class UnknownDefinition(LookupError):
+    """No service or form with that key (and version) is known."""
+
+
+@dataclass
+class Registry:
+    """Versions by key; the current version is the one in the files on disk."""
+
+    services: dict[str, dict[int, ServiceDefinition]] = field(default_factory=dict)
+    forms: dict[str, dict[int, FormDefinition]] = field(default_factory=dict)
+    current_services: dict[str, int] = field(default_factory=dict)
+    current_forms: dict[str, int] = field(default_factory=dict)
+    #: (kind, key, version) -> canonical JSON text stored in the database.
+    sources: dict[tuple[str, str, int], str] = field(default_factory=dict)
+
+    def add_service(self, service: ServiceDefinition, source: str, current: bool) -> None:
+        """Register a workflow version; `current` when it comes from the files."""
+        self.services.setdefault(service.key, {})[service.version] = service
+        self.sources[("workflow", service.key, service.version)] = source
+        if current:
+            self.current_services[service.key] = service.version
+
+    def add_form(self, form: FormDefinition, source: str, current: bool) -> None:
+        """Register a form version; `current` when it comes from the files."""
+        self.forms.setdefault(form.key, {})[form.version] = form
+        self.sources[("form", form.key, form.version)] = source
+        if current:
+            self.current_forms[form.key] = form.version
+
+    def service(self, key: str, version: int | None = None) -> ServiceDefinition:
+        """Return a service version (the current one when `version` is None)."""
+        try:
+            versions = self.services[key]
+            return versions[version if version is not None else self.current_services[key]]
+        except KeyError:
+            raise UnknownDefinition(f"unknown service {key!r} version {version}") from None
+
+    def form(self, key: str, version: int | None = None) -> FormDefinition:
+        """Return a form version (the current one when `version` is None)."""
+        try:
+            versions = self.forms[key]
+            return versions[version if version is not None else self.current_forms[key]]
+        except KeyError:
+            raise UnknownDefinition(f"unknown form {key!r} version {version}") from None
+
+    def current(self) -> list[ServiceDefinition]:
+        """Return the current version of every service, sorted by key."""
+        return [self.services[k][v] for k, v in sorted(self.current_services.items())]

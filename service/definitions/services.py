@@ -1,0 +1,165 @@
+"""Public API of the definitions package: load, check, store and look up versions."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from service.definitions.checks import check_form, check_workflow
+from service.definitions.errors import DefinitionError, Problem, Problems
+from service.definitions.loader import parse_form, parse_workflow
+from service.definitions.registry import Registry, UnknownDefinition
+from service.definitions.types import FormDefinition, ServiceDefinition
+from service.definitions.yamlio import YamlProblem, load
+
+__all__ = [
+    "DefinitionError",
+    "Problem",
+    "Registry",
+    "UnknownDefinition",
+    "content_hash",
+    "current_registry",
+    "load_definitions",
+    "sync_versions",
+]
+
+EXTENSION_KEY = "amtsweg.definitions"
+
+
+def content_hash(doc: Any) -> str:
+    """Hash what a document says, not how it is written (comments and layout don't count)."""
+    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _read(path: Path, rel: str, problems: Problems) -> tuple[Any, str] | None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        return load(text), text
+    except YamlProblem as exc:
+        problems.add(exc.line, exc.message)
+        return None
+
+
+def parse_form_text(text: str, rel: str, problems: Problems) -> FormDefinition | None:
+    """Parse a form file's text (used for files and for versions stored in the database)."""
+    try:
+        doc = load(text)
+    except YamlProblem as exc:
+        problems.add(exc.line, exc.message)
+        return None
+    form = parse_form(doc, rel, problems)
+    return dataclasses.replace(form, content_hash=content_hash(doc)) if form else None
+
+
+def parse_workflow_text(text: str, rel: str, problems: Problems) -> ServiceDefinition | None:
+    """Parse a workflow file's text (used for files and for versions stored in the database)."""
+    try:
+        doc = load(text)
+    except YamlProblem as exc:
+        problems.add(exc.line, exc.message)
+        return None
+    service = parse_workflow(doc, rel, problems)
+    return dataclasses.replace(service, content_hash=content_hash(doc)) if service else None
+
+
+def load_definitions(root: Path | str, check_templates: bool = True) -> tuple[Registry, list[Problem]]:
+    """Load and check `workflows/*.yaml` and `forms/*.yaml` under `root` as a whole."""
+    root = Path(root)
+    registry = Registry()
+    problems: list[Problem] = []
+    texts: dict[str, str] = {}
+    forms: dict[str, FormDefinition] = {}
+    for path in sorted((root / "forms").glob("*.yaml")):
+        rel = f"forms/{path.name}"
+        p = Problems(rel)
+        texts[rel] = path.read_text(encoding="utf-8")
+        form = parse_form_text(texts[rel], rel, p)
+        if form is not None:
+            check_form(form, p, path.stem)
+            if form.key in forms:
+                p.add(1, f"duplicate form key '{form.key}'")
+            forms[form.key] = form
+            registry.add_form(form, texts[rel], current=True)
+        problems += p.items
+    templates = root / "templates" if check_templates else None
+    for path in sorted((root / "workflows").glob("*.yaml")):
+        rel = f"workflows/{path.name}"
+        p = Problems(rel)
+        text = path.read_text(encoding="utf-8")
+        service = parse_workflow_text(text, rel, p)
+        if service is not None:
+            check_workflow(service, p, path.stem, forms, templates)
+            if service.key in registry.services:
+                p.add(1, f"duplicate workflow key '{service.key}'")
+            registry.add_service(service, text, current=True)
+        problems += p.items
+    return registry, sorted(problems)
+
+
+def sync_versions(registry: Registry) -> list[Problem]:
+    """Store new versions, refuse changed files whose version was not raised, load old ones.
+
+    Returns the problems (empty when all is well). Versions found only in the database
+    are added to the registry so that cases pinned to them keep running.
+    """
+    from service.definitions.models import DefinitionVersion
+    from service.extensions import db
+
+    problems: list[Problem] = []
+    stored = {(r.kind, r.key, r.version): r for r in db.session.scalars(db.select(DefinitionVersion))}
+    current: list[tuple[str, str, int, str, str]] = [
+        ("workflow", s.key, s.version, s.content_hash, s.path) for s in registry.current()
+    ] + [
+        ("form", key, v, registry.form(key, v).content_hash, registry.form(key, v).path)
+        for key, v in registry.current_forms.items()
+    ]
+    for kind, key, version, digest, path in current:
+        row = stored.get((kind, key, version))
+        if row is None:
+            db.session.add(
+                DefinitionVersion(
+                    kind=kind,
+                    key=key,
+                    version=version,
+                    content_hash=digest,
+                    content=registry.sources[(kind, key, version)],
+                    path=path,
+                )
+            )
+        elif row.content_hash != digest:
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    f"{path} changed but its version {version} was not raised: version {version} "
+                    f"is already in use with different content; set 'version: {version + 1}'",
+                )
+            )
+    for (kind, key, version), row in stored.items():
+        if kind == "workflow" and version not in registry.services.get(key, {}):
+            p = Problems(row.path)
+            service = parse_workflow_text(row.content, row.path, p)
+            if service is not None:
+                registry.add_service(service, row.content, current=False)
+        elif kind == "form" and version not in registry.forms.get(key, {}):
+            p = Problems(row.path)
+            form = parse_form_text(row.content, row.path, p)
+            if form is not None:
+                registry.add_form(form, row.content, current=False)
+    if problems:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return problems
+
+
+def current_registry() -> Registry:
+    """Return the registry of the running app."""
+    from flask import current_app
+
+    registry: Registry = current_app.extensions[EXTENSION_KEY]
+    return registry

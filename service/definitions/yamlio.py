@@ -1,0 +1,90 @@
+"""Read YAML while keeping the line of every key and item, so mistakes can name it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that remembers its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """Return the line of `key`, or of the mapping when the key is absent."""
+        return self.lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A sequence that remembers its own line and the line of each item (1-based)."""
+
+    line: int = 0
+    lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        """Return the line of item `index`."""
+        return self.lines[index] if index < len(self.lines) else self.line
+
+
+class DuplicateKey(yaml.MarkedYAMLError):
+    """A mapping names the same key twice (PyYAML would silently keep the last)."""
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        if key in result:
+            raise DuplicateKey(
+                None, None, f"duplicate key '{key}'", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        result.lines[str(key)] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(
+        loader.construct_object(child, deep=True)  # type: ignore[no-untyped-call]
+        for child in node.value
+    )
+    result.line = node.start_mark.line + 1
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class YamlProblem(Exception):
+    """The text is not valid YAML; carries the 1-based line and a message."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def load(text: str) -> Any:
+    """Parse `text` into LineDict/LineList/scalars, or raise YamlProblem."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        message = exc.problem or str(exc)
+        if exc.context:
+            message = f"{exc.context}: {message}"
+        raise YamlProblem(line, f"YAML syntax: {message}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, f"YAML syntax: {exc}") from None

@@ -1,0 +1,166 @@
+"""Plain data types of the workflow engine.
+
+The engine is the pure core of amtsweg: no Flask, no database, no other package of
+ours. The definitions loader builds these objects from `workflows/<key>.yaml`; the
+cases package hands the engine a `CaseSnapshot` and gets a `Decision` back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+#: Role name that stands for "the person who submitted this case".
+APPLICANT = "applicant"
+
+#: A guard receives {"data": <case data>, "inputs": <transition inputs>} and says yes or no.
+Guard = Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in German and English; German is the default."""
+
+    de: str
+    en: str = ""
+
+    def get(self, lang: str | None = None) -> str:
+        """Return the text in `lang`, falling back to German."""
+        if lang == "en" and self.en:
+            return self.en
+        return self.de
+
+
+@dataclass(frozen=True)
+class State:
+    """One state of a workflow."""
+
+    name: str
+    title: Text
+    initial: bool = False
+    final: bool = False
+    #: Time allowed for this step; entering the state sets the case's due date.
+    deadline: timedelta | None = None
+    #: While a case is here (waiting for the resident) the legal clock stands still.
+    pauses_clock: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TransitionInput:
+    """An input the actor must (or may) give when firing a transition, e.g. a reason."""
+
+    name: str
+    label: Text
+    type: str = "text"  # "text" (one line) or "textarea"
+    required: bool = True
+    max_length: int = 2000
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A named move from one of `sources` to `target`."""
+
+    name: str
+    title: Text
+    sources: tuple[str, ...]
+    target: str
+    #: Who may fire it: workflow roles and/or APPLICANT. Empty means nobody (system only).
+    roles: tuple[str, ...]
+    inputs: tuple[TransitionInput, ...] = ()
+    guard: Guard | None = None
+    guard_source: str | None = None
+    guard_message: Text | None = None
+    #: Four eyes: the actor must differ from whoever fired any of these transitions before.
+    distinct_from: tuple[str, ...] = ()
+    #: Number of distinct approvers needed before the case moves (each firing counts one).
+    approvals: int = 1
+    #: Document keys rendered after the transition commits.
+    documents: tuple[str, ...] = ()
+    #: Extra event types emitted besides the generic `case.transitioned`.
+    events: tuple[str, ...] = ()
+    #: E-mail the applicant about this transition (template key), if any.
+    notify: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """States and transitions of one workflow version, read top to bottom."""
+
+    key: str
+    version: int
+    title: Text
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+
+    def state(self, name: str) -> State:
+        """Return the state called `name` or raise KeyError."""
+        for s in self.states:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def transition(self, name: str) -> Transition:
+        """Return the transition called `name` or raise KeyError."""
+        for t in self.transitions:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    @property
+    def initial_state(self) -> State:
+        """Return the one initial state."""
+        return next(s for s in self.states if s.initial)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone who acts on a case: a resident, a staff member, an API client or the system."""
+
+    id: str
+    kind: str = "user"  # "user", "client" or "system"
+    roles: frozenset[str] = frozenset()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A transition fired earlier on the case (from the audit trail)."""
+
+    transition: str
+    actor_id: str
+    at: datetime
+    from_state: str
+    to_state: str
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """What the engine needs to know about a case to decide a transition."""
+
+    state: str
+    applicant_id: str
+    data: Mapping[str, Any]
+    history: tuple[HistoryEntry, ...] = ()
+    due_at: datetime | None = None
+    clock_paused_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of firing a transition: what the case becomes and what follows."""
+
+    transition: str
+    from_state: str
+    to_state: str
+    #: False when the transition only recorded one of several required approvals.
+    completed: bool
+    due_at: datetime | None
+    clock_paused_at: datetime | None
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    documents: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    notify: str | None = None

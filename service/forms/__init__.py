@@ -1,0 +1,1 @@
+"""Form definitions compiled to validation schemas, page view models and JSON Schema."""

@@ -1,0 +1,124 @@
+"""Texts for people: labels, messages with labels, dates, amounts and countries."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+import pycountry
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from service.definitions.types import FieldDefinition
+from service.forms.constants import MIME_NAMES, FieldType
+from service.forms.parsing import parse_date, parse_decimal
+from service.i18n import gettext_for
+
+
+def locale_for(lang: str) -> str:
+    """Return the Babel locale for `lang` (British English writes "26 November 2026")."""
+    return "en_GB" if lang == "en" else "de_DE"
+
+
+def labelled(lang: str, label: str, message: str) -> str:
+    """Return `message` introduced by the field's `label`."""
+    return gettext_for(lang).gettext("{label}: {message}").format(label=label, message=message)
+
+
+def item_label(field: FieldDefinition, index: int, lang: str) -> str:
+    """Return the label of item `index` (0-based) of a group, e.g. "Person 2"."""
+    template = field.item_label.get(lang) if field.item_label else None
+    template = template or gettext_for(lang).gettext("Entry {n}")
+    return template.replace("{n}", str(index + 1))
+
+
+def field_label(field: FieldDefinition, lang: str, item: str | None = None) -> str:
+    """Return the label of a field, naming the group item it belongs to if any."""
+    label = field.label.get(lang)
+    return f"{label} ({item})" if item else label
+
+
+def format_day(day: date, lang: str) -> str:
+    """Return `day` as 26.11.2026 in German or 26 November 2026 in English."""
+    pattern = "long" if lang == "en" else "dd.MM.yyyy"
+    return format_date(day, pattern, locale=locale_for(lang))
+
+
+def format_money(amount: Decimal, lang: str) -> str:
+    """Return an amount in euros, e.g. "1.234,50 €"."""
+    return format_currency(amount, "EUR", locale=locale_for(lang))
+
+
+def format_number(number: Decimal | float | int, lang: str) -> str:
+    """Return a number with the language's separators."""
+    return format_decimal(number, locale=locale_for(lang))
+
+
+def format_size(size: int, lang: str) -> str:
+    """Return a file size such as "10 MB" or "500 KB"."""
+    if size >= 1024 * 1024:
+        return f"{format_number(round(size / (1024 * 1024), 1), lang)} MB"
+    return f"{format_number(max(1, round(size / 1024)), lang)} KB"
+
+
+def format_types(types: tuple[str, ...], lang: str) -> str:
+    """Return readable MIME types: "PDF, JPEG or PNG"."""
+    names = [MIME_NAMES.get(t, t) for t in types]
+    if len(names) < 2:
+        return "".join(names)
+    word = gettext_for(lang).gettext("or")
+    return f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
+@lru_cache(maxsize=4)
+def country_names(lang: str) -> dict[str, str]:
+    """Return ISO 3166-1 alpha-2 codes and country names in `lang`, sorted by name."""
+    territories = Locale.parse(locale_for(lang)).territories
+    names = {c.alpha_2: territories.get(c.alpha_2, c.name) for c in pycountry.countries}
+    return dict(sorted(names.items(), key=lambda item: item[1].casefold()))
+
+
+def display_value(field: FieldDefinition, value: Any, lang: str) -> str:
+    """Return a stored answer as a person reads it (check-your-answers page)."""
+    _ = gettext_for(lang).gettext
+    if value is None or value == "" or value == []:
+        return _("Not answered")
+    kind = field.type
+    try:
+        if kind == FieldType.DATE:
+            return format_day(parse_date(value), lang)
+        if kind == FieldType.MONEY:
+            return format_money(parse_decimal(value, money=True), lang)
+        if kind == FieldType.NUMBER:
+            return format_number(parse_decimal(value), lang)
+    except ValueError:
+        return str(value)
+    if kind == FieldType.YESNO:
+        return _("Yes") if value is True else _("No") if value is False else str(value)
+    labels = {o.value: o.label.get(lang) for o in field.options}
+    if kind in (FieldType.SELECT, FieldType.RADIO):
+        return labels.get(value, str(value))
+    if kind == FieldType.CHECKBOXES:
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, str(v)) for v in values)
+    if kind == FieldType.COUNTRY:
+        return labels.get(value) or country_names(lang).get(value, str(value))
+    if kind == FieldType.FILE and isinstance(value, dict):
+        return str(value.get("name") or "")
+    if kind == FieldType.PHONE and isinstance(value, str):
+        return _format_phone(value)
+    if kind == FieldType.IBAN and isinstance(value, str):
+        return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+    return str(value)
+
+
+def _format_phone(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

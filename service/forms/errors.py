@@ -1,0 +1,19 @@
+"""The one failure callers of the forms package act on."""
+
+from __future__ import annotations
+
+
+class ValidationFailed(Exception):
+    """Answers that are refused; `errors` maps field paths to messages.
+
+    Paths are field keys (`move_in_date`), item fields of a group with a 0-based index
+    (`persons[2].birth_date`), the group itself (`persons`) for the number of items, and a
+    rule's key for a failing rule that names no fields.
+    """
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in self.errors.items())

@@ -1,0 +1,1 @@
+"""Safe expressions (CEL) for conditions, computed values and cross-field rules."""

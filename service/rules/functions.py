@@ -1,0 +1,41 @@
+"""The extra CEL functions of the definition language: today(), days(n), age(date)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from celpy import celtypes
+
+from service.rules.dates import local_today
+from service.rules.values import date_to_timestamp
+
+
+def cel_today() -> celtypes.TimestampType:
+    """Return today's date in Europe/Berlin as a timestamp at midnight UTC."""
+    return date_to_timestamp(local_today())
+
+
+def cel_days(n: Any) -> celtypes.DurationType:
+    """Return a duration of `n` days."""
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        raise TypeError("days() takes a number")
+    return celtypes.DurationType(timedelta(days=float(n)))
+
+
+def completed_years(born: date, today: date) -> int:
+    """Return the number of completed years from `born` until `today`."""
+    before_birthday = (today.month, today.day) < (born.month, born.day)
+    return today.year - born.year - int(before_birthday)
+
+
+def cel_age(timestamp: Any) -> celtypes.IntType:
+    """Return the completed years from `timestamp` until today."""
+    if not isinstance(timestamp, celtypes.TimestampType):
+        # TypeError makes celpy report "no such overload": the rule is not applicable.
+        raise TypeError("age() takes a date")
+    return celtypes.IntType(completed_years(timestamp.date(), local_today()))
+
+
+#: Bound into every program, so each expression can use them.
+FUNCTIONS: dict[str, Any] = {"today": cel_today, "days": cel_days, "age": cel_age}

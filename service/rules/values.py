@@ -1,0 +1,81 @@
+"""Conversion between plain Python values and CEL values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from celpy import celtypes
+
+_CEL_SCALARS = (
+    celtypes.BoolType,
+    celtypes.IntType,
+    celtypes.UintType,
+    celtypes.DoubleType,
+    celtypes.StringType,
+    celtypes.BytesType,
+    celtypes.TimestampType,
+    celtypes.DurationType,
+    celtypes.ListType,
+    celtypes.MapType,
+)
+
+
+def date_to_timestamp(day: date) -> celtypes.TimestampType:
+    """Return the CEL timestamp of midnight UTC on `day`."""
+    return celtypes.TimestampType(datetime.combine(day, time(), tzinfo=UTC))
+
+
+def to_cel(value: Any) -> Any:
+    """Return `value` as a CEL value: dates become timestamps at midnight UTC, None is null."""
+    if value is None or isinstance(value, _CEL_SCALARS):
+        return value
+    if isinstance(value, bool):
+        return celtypes.BoolType(value)
+    if isinstance(value, int):
+        return celtypes.IntType(value)
+    if isinstance(value, (float, Decimal)):
+        return celtypes.DoubleType(float(value))
+    if isinstance(value, str):
+        return celtypes.StringType(value)
+    if isinstance(value, bytes):
+        return celtypes.BytesType(value)
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return celtypes.TimestampType(aware)
+    if isinstance(value, date):
+        return date_to_timestamp(value)
+    if isinstance(value, timedelta):
+        return celtypes.DurationType(value)
+    if isinstance(value, Mapping):
+        return celtypes.MapType({celtypes.StringType(str(k)): to_cel(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return celtypes.ListType([to_cel(item) for item in value])
+    raise TypeError(f"no CEL value for {type(value).__name__}")
+
+
+def from_cel(value: Any) -> Any:
+    """Return a CEL value as a plain Python value (timestamps as aware datetimes)."""
+    if value is None:
+        return None
+    if isinstance(value, celtypes.BoolType):
+        return bool(value)
+    if isinstance(value, (celtypes.IntType, celtypes.UintType)):
+        return int(value)
+    if isinstance(value, celtypes.DoubleType):
+        return float(value)
+    if isinstance(value, celtypes.StringType):
+        return str(value)
+    if isinstance(value, celtypes.BytesType):
+        return bytes(value)
+    if isinstance(value, celtypes.TimestampType):
+        return datetime.fromtimestamp(value.timestamp(), tz=UTC)
+    if isinstance(value, celtypes.DurationType):
+        return timedelta(seconds=value.total_seconds())
+    if isinstance(value, Mapping):
+        return {from_cel(k): from_cel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_cel(item) for item in value]
+    return value

@@ -1,0 +1,145 @@
+"""Shared fixtures: an app with a fresh database per test, users, actors and cases.
+
+SQLite (a file in the test's temporary folder) by default; PostgreSQL when
+`AMTSWEG_TEST_DATABASE_URL` is set (tables created once, emptied after each test).
+With `CI` set, a test that needs a service which is not configured fails instead of
+being skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from service import create_app
+from service.engine import Actor
+from service.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("AMTSWEG_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("AMTSWEG_TEST_REDIS_URL")
+
+
+@pytest.fixture(autouse=True)
+def _require_services(request: pytest.FixtureRequest) -> None:
+    """Skip a service test locally when its service is not configured; fail it in CI."""
+    for marker, url, name in (
+        ("postgres", PG_URL, "AMTSWEG_TEST_DATABASE_URL"),
+        ("redis", REDIS_URL, "AMTSWEG_TEST_REDIS_URL"),
+    ):
+        if request.node.get_closest_marker(marker) and not url:
+            if os.environ.get("CI"):
+                pytest.fail(f"{name} is not set: CI must run this test against the real service")
+            pytest.skip(f"needs {name}")
+
+
+def base_config(tmp_path: Path) -> dict[str, Any]:
+    """Return the settings every test app uses."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": PG_URL or f"sqlite:///{tmp_path / 'test.db'}",
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "STORAGE_URL": f"file://{tmp_path / 'files'}",
+        "DEFINITIONS_ROOT": str(ROOT),
+        "JOBS_MODE": "manual",
+        "BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+    }
+
+
+_pg_tables_created = False
+
+
+def _prepare_database(app: Flask) -> None:
+    global _pg_tables_created
+    with app.app_context():
+        if PG_URL:
+            if not _pg_tables_created:
+                db.drop_all()
+                db.create_all()
+                _pg_tables_created = True
+        else:
+            db.create_all()
+
+
+def _empty_database(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        if PG_URL:
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps with extra settings; each gets the same fresh database."""
+    apps: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        config = base_config(tmp_path)
+        config.update(overrides)
+        app = create_app(config)
+        _prepare_database(app)
+        apps.append(app)
+        return app
+
+    yield factory
+    if apps:
+        _empty_database(apps[0])
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """The app inside an application context, definitions stored."""
+    application = make_app()
+    with application.app_context():
+        from service.transactions import ensure_definitions_synced
+
+        ensure_definitions_synced()
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    """Create users: `make_user("Erika Mustermann", roles=[...])`."""
+    from service.auth.models import User
+
+    counter = iter(range(1, 10_000))
+
+    def factory(name: str = "Erika Mustermann", roles: list[str] | None = None, **kw: Any) -> User:
+        n = next(counter)
+        user = User(
+            issuer=kw.pop("issuer", "https://idp.test"),
+            subject=kw.pop("subject", f"sub-{n}"),
+            name=name,
+            email=kw.pop("email", f"user{n}@example.org"),
+            roles=roles or [],
+            **kw,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+def actor_for(user: Any) -> Actor:
+    """Return the engine actor of a user."""
+    return Actor(**user.as_actor_fields())

@@ -1,0 +1,185 @@
+"""check(): who may fire which transition, and the first reason why not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from service.engine import Actor, Reason, Text, TransitionNotAllowed, Workflow, check
+
+
+def refusal(workflow: Workflow, case, name: str, actor: Actor) -> TransitionNotAllowed:
+    with pytest.raises(TransitionNotAllowed) as info:
+        check(workflow, case, name, actor)
+    return info.value
+
+
+def test_officer_may_approve_a_case_in_review(workflow, make_case, officer):
+    check(workflow, make_case("in_review"), "approve", officer)
+
+
+def test_unknown_transition_is_refused(workflow, make_case, officer):
+    error = refusal(workflow, make_case(), "teleport", officer)
+    assert error.reason == Reason.UNKNOWN_TRANSITION
+    assert "„teleport“" in error.message.de
+
+
+def test_final_state_refuses_every_transition(workflow, make_case, officer):
+    error = refusal(workflow, make_case("approved"), "approve", officer)
+    assert error.reason == Reason.FINAL_STATE
+    assert "„Genehmigt“" in error.message.de
+    assert "“Approved”" in error.message.en
+
+
+def test_transition_from_another_state_is_refused_with_both_titles(workflow, make_case, officer):
+    error = refusal(workflow, make_case("submitted"), "approve", officer)
+    assert error.reason == Reason.WRONG_STATE
+    assert error.message.de == "„Genehmigen“ ist im Status „Eingegangen“ nicht möglich."
+    assert error.message.en == "“Approve” is not possible in the state “Submitted”."
+
+
+def test_officer_without_the_role_is_refused_naming_the_role(workflow, make_case, parking_officer):
+    error = refusal(workflow, make_case(), "approve", parking_officer)
+    assert error.reason == Reason.WRONG_ROLE
+    assert error.message.de == "Nur jemand mit der Rolle „tax_officer“ darf „Genehmigen“ ausführen."
+    assert error.message.en == "Only someone with the role “tax_officer” may carry out “Approve”."
+
+
+def test_wrong_state_is_reported_before_wrong_role(workflow, make_case, resident):
+    assert refusal(workflow, make_case("submitted"), "approve", resident).reason == (
+        Reason.WRONG_STATE
+    )
+
+
+def test_applicant_may_fire_applicant_transition_only_on_own_case(
+    workflow, make_case, resident, other_resident
+):
+    case = make_case("waiting_for_resident")
+    check(workflow, case, "answer", resident)
+    error = refusal(workflow, case, "answer", other_resident)
+    assert error.reason == Reason.WRONG_ROLE
+    assert error.message.en == "Only the applicant may carry out “Answer”."
+
+
+def test_staff_may_not_fire_applicant_only_transition(workflow, make_case, officer):
+    error = refusal(workflow, make_case("waiting_for_resident"), "answer", officer)
+    assert error.reason == Reason.WRONG_ROLE
+
+
+def test_transition_open_to_applicant_and_staff_accepts_both(
+    workflow, make_case, resident, officer, other_resident
+):
+    case = make_case("in_review")
+    check(workflow, case, "withdraw", resident)
+    check(workflow, case, "withdraw", officer)
+    error = refusal(workflow, case, "withdraw", other_resident)
+    assert error.message.de == (
+        "Nur die antragstellende Person oder jemand mit der Rolle „tax_officer“ "
+        "darf „Zurückziehen“ ausführen."
+    )
+
+
+def test_transition_without_roles_is_for_the_system_only(workflow, make_case, officer, system):
+    case = make_case("waiting_for_resident")
+    check(workflow, case, "expire", system)
+    error = refusal(workflow, case, "expire", officer)
+    assert error.reason == Reason.WRONG_ROLE
+    assert error.message.en == "“Expire” is carried out by the system only."
+
+
+def test_one_of_several_roles_is_enough(workflow, make_case, head_of_unit):
+    check(workflow, make_case("waiver_proposed"), "approve_waiver", head_of_unit)
+
+
+def test_several_roles_are_all_named(workflow, make_case, parking_officer):
+    error = refusal(workflow, make_case("waiver_proposed"), "approve_waiver", parking_officer)
+    assert "einer der Rollen „tax_officer“, „head_of_unit“" in error.message.de
+
+
+def test_four_eyes_refuses_the_officer_who_proposed(workflow, make_case, officer, entry):
+    case = make_case(
+        "waiver_proposed",
+        history=(entry("propose_waiver", officer.id, "in_review", "waiver_proposed"),),
+    )
+    error = refusal(workflow, case, "approve_waiver", officer)
+    assert error.reason == Reason.SAME_PERSON
+    assert error.message.de == (
+        "Vier-Augen-Prinzip: Sie haben bereits „Befreiung vorschlagen“ ausgeführt; "
+        "„Befreiung genehmigen“ muss eine andere Person ausführen."
+    )
+    assert error.message.en == (
+        "Four eyes: you already carried out “Propose waiver”; "
+        "a different person must carry out “Approve waiver”."
+    )
+
+
+def test_four_eyes_accepts_a_different_officer(workflow, make_case, officer, second_officer, entry):
+    case = make_case(
+        "waiver_proposed",
+        history=(entry("propose_waiver", officer.id, "in_review", "waiver_proposed"),),
+    )
+    check(workflow, case, "approve_waiver", second_officer)
+
+
+def test_second_approval_by_same_person_is_refused(workflow, make_case, second_officer, entry):
+    case = make_case(
+        "waiver_proposed",
+        history=(
+            entry("propose_waiver", "officer-1", "in_review", "waiver_proposed"),
+            entry("approve_waiver", second_officer.id, "waiver_proposed", "waiver_proposed"),
+        ),
+    )
+    error = refusal(workflow, case, "approve_waiver", second_officer)
+    assert error.reason == Reason.ALREADY_APPROVED
+    assert error.message.en == (
+        "You already carried out “Approve waiver” on this case; one more person must approve."
+    )
+
+
+def test_four_eyes_is_reported_before_already_approved(workflow, make_case, officer, entry):
+    case = make_case(
+        "waiver_proposed",
+        history=(
+            entry("propose_waiver", officer.id, "in_review", "waiver_proposed"),
+            entry("approve_waiver", officer.id, "waiver_proposed", "waiver_proposed"),
+        ),
+    )
+    assert refusal(workflow, case, "approve_waiver", officer).reason == Reason.SAME_PERSON
+
+
+def test_guard_false_is_refused_with_message(workflow, make_case, officer):
+    case = make_case(data={"breed_certificate": None})
+    error = refusal(workflow, case, "approve", officer)
+    assert error.reason == Reason.GUARD_FAILED
+    assert error.message.de == "Der Rassenachweis fehlt."
+    assert error.message.get("en") == "The breed certificate is missing."
+
+
+def test_guard_that_raises_counts_as_refused(workflow, make_case, officer):
+    error = refusal(workflow, make_case(data={}), "approve", officer)
+    assert error.reason == Reason.GUARD_FAILED
+
+
+def test_guard_is_checked_last(workflow, make_case, parking_officer):
+    case = make_case(data={"breed_certificate": None})
+    assert refusal(workflow, case, "approve", parking_officer).reason == Reason.WRONG_ROLE
+
+
+def test_guard_needing_an_input_it_has_not_got_is_refused_by_check(workflow, make_case, officer):
+    # check() runs before the actor has typed anything: the guard sees no inputs.
+    strict = replace(
+        workflow.transition("reject"), guard=lambda ctx: ctx["inputs"]["reason"] != "no reason"
+    )
+    strict_workflow = replace(workflow, transitions=(strict,))
+    assert refusal(strict_workflow, make_case(), "reject", officer).reason == Reason.GUARD_FAILED
+
+
+def test_refusal_reads_in_english_when_printed(workflow, make_case, officer):
+    error = refusal(workflow, make_case("submitted"), "approve", officer)
+    assert str(error) == "“Approve” is not possible in the state “Submitted”."
+
+
+def test_unknown_reason_code_is_a_programming_error():
+    with pytest.raises(ValueError):
+        TransitionNotAllowed("bad_luck", Text("Pech", "Bad luck"))
