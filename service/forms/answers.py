@@ -17,9 +17,9 @@ from marshmallow import Schema, ValidationError
 
 from service.forms.constants import FieldType
 from service.forms.display import field_label, item_label, labelled
+from service.forms.parsing import parse_date
 from service.forms.schema import CompiledField, CompiledForm, CompiledPage
 from service.rules.values import date_to_timestamp, to_cel
-from service.forms.parsing import parse_date
 
 Context = dict[str, Any]
 
@@ -51,8 +51,10 @@ def load_answers(compiled: CompiledForm, data: Mapping[str, Any], lang: str) -> 
     if not isinstance(data, Mapping):
         raise TypeError("answers must be a mapping of field keys to values")
     values, raw_errors = _load(compiled.schema(lang), data)
-    errors = {k: [labelled(lang, compiled.field(k).definition.label.get(lang), m) for m in v]
-              for k, v in raw_errors.items()}
+    errors = {
+        k: [labelled(lang, compiled.field(k).definition.label.get(lang), m) for m in v]
+        for k, v in raw_errors.items()
+    }
     items = {
         f.key: [_load_item(f, raw, i, lang) for i, raw in enumerate(values[f.key])]
         for f in compiled.fields

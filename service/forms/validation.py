@@ -1,0 +1,200 @@
+"""Validate answers: types, visibility, required-ness, uploads and cross-field rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.forms.answers import Answers, Context, Item, is_required, load_answers
+from service.forms.constants import CHOICE_TYPES, FieldType, Severity
+from service.forms.display import field_label, item_label, labelled
+from service.forms.errors import ValidationFailed
+from service.forms.schema import CompiledField, CompiledForm
+from service.forms.uploads import file_problems
+from service.i18n import gettext_for
+
+#: Given an upload id, returns its stored metadata (name, content_type, size) or None.
+FileLookup = Callable[[str], Mapping[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A failing rule of severity "flag": the answers stand, the case is marked."""
+
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Accepted answers as stored (JSON-serialisable) and the flags they raise."""
+
+    data: dict[str, Any]
+    flags: list[Flag] = field(default_factory=list)
+
+
+def validate_answers(
+    compiled: CompiledForm,
+    data: Mapping[str, Any],
+    lang: str,
+    pages: Iterable[str] | None = None,
+    files: FileLookup | None = None,
+) -> ValidationResult:
+    """Return the cleaned answers or raise ValidationFailed (see services.validate)."""
+    answers = load_answers(compiled, data, lang)
+    checked = None if pages is None else _fields_on(compiled, pages)
+    check = _Check(compiled, answers, lang, checked, files)
+    cleaned: dict[str, Any] = {}
+    for f in compiled.fields:
+        if f.key in answers.hidden:
+            continue
+        if f.is_group:
+            value = check.group(f)
+        else:
+            value = check.answer(f, answers.values.get(f.key), answers.errors, f.key)
+        if value is not None:
+            cleaned[f.key] = value
+    flags = check.rules()
+    if check.errors:
+        raise ValidationFailed(check.errors)
+    return ValidationResult(data=cleaned, flags=flags)
+
+
+def _fields_on(compiled: CompiledForm, pages: Iterable[str]) -> set[str]:
+    keys: set[str] = set()
+    for page_key in pages:
+        keys.update(compiled.page(page_key).page.fields)
+    return keys
+
+
+class _Check:
+    """Collect the errors of one validation, in the order of the form."""
+
+    def __init__(
+        self,
+        compiled: CompiledForm,
+        answers: Answers,
+        lang: str,
+        checked: set[str] | None,
+        files: FileLookup | None,
+    ) -> None:
+        self.compiled, self.answers, self.lang = compiled, answers, lang
+        self.checked, self.files = checked, files
+        self.errors: dict[str, list[str]] = {}
+        self._ = gettext_for(lang)
+
+    def report(self, top: str, path: str, messages: list[str]) -> None:
+        """Keep `messages` for `path` unless its field is on a page not being checked."""
+        if self.checked is None or top in self.checked:
+            self.errors.setdefault(path, []).extend(messages)
+
+    def answer(
+        self,
+        f: CompiledField,
+        value: Any,
+        errors: Mapping[str, list[str]],
+        path: str,
+        item: tuple[str, Context] | None = None,
+    ) -> Any:
+        """Return the stored value of a shown field, reporting what is wrong with it.
+
+        `item` is the label and CEL context of the group item the field belongs to.
+        """
+        top = path.split("[", 1)[0]
+        where, context = item if item else (None, self.answers.context)
+        label = field_label(f.definition, self.lang, where)
+        if f.key in errors:
+            self.report(top, path, errors[f.key])
+            return None
+        if value is None:
+            if is_required(f, context):
+                self.report(top, path, [labelled(self.lang, label, self.required_message(f))])
+            return None
+        if f.type == FieldType.FILE and self.files is not None:
+            return self.upload(f, value, top, path, label)
+        return value
+
+    def required_message(self, f: CompiledField) -> str:
+        """Return what to say when a required field is not answered."""
+        if f.type == FieldType.FILE:
+            return self._.gettext("upload a file")
+        if f.type in CHOICE_TYPES:
+            return self._.gettext("select an answer")
+        return self._.gettext("enter an answer")
+
+    def upload(
+        self, f: CompiledField, value: dict[str, Any], top: str, path: str, label: str
+    ) -> Any:
+        """Return the upload as stored, trusting the storage's metadata over the client's."""
+        stored = self.files(value["id"]) if self.files else None
+        if stored is None:
+            message = self._.gettext("the upload was not found, upload the file again")
+            self.report(top, path, [labelled(self.lang, label, message)])
+            return None
+        upload = {
+            "id": value["id"],
+            "name": str(stored.get("name") or value["name"]),
+            "content_type": str(stored.get("content_type") or value["content_type"]),
+            "size": int(stored.get("size") or value["size"]),
+        }
+        problems = file_problems(f.definition, upload["content_type"], upload["size"], self.lang)
+        if problems:
+            self.report(top, path, [labelled(self.lang, label, p) for p in problems])
+            return None
+        return upload
+
+    def group(self, group: CompiledField) -> list[dict[str, Any]] | None:
+        """Return the stored items of a shown group, reporting what is wrong with them."""
+        key, d = group.key, group.definition
+        if key in self.answers.errors:
+            self.report(key, key, self.answers.errors[key])
+            return None
+        items = self.answers.items.get(key, [])
+        minimum = max(d.min_items or 0, 1 if d.required else 0)
+        label = d.label.get(self.lang)
+        if len(items) < minimum:
+            message = self._.ngettext("add at least {n} entry", "add at least {n} entries", minimum)
+            self.report(key, key, [labelled(self.lang, label, message.format(n=minimum))])
+        if d.max_items is not None and len(items) > d.max_items:
+            message = self._.ngettext(
+                "add at most {n} entry", "add at most {n} entries", d.max_items
+            )
+            self.report(key, key, [labelled(self.lang, label, message.format(n=d.max_items))])
+        return [self.item(group, index, item) for index, item in enumerate(items)] or None
+
+    def item(self, group: CompiledField, index: int, item: Item) -> dict[str, Any]:
+        """Return the stored values of one shown group item."""
+        where = item_label(group.definition, index, self.lang)
+        cleaned: dict[str, Any] = {}
+        for f in group.items:
+            if f.key in item.hidden:
+                continue
+            path = f"{group.key}[{index}].{f.key}"
+            value = self.answer(f, item.values.get(f.key), item.errors, path, (where, item.context))
+            if value is not None:
+                cleaned[f.key] = value
+        return cleaned
+
+    def rules(self) -> list[Flag]:
+        """Evaluate the cross-field rules whose fields are checked and free of errors."""
+        flags: list[Flag] = []
+        field_keys = {f.key for f in self.compiled.fields}
+        with_errors = {path.split("[", 1)[0] for path in self.errors}
+        with_errors |= {path.split("[", 1)[0] for path in self.answers.errors}
+        for compiled_rule in self.compiled.rules:
+            rule, names = compiled_rule.rule, compiled_rule.expression.identifiers & field_keys
+            if self.checked is not None and not names <= self.checked:
+                continue
+            if (
+                names & with_errors
+                or compiled_rule.expression.test(self.answers.context) is not False
+            ):
+                continue
+            message = rule.message.get(self.lang)
+            if rule.severity == Severity.FLAG:
+                flags.append(Flag(rule.key, message))
+            else:
+                for path in rule.fields or (rule.key,):
+                    self.errors.setdefault(path, []).append(message)
+        return flags
