@@ -126,13 +126,14 @@ def _resolve_visibility(compiled: CompiledForm, answers: Answers) -> None:
         context = _context(compiled.fields, answers.values, hidden, answers.items)
     for group in compiled.fields:
         for item in answers.items.get(group.key, ()):
-            _resolve_item(group, item, context)
+            resolve_item(group, item, context)
     answers.hidden_pages, answers.hidden = hidden_pages, hidden
     # Conditions and rules after this point see hidden item fields as null as well.
     answers.context = _context(compiled.fields, answers.values, hidden, answers.items)
 
 
-def _resolve_item(group: CompiledField, item: Item, top: Context) -> None:
+def resolve_item(group: CompiledField, item: Item, top: Context) -> None:
+    """Work out which of an item's fields are shown, and its CEL context."""
     hidden: set[str] = set()
     for _ in range(len(group.items) + 1):
         item.context = {**top, **_context(group.items, item.values, hidden, {})}

@@ -42,6 +42,15 @@ def field_label(field: FieldDefinition, lang: str, item: str | None = None) -> s
     return f"{label} ({item})" if item else label
 
 
+def yes_no_labels(lang: str) -> dict[bool, str]:
+    """Return the words for yes and no in `lang`."""
+    translations = gettext_for(lang)
+    return {
+        True: translations.pgettext("forms", "Yes"),
+        False: translations.pgettext("forms", "No"),
+    }
+
+
 def format_day(day: date, lang: str) -> str:
     """Return `day` as 26.11.2026 in German or 26 November 2026 in English."""
     pattern = "long" if lang == "en" else "dd.MM.yyyy"
@@ -70,7 +79,7 @@ def format_types(types: tuple[str, ...], lang: str) -> str:
     names = [MIME_NAMES.get(t, t) for t in types]
     if len(names) < 2:
         return "".join(names)
-    word = gettext_for(lang).gettext("or")
+    word = gettext_for(lang).pgettext("forms", "or")
     return f"{', '.join(names[:-1])} {word} {names[-1]}"
 
 
@@ -98,7 +107,7 @@ def display_value(field: FieldDefinition, value: Any, lang: str) -> str:
     except ValueError:
         return str(value)
     if kind == FieldType.YESNO:
-        return _("Yes") if value is True else _("No") if value is False else str(value)
+        return yes_no_labels(lang)[value] if isinstance(value, bool) else str(value)
     labels = {o.value: o.label.get(lang) for o in field.options}
     if kind in (FieldType.SELECT, FieldType.RADIO):
         return labels.get(value, str(value))

@@ -71,7 +71,7 @@ class AnswerField(ma_fields.Field[Any]):
         """Raise a ValidationError with a message that counts `n`."""
         raise ValidationError(self.ngettext(singular, plural, n).format(n=n))
 
-    def text(self, value: Any, message: str = "enter text") -> str:
+    def text(self, value: Any, message: str = "enter text.") -> str:
         """Return `value` stripped, refusing anything but a string."""
         if not isinstance(value, str):
             self.refuse(message)
@@ -88,16 +88,16 @@ class TextField(AnswerField):
         d = self.definition
         if d.min_length is not None and len(text) < d.min_length:
             self.refuse_n(
-                "enter at least {n} character", "enter at least {n} characters", d.min_length
+                "enter at least {n} character.", "enter at least {n} characters.", d.min_length
             )
         if d.max_length is not None and len(text) > d.max_length:
             self.refuse_n(
-                "enter at most {n} character", "enter at most {n} characters", d.max_length
+                "enter at most {n} character.", "enter at most {n} characters.", d.max_length
             )
         if self.pattern is not None and not self.pattern.fullmatch(text):
             if d.pattern_message is not None:
                 raise ValidationError(d.pattern_message.get(self.lang))
-            self.refuse("enter the answer in the format asked for")
+            self.refuse("enter the answer in the format asked for.")
         return text
 
 
@@ -105,7 +105,7 @@ class EmailField(AnswerField):
     validator = Email()
 
     def clean(self, value: Any) -> str:
-        message = "enter a valid email address, for example name@example.org"
+        message = "enter a valid email address, for example name@example.org."
         text = self.text(value, message)
         try:
             self.validator(text)
@@ -116,7 +116,7 @@ class EmailField(AnswerField):
 
 class PhoneField(AnswerField):
     def clean(self, value: Any) -> str:
-        message = "enter a valid phone number, for example 0211 123456"
+        message = "enter a valid phone number, for example 0211 123456."
         try:
             number = phonenumbers.parse(self.text(value, message), PHONE_REGION)
         except phonenumbers.NumberParseException:
@@ -131,13 +131,13 @@ class DateField(AnswerField):
         try:
             day = parse_date(value)
         except ValueError:
-            self.refuse("enter a valid date (DD.MM.YYYY)")
+            self.refuse("enter a valid date (DD.MM.YYYY).")
         d = self.definition
         today = local_today()
         if d.minimum is not None and day < (low := resolve_date_bound(str(d.minimum), today)):
-            self.refuse("enter a date on or after {date}", date=format_day(low, self.lang))
+            self.refuse("enter a date on or after {date}.", date=format_day(low, self.lang))
         if d.maximum is not None and day > (high := resolve_date_bound(str(d.maximum), today)):
-            self.refuse("enter a date on or before {date}", date=format_day(high, self.lang))
+            self.refuse("enter a date on or before {date}.", date=format_day(high, self.lang))
         return day.isoformat()
 
 
@@ -146,7 +146,7 @@ class NumberField(AnswerField):
         try:
             number = parse_decimal(value)
         except ValueError:
-            self.refuse("enter a number, for example 12 or 3,5")
+            self.refuse("enter a number, for example 12 or 3.5.")
         self.check_bounds(number, format_number)
         return number_value(number)
 
@@ -154,9 +154,9 @@ class NumberField(AnswerField):
         """Refuse `number` outside the field's minimum and maximum."""
         d, lang = self.definition, self.lang
         if d.minimum is not None and number < (low := Decimal(str(d.minimum))):
-            self.refuse("enter a value of at least {min}", min=fmt(low, lang))
+            self.refuse("enter a value of at least {min}.", min=fmt(low, lang))
         if d.maximum is not None and number > (high := Decimal(str(d.maximum))):
-            self.refuse("enter a value of at most {max}", max=fmt(high, lang))
+            self.refuse("enter a value of at most {max}.", max=fmt(high, lang))
 
 
 class MoneyField(NumberField):
@@ -164,9 +164,9 @@ class MoneyField(NumberField):
         try:
             amount = parse_decimal(value, money=True)
         except ValueError:
-            self.refuse("enter an amount in euros, for example 30,00")
+            self.refuse("enter an amount in euros, for example 30.00.")
         if amount != amount.quantize(_CENT):
-            self.refuse("enter an amount with at most two decimal places")
+            self.refuse("enter an amount with at most two decimal places.")
         self.check_bounds(amount, format_money)
         return str(amount.quantize(_CENT))
 
@@ -175,7 +175,7 @@ class ChoiceField(AnswerField):
     """Select and radio: one of the options."""
 
     def clean(self, value: Any) -> str:
-        message = "select one of the options offered"
+        message = "select one of the options offered."
         choice = self.text(value, message)
         if choice not in {o.value for o in self.definition.options}:
             self.refuse(message)
@@ -184,7 +184,7 @@ class ChoiceField(AnswerField):
 
 class CheckboxesField(AnswerField):
     def clean(self, value: Any) -> list[str] | None:
-        message = "select only options offered"
+        message = "select only options offered."
         raw = [value] if isinstance(value, str) else value
         if not isinstance(raw, (list, tuple)) or not all(isinstance(v, str) for v in raw):
             self.refuse(message)
@@ -195,9 +195,11 @@ class CheckboxesField(AnswerField):
             self.refuse(message)
         d = self.definition
         if d.min_items is not None and len(chosen) < d.min_items:
-            self.refuse_n("select at least {n} option", "select at least {n} options", d.min_items)
+            self.refuse_n(
+                "select at least {n} option.", "select at least {n} options.", d.min_items
+            )
         if d.max_items is not None and len(chosen) > d.max_items:
-            self.refuse_n("select at most {n} option", "select at most {n} options", d.max_items)
+            self.refuse_n("select at most {n} option.", "select at most {n} options.", d.max_items)
         return chosen
 
 
@@ -206,12 +208,12 @@ class YesNoField(AnswerField):
         try:
             return parse_yesno(value)
         except ValueError:
-            self.refuse("select yes or no")
+            self.refuse("select yes or no.")
 
 
 class PostalCodeField(AnswerField):
     def clean(self, value: Any) -> str:
-        message = "enter a valid postcode of 5 digits"
+        message = "enter a valid postcode of 5 digits."
         code = self.text(str(value) if isinstance(value, int) else value, message)
         if not _POSTAL_CODE.fullmatch(code) or not 1001 <= int(code) <= 99998:
             self.refuse(message)
@@ -220,7 +222,7 @@ class PostalCodeField(AnswerField):
 
 class IbanField(AnswerField):
     def clean(self, value: Any) -> str:
-        message = "enter a valid IBAN, for example DE89 3704 0044 0532 0130 00"
+        message = "enter a valid IBAN, for example DE89 3704 0044 0532 0130 00."
         try:
             return str(IBAN(self.text(value, message)).compact)
         except SchwiftyException:
@@ -229,7 +231,7 @@ class IbanField(AnswerField):
 
 class TaxIdField(AnswerField):
     def clean(self, value: Any) -> str:
-        message = "enter a valid tax identification number of 11 digits"
+        message = "enter a valid tax identification number of 11 digits."
         try:
             return str(idnr.validate(self.text(value, message)))
         except StdnumError:
@@ -238,7 +240,7 @@ class TaxIdField(AnswerField):
 
 class CountryField(AnswerField):
     def clean(self, value: Any) -> str:
-        message = "select a country from the list"
+        message = "select a country from the list."
         code = self.text(value, message).upper()
         allowed = {o.value for o in self.definition.options}
         if pycountry.countries.get(alpha_2=code) is None or (allowed and code not in allowed):
@@ -248,16 +250,19 @@ class CountryField(AnswerField):
 
 class FileField(AnswerField):
     def clean(self, value: Any) -> dict[str, Any]:
+        message = "the upload is not valid, upload the file again."
         if not isinstance(value, Mapping):
-            self.refuse("the upload is not valid, upload the file again")
-        upload = {k: value.get(k) for k in ("id", "name", "content_type", "size")}
-        size = upload["size"]
-        strings = all(isinstance(upload[k], str) and upload[k] for k in ("id", "content_type"))
-        if not strings or not isinstance(upload["name"], str):
-            self.refuse("the upload is not valid, upload the file again")
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            self.refuse("the upload is not valid, upload the file again")
-        problems = file_problems(self.definition, upload["content_type"], size, self.lang)
+            self.refuse(message)
+        upload_id, name = value.get("id"), value.get("name")
+        content_type, size = value.get("content_type"), value.get("size")
+        if not (isinstance(upload_id, str) and upload_id and isinstance(name, str)):
+            self.refuse(message)
+        if not isinstance(content_type, str) or isinstance(size, bool):
+            self.refuse(message)
+        if not isinstance(size, int) or size < 0:
+            self.refuse(message)
+        upload = {"id": upload_id, "name": name, "content_type": content_type, "size": size}
+        problems = file_problems(self.definition, content_type, size, self.lang)
         if problems:
             raise ValidationError(problems)
         return upload
@@ -268,7 +273,7 @@ class GroupField(AnswerField):
 
     def clean(self, value: Any) -> list[Mapping[str, Any]]:
         if not isinstance(value, (list, tuple)) or not all(isinstance(i, Mapping) for i in value):
-            self.refuse("the entries are not valid")
+            self.refuse("the entries are not valid.")
         return list(value)
 
 

@@ -27,10 +27,10 @@ def file_problems(field: FieldDefinition, content_type: str, size: int, lang: st
     problems = []
     if not accepts(field.accept, content_type):
         types = format_types(field.accept, lang)
-        problems.append(_("upload a file of type {types}").format(types=types))
+        problems.append(_("upload a file of type {types}.").format(types=types))
     if field.max_size is not None and size > field.max_size:
         limit = format_size(field.max_size, lang)
-        problems.append(_("upload a file of at most {size}").format(size=limit))
+        problems.append(_("upload a file of at most {size}.").format(size=limit))
     return problems
 
 
@@ -48,7 +48,7 @@ def check_upload(field: FieldDefinition, content: bytes, filename: str, lang: st
     """
     _ = gettext_for(lang).gettext
     if not content:
-        message = _("the file “{name}” is empty").format(name=filename)
+        message = _("the file “{name}” is empty.").format(name=filename)
         raise ValidationFailed({field.key: [labelled(lang, field.label.get(lang), message)]})
     content_type = sniff_type(content)
     problems = file_problems(field, content_type, len(content), lang)

@@ -118,10 +118,10 @@ class _Check:
     def required_message(self, f: CompiledField) -> str:
         """Return what to say when a required field is not answered."""
         if f.type == FieldType.FILE:
-            return self._.gettext("upload a file")
+            return self._.gettext("upload a file.")
         if f.type in CHOICE_TYPES:
-            return self._.gettext("select an answer")
-        return self._.gettext("enter an answer")
+            return self._.gettext("select an answer.")
+        return self._.gettext("enter an answer.")
 
     def upload(
         self, f: CompiledField, value: dict[str, Any], top: str, path: str, label: str
@@ -129,7 +129,7 @@ class _Check:
         """Return the upload as stored, trusting the storage's metadata over the client's."""
         stored = self.files(value["id"]) if self.files else None
         if stored is None:
-            message = self._.gettext("the upload was not found, upload the file again")
+            message = self._.gettext("the upload was not found, upload the file again.")
             self.report(top, path, [labelled(self.lang, label, message)])
             return None
         upload = {
@@ -154,11 +154,13 @@ class _Check:
         minimum = max(d.min_items or 0, 1 if d.required else 0)
         label = d.label.get(self.lang)
         if len(items) < minimum:
-            message = self._.ngettext("add at least {n} entry", "add at least {n} entries", minimum)
+            message = self._.ngettext(
+                "add at least {n} entry.", "add at least {n} entries.", minimum
+            )
             self.report(key, key, [labelled(self.lang, label, message.format(n=minimum))])
         if d.max_items is not None and len(items) > d.max_items:
             message = self._.ngettext(
-                "add at most {n} entry", "add at most {n} entries", d.max_items
+                "add at most {n} entry.", "add at most {n} entries.", d.max_items
             )
             self.report(key, key, [labelled(self.lang, label, message.format(n=d.max_items))])
         return [self.item(group, index, item) for index, item in enumerate(items)] or None

@@ -1,0 +1,84 @@
+"""Turn an HTML form post (flat names, repeated checkbox keys) into nested answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from service.definitions.types import FieldDefinition, FormDefinition
+from service.forms.constants import FieldType
+from service.forms.fields import is_empty
+
+#: More items than any group allows are ignored rather than built (a post is untrusted).
+MAX_POSTED_ITEMS = 100
+
+
+class FormPost(Protocol):
+    """A multi-valued mapping such as werkzeug's `MultiDict` (`request.form`)."""
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+    def __iter__(self) -> Any: ...
+
+
+def parse_post(
+    form: FormDefinition, page_key: str, post: FormPost | Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return the answers of page `page_key` from `post`, nested as `validate` expects.
+
+    Every field of the page gets a key (None or [] when nothing was sent), so merging the
+    result into a draft clears answers the person removed. Group items are read from names
+    like `persons-0-family_name`, renumbered from 0; items left wholly empty are dropped.
+    File fields are left out: the portal stores uploads and puts their metadata in.
+    """
+    page = next((p for p in form.pages if p.key == page_key), None)
+    if page is None:
+        raise KeyError(page_key)
+    data: dict[str, Any] = {}
+    for key in page.fields:
+        f = form.field(key)
+        if f.type == FieldType.GROUP:
+            data[key] = _items(f, post)
+        elif f.type != FieldType.FILE:
+            data[key] = _value(f, post, key)
+    return data
+
+
+def _getlist(post: FormPost | Mapping[str, Any], name: str) -> list[Any]:
+    getlist = getattr(post, "getlist", None)
+    if callable(getlist):
+        return list(getlist(name))
+    value = post.get(name) if isinstance(post, Mapping) else None
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _value(f: FieldDefinition, post: FormPost | Mapping[str, Any], name: str) -> Any:
+    values = [v for v in _getlist(post, name) if isinstance(v, str)]
+    if f.type == FieldType.CHECKBOXES:
+        return [v for v in values if v.strip()]
+    return values[0] if values else None
+
+
+def _items(group: FieldDefinition, post: FormPost | Mapping[str, Any]) -> list[dict[str, Any]]:
+    pattern = re.compile(rf"{re.escape(group.key)}-(\d{{1,6}})-(\w+)")
+    keys = {f.key for f in group.fields}
+    indices = sorted(
+        {int(m[1]) for name in _names(post) if (m := pattern.fullmatch(name)) and m[2] in keys}
+    )
+    items = []
+    for index in indices[:MAX_POSTED_ITEMS]:
+        item = {
+            f.key: _value(f, post, f"{group.key}-{index}-{f.key}")
+            for f in group.fields
+            if f.type != FieldType.FILE
+        }
+        if not all(is_empty(v) for v in item.values()):
+            items.append(item)
+    return items
+
+
+def _names(post: FormPost | Mapping[str, Any]) -> Iterable[str]:
+    return [name for name in post if isinstance(name, str)]
