@@ -45,7 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
     _import_models()
 
     from service.definitions.services import EXTENSION_KEY, DefinitionError, load_definitions

@@ -35,9 +35,12 @@ def definitions_check(root: str | None) -> None:
         with app.app_context():
             try:
                 problems = sync_versions(registry)
-            except Exception as exc:  # noqa: BLE001 - no database yet: the files alone count
+            except Exception as exc:
                 db.session.rollback()
-                click.echo(f"note: stored versions not compared ({type(exc).__name__}); run 'flask db upgrade'")
+                click.echo(
+                    f"note: stored versions not compared ({type(exc).__name__}); "
+                    "run 'flask db upgrade'"
+                )
     if problems:
         for problem in problems:
             click.echo(str(problem), err=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.extensions import JSONType, UTCDateTime, db, utcnow
 
 
-class Case(db.Model):  # type: ignore[name-defined,misc]
+class Case(db.Model):  # type: ignore[name-defined]
     """A resident's application, pinned to the workflow and form versions it started with.
 
     `state` changes only through `services.fire_transition`; the `version` column makes
@@ -40,7 +40,9 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     applicant_name: Mapped[str] = mapped_column(String(200), default="")
     #: The API client that submitted on the resident's behalf, if any.
     submitted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True, index=True
+    )
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -61,7 +63,7 @@ class Case(db.Model):  # type: ignore[name-defined,misc]
     __mapper_args__ = {"version_id_col": version}
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(db.Model):  # type: ignore[name-defined]
     """One thing that happened to a case. Rows are never changed; each hashes the one before."""
 
     __tablename__ = "audit_events"
@@ -112,7 +114,7 @@ def _refuse_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise RuntimeError("audit events are append-only")
 
 
-class ReferenceCounter(db.Model):  # type: ignore[name-defined,misc]
+class ReferenceCounter(db.Model):  # type: ignore[name-defined]
     """The last number handed out per reference prefix and year (WA-2026-000123)."""
 
     __tablename__ = "reference_counters"
@@ -122,7 +124,7 @@ class ReferenceCounter(db.Model):  # type: ignore[name-defined,misc]
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class CaseNote(db.Model):  # type: ignore[name-defined,misc]
+class CaseNote(db.Model):  # type: ignore[name-defined]
     """An internal note on a case, visible to staff only."""
 
     __tablename__ = "case_notes"

@@ -130,7 +130,9 @@ def record_event(
     case: Case, action: AuditAction, actor: engine.Actor, inputs: Mapping[str, Any] | None = None
 ) -> AuditEvent:
     """Record something that is not a state change (assignment, legal hold, ...)."""
-    ev = _append_event(case, action, actor, inputs=inputs, from_state=case.state, to_state=case.state)
+    ev = _append_event(
+        case, action, actor, inputs=inputs, from_state=case.state, to_state=case.state
+    )
     case.updated_at = utcnow()
     _flush_case()
     return ev
@@ -228,7 +230,11 @@ def submit_case(
         form_version=form.version,
         state=start.to_state,
         data=result.data,
-        flags=[{"key": f.key, "de": f.message.de, "en": f.message.en} for f in result.flags],
+        flags=[
+            {"key": rule.key, "de": rule.message.de, "en": rule.message.en}
+            for rule in form.rules
+            if rule.key in {f.key for f in result.flags}
+        ],
         applicant_id=applicant_id,
         applicant_name=applicant_display_name(service, result.data),
         submitted_by=actor.id if actor.kind == "client" else None,
@@ -275,7 +281,9 @@ def history(case: Case) -> tuple[engine.HistoryEntry, ...]:
         select(AuditEvent)
         .where(
             AuditEvent.case_id == case.id,
-            AuditEvent.action.in_([AuditAction.SUBMITTED, AuditAction.TRANSITION, AuditAction.APPROVAL]),
+            AuditEvent.action.in_(
+                [AuditAction.SUBMITTED, AuditAction.TRANSITION, AuditAction.APPROVAL]
+            ),
         )
         .order_by(AuditEvent.seq)
     )
@@ -349,7 +357,9 @@ def fire_transition(
     _flush_case()
     if decision.completed:
         events = (CASE_TRANSITIONED, *decision.events)
-        _queue_effects(case, service, ev.seq, events, decision.documents, decision.notify, transition)
+        _queue_effects(
+            case, service, ev.seq, events, decision.documents, decision.notify, transition
+        )
         _flush_case()
     return decision
 

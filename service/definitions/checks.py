@@ -19,14 +19,16 @@ def _duplicates(names: Iterable[str]) -> list[str]:
     return [name for name, count in Counter(names).items() if count > 1]
 
 
-def _expression(problems: Problems, line: int, what: str, source: str | None, names: set[str]) -> None:
+def _expression(
+    problems: Problems, line: int, what: str, source: str | None, names: set[str]
+) -> None:
     if source is None:
         return
     from service.rules.services import compile_expression
 
     try:
         compile_expression(source, names=names)
-    except Exception as exc:  # noqa: BLE001 - every failure is a definition mistake
+    except Exception as exc:
         problems.add(line, f"{what}: {exc}")
 
 
@@ -36,18 +38,26 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
         problems.add(1, f"form key '{form.key}' must equal the file name '{stem}'")
     top = {f.key for f in form.fields}
     for dup in _duplicates(f.key for f in form.fields):
-        problems.add(next(f.line for f in form.fields if f.key == dup), f"duplicate field key '{dup}'")
+        problems.add(
+            next(f.line for f in form.fields if f.key == dup), f"duplicate field key '{dup}'"
+        )
     for dup in _duplicates(p.key for p in form.pages):
-        problems.add(next(p.line for p in form.pages if p.key == dup), f"duplicate page key '{dup}'")
+        problems.add(
+            next(p.line for p in form.pages if p.key == dup), f"duplicate page key '{dup}'"
+        )
     for dup in _duplicates(r.key for r in form.rules):
-        problems.add(next(r.line for r in form.rules if r.key == dup), f"duplicate rule key '{dup}'")
+        problems.add(
+            next(r.line for r in form.rules if r.key == dup), f"duplicate rule key '{dup}'"
+        )
     placed: Counter[str] = Counter()
     for page in form.pages:
         _expression(problems, page.line, f"page '{page.key}': visible_if", page.visible_if, top)
         for key in page.fields:
             placed[key] += 1
             if key not in top:
-                problems.add(page.line, f"page '{page.key}' names field '{key}' but no field defines it")
+                problems.add(
+                    page.line, f"page '{page.key}' names field '{key}' but no field defines it"
+                )
     for f in form.fields:
         if placed[f.key] == 0:
             problems.add(f.line, f"field '{f.key}' is on no page")
@@ -59,7 +69,9 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
         _expression(problems, rule.line, f"rule '{rule.key}'", rule.expression, top)
         for path in rule.fields:
             if path not in paths:
-                problems.add(rule.line, f"rule '{rule.key}' names field '{path}' but no field defines it")
+                problems.add(
+                    rule.line, f"rule '{rule.key}' names field '{path}' but no field defines it"
+                )
 
 
 def _check_field(f: FieldDefinition, problems: Problems, scope: set[str]) -> None:
@@ -93,7 +105,9 @@ def check_workflow(
     for dup in _duplicates(s.name for s in wf.states):
         problems.add(next(s.line for s in wf.states if s.name == dup), f"duplicate state '{dup}'")
     for dup in _duplicates(t.name for t in wf.transitions):
-        problems.add(next(t.line for t in wf.transitions if t.name == dup), f"duplicate transition '{dup}'")
+        problems.add(
+            next(t.line for t in wf.transitions if t.name == dup), f"duplicate transition '{dup}'"
+        )
     initial = [s for s in wf.states if s.initial]
     if len(initial) != 1:
         problems.add(1, f"workflow needs exactly one initial state (found {len(initial)})")
@@ -102,7 +116,11 @@ def check_workflow(
     documents = {d.key for d in service.documents}
     form = forms.get(service.form_key)
     if form is None:
-        problems.add(1, f"workflow names form '{service.form_key}' but forms/{service.form_key}.yaml is missing")
+        problems.add(
+            1,
+            f"workflow names form '{service.form_key}' "
+            f"but forms/{service.form_key}.yaml is missing",
+        )
     fields = {f.key for f in form.fields} if form else set()
     for t in wf.transitions:
         what = f"transition '{t.name}'"
@@ -115,31 +133,46 @@ def check_workflow(
             problems.add(t.line, f"{what} goes to unknown state '{t.target}'")
         for role in t.roles:
             if role not in roles:
-                problems.add(t.line, f"{what} names role '{role}' but the workflow's roles do not define it")
+                problems.add(
+                    t.line, f"{what} names role '{role}' but the workflow's roles do not define it"
+                )
         for other in t.distinct_from:
             if other not in transitions:
                 problems.add(t.line, f"{what}: distinct_from names unknown transition '{other}'")
         for doc in t.documents:
             if doc not in documents:
-                problems.add(t.line, f"{what} issues document '{doc}' but 'documents' does not define it")
+                problems.add(
+                    t.line, f"{what} issues document '{doc}' but 'documents' does not define it"
+                )
         if t.guard_source and form is not None:
             for name in _DATA_REF.findall(t.guard_source):
                 if name not in fields:
-                    problems.add(t.line, f"{what}: guard names field '{name}' but the form does not define it")
+                    problems.add(
+                        t.line,
+                        f"{what}: guard names field '{name}' but the form does not define it",
+                    )
             inputs = {i.name for i in t.inputs}
             for name in _INPUT_REF.findall(t.guard_source):
                 if name not in inputs:
-                    problems.add(t.line, f"{what}: guard names input '{name}' but the transition has none")
-        if t.notify and templates_root is not None:
-            if not (templates_root / "email" / t.notify / "subject.txt").is_file():
-                problems.add(t.line, f"{what}: e-mail template templates/email/{t.notify}/ is missing")
+                    problems.add(
+                        t.line, f"{what}: guard names input '{name}' but the transition has none"
+                    )
+        mail = (
+            templates_root / "email" / t.notify / "subject.txt"
+            if templates_root and t.notify
+            else None
+        )
+        if mail is not None and not mail.is_file():
+            problems.add(t.line, f"{what}: e-mail template templates/email/{t.notify}/ is missing")
     if form is not None and service.applicant_name:
         _expression(problems, 1, "applicant_name", service.applicant_name, fields)
     if templates_root is not None:
         for d in service.documents:
             if not (templates_root / "pdf" / d.template / "document.html").is_file():
                 problems.add(
-                    d.line, f"document '{d.key}': template templates/pdf/{d.template}/document.html is missing"
+                    d.line,
+                    f"document '{d.key}': template "
+                    f"templates/pdf/{d.template}/document.html is missing",
                 )
     _check_graph(service, problems)
 
@@ -159,6 +192,8 @@ def _check_graph(service: ServiceDefinition, problems: Problems) -> None:
                 frontier.append(t.target)
     for s in wf.states:
         if s.name not in reached:
-            problems.add(s.line, f"state '{s.name}' cannot be reached from the initial state '{start}'")
+            problems.add(
+                s.line, f"state '{s.name}' cannot be reached from the initial state '{start}'"
+            )
         if not s.final and not any(s.name in t.sources for t in wf.transitions):
             problems.add(s.line, f"state '{s.name}' is not final but no transition leaves it")

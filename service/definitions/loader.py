@@ -46,7 +46,9 @@ class _Reader:
         for key in obj:
             if key not in allowed:
                 hint = ", ".join(sorted(allowed))
-                self.problems.add(obj.line_of(key), f"unknown key '{key}' in {what} (allowed: {hint})")
+                self.problems.add(
+                    obj.line_of(key), f"unknown key '{key}' in {what} (allowed: {hint})"
+                )
         for key in sorted(required - set(obj)):
             self.problems.add(obj.line, f"{what} is missing '{key}'")
         return True
@@ -75,7 +77,8 @@ class _Reader:
         value = obj.get(key)
         if not isinstance(value, str) or not _KEY_RE.fullmatch(value):
             self.problems.add(
-                obj.line_of(key), f"{what}: '{key}' must be a name of a-z, 0-9 and _ (got {value!r})"
+                obj.line_of(key),
+                f"{what}: '{key}' must be a name of a-z, 0-9 and _ (got {value!r})",
             )
             return str(value)
         return value
@@ -85,7 +88,9 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.problems.add(obj.line_of(key), f"{what}: '{key}' must be a whole number >= {minimum}")
+            self.problems.add(
+                obj.line_of(key), f"{what}: '{key}' must be a whole number >= {minimum}"
+            )
             return None
         return value
 
@@ -124,7 +129,8 @@ class _Reader:
             parsed = isodate.parse_duration(str(value))
         except (isodate.ISO8601Error, ValueError):
             self.problems.add(
-                obj.line_of(key), f"{what}: '{key}' must be an ISO 8601 duration like P14D (got {value!r})"
+                obj.line_of(key),
+                f"{what}: '{key}' must be an ISO 8601 duration like P14D (got {value!r})",
             )
             return None
         if isinstance(parsed, isodate.Duration):
@@ -132,7 +138,9 @@ class _Reader:
             return parsed.totimedelta(start=isodate.parse_date("2000-01-01"))
         return parsed
 
-    def items(self, obj: LineDict, key: str, what: str, required: bool = True) -> list[tuple[int, Any]]:
+    def items(
+        self, obj: LineDict, key: str, what: str, required: bool = True
+    ) -> list[tuple[int, Any]]:
         value = obj.get(key)
         if value is None:
             return []
@@ -223,7 +231,8 @@ def _decimal_or_date(r: _Reader, obj: LineDict, key: str, ftype: str) -> Decimal
         if not is_date_bound(text):
             r.problems.add(
                 obj.line_of(key),
-                f"field '{obj.get('key')}': '{key}' must be a date or like 'today - 14 days' (got {text!r})",
+                f"field '{obj.get('key')}': '{key}' must be a date "
+                f"or like 'today - 14 days' (got {text!r})",
             )
         return text
     try:
@@ -248,9 +257,13 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
     if ftype == "group" and nested:
         r.problems.add(obj.line_of("type"), f"{what}: groups cannot be nested")
     options = []
-    for _ol, opt in r.items(obj, "options", what, required=ftype in ("select", "radio", "checkboxes")):
+    for _ol, opt in r.items(
+        obj, "options", what, required=ftype in ("select", "radio", "checkboxes")
+    ):
         if r.keys(opt, f"option of {what}", {"value", "label"}, {"value", "label"}):
-            options.append(Option(value=str(opt.get("value")), label=r.text(opt, "label", what) or Text("")))
+            options.append(
+                Option(value=str(opt.get("value")), label=r.text(opt, "label", what) or Text(""))
+            )
     if ftype in ("select", "radio", "checkboxes") and "options" not in obj:
         r.problems.add(obj.line, f"{what}: type {ftype} needs 'options'")
     values = [o.value for o in options]
@@ -270,7 +283,10 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
         try:
             re.compile(pattern)
         except re.error as exc:
-            r.problems.add(obj.line_of("pattern"), f"{what}: 'pattern' is not a valid regular expression: {exc}")
+            r.problems.add(
+                obj.line_of("pattern"),
+                f"{what}: 'pattern' is not a valid regular expression: {exc}",
+            )
     personal = obj.get("personal", True)
     return FieldDefinition(
         key=key,
@@ -341,7 +357,9 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         )
     transitions = []
     for _line, item in r.items(doc, "transitions", "workflow"):
-        if not r.keys(item, "transition", _TRANSITION_KEYS, {"name", "title", "from", "to", "roles"}):
+        if not r.keys(
+            item, "transition", _TRANSITION_KEYS, {"name", "title", "from", "to", "roles"}
+        ):
             continue
         name = r.name(item, "name", "transition")
         what = f"transition '{name}'"
@@ -366,7 +384,7 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         if guard_source is not None:
             try:
                 guard = _guard(compile_expression(guard_source, names={"data", "inputs"}))
-            except Exception as exc:  # noqa: BLE001 - reported as a definition mistake
+            except Exception as exc:
                 problems.add(item.line_of("guard"), f"{what}: guard: {exc}")
         transitions.append(
             Transition(
@@ -391,7 +409,11 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
     for _line, item in r.items(doc, "roles", "workflow", required=False):
         if r.keys(item, "role", {"name", "title"}, {"name", "title"}):
             name = r.name(item, "name", "role")
-            roles.append(RoleDefinition(name, r.text(item, "title", f"role '{name}'") or Text(name), item.line))
+            roles.append(
+                RoleDefinition(
+                    name, r.text(item, "title", f"role '{name}'") or Text(name), item.line
+                )
+            )
     documents = []
     for _line, item in r.items(doc, "documents", "workflow", required=False):
         if r.keys(item, "document", _DOCUMENT_KEYS, {"key", "title", "template"}):
@@ -407,7 +429,10 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
     info = _parse_info(r, doc)
     prefix = r.string(doc, "reference_prefix", "workflow") or "XX"
     if not re.fullmatch(r"[A-Z]{2,4}", prefix):
-        problems.add(doc.line_of("reference_prefix"), "workflow: 'reference_prefix' must be 2-4 capital letters")
+        problems.add(
+            doc.line_of("reference_prefix"),
+            "workflow: 'reference_prefix' must be 2-4 capital letters",
+        )
     workflow = Workflow(
         key=r.name(doc, "key", "workflow"),
         version=r.integer(doc, "version", "workflow", minimum=1) or 0,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.extensions import UTCDateTime, db, utcnow
 
 
-class DefinitionVersion(db.Model):  # type: ignore[name-defined,misc]
+class DefinitionVersion(db.Model):  # type: ignore[name-defined]
     """One version of one workflow or form file, immutable once stored."""
 
     __tablename__ = "definition_versions"

@@ -31,7 +31,9 @@ EXTENSION_KEY = "amtsweg.definitions"
 
 def content_hash(doc: Any) -> str:
     """Hash what a document says, not how it is written (comments and layout don't count)."""
-    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    canonical = json.dumps(
+        doc, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -66,7 +68,9 @@ def parse_workflow_text(text: str, rel: str, problems: Problems) -> ServiceDefin
     return dataclasses.replace(service, content_hash=content_hash(doc)) if service else None
 
 
-def load_definitions(root: Path | str, check_templates: bool = True) -> tuple[Registry, list[Problem]]:
+def load_definitions(
+    root: Path | str, check_templates: bool = True
+) -> tuple[Registry, list[Problem]]:
     """Load and check `workflows/*.yaml` and `forms/*.yaml` under `root` as a whole."""
     root = Path(root)
     registry = Registry()
@@ -110,7 +114,9 @@ def sync_versions(registry: Registry) -> list[Problem]:
     from service.extensions import db
 
     problems: list[Problem] = []
-    stored = {(r.kind, r.key, r.version): r for r in db.session.scalars(db.select(DefinitionVersion))}
+    stored = {
+        (r.kind, r.key, r.version): r for r in db.session.scalars(db.select(DefinitionVersion))
+    }
     current: list[tuple[str, str, int, str, str]] = [
         ("workflow", s.key, s.version, s.content_hash, s.path) for s in registry.current()
     ] + [

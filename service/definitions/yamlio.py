@@ -42,21 +42,16 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result.line = node.start_mark.line + 1
     result.lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         if key in result:
-            raise DuplicateKey(
-                None, None, f"duplicate key '{key}'", key_node.start_mark
-            )
-        result[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+            raise DuplicateKey(None, None, f"duplicate key '{key}'", key_node.start_mark)
+        result[key] = loader.construct_object(value_node, deep=True)
         result.lines[str(key)] = key_node.start_mark.line + 1
     return result
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(
-        loader.construct_object(child, deep=True)  # type: ignore[no-untyped-call]
-        for child in node.value
-    )
+    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1
     result.lines = [child.start_mark.line + 1 for child in node.value]
     return result
@@ -78,7 +73,7 @@ class YamlProblem(Exception):
 def load(text: str) -> Any:
     """Parse `text` into LineDict/LineList/scalars, or raise YamlProblem."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

@@ -70,8 +70,8 @@ def format_number(number: Decimal | float | int, lang: str) -> str:
 def format_size(size: int, lang: str) -> str:
     """Return a file size such as "10 MB" or "500 KB"."""
     if size >= 1024 * 1024:
-        return f"{format_number(round(size / (1024 * 1024), 1), lang)} MB"
-    return f"{format_number(max(1, round(size / 1024)), lang)} KB"
+        return f"{format_number(round(size / (1024 * 1024), 1), lang)}\u00a0MB"
+    return f"{format_number(max(1, round(size / 1024)), lang)}\u00a0KB"
 
 
 def format_types(types: tuple[str, ...], lang: str) -> str:

@@ -40,7 +40,11 @@ def _object(
 ) -> dict[str, Any]:
     # Only unconditional requirements can be stated; conditions are checked on submission.
     required = [
-        f.key for f in fields if f.required and not f.visible_if and f.key not in conditional
+        f.key
+        for f in fields
+        if (f.required or (f.type == FieldType.GROUP and f.min_items))
+        and not f.visible_if
+        and f.key not in conditional
     ]
     schema: dict[str, Any] = {
         "type": "object",

@@ -12,7 +12,7 @@ from service.extensions import JSONType, UTCDateTime, db, utcnow
 from service.jobs.constants import JobStatus
 
 
-class OutboxItem(db.Model):  # type: ignore[name-defined,misc]
+class OutboxItem(db.Model):  # type: ignore[name-defined]
     """One effect to run at least once after commit (render a PDF, deliver a webhook, ...)."""
 
     __tablename__ = "outbox"

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], None]
 
 
-class Retry(Exception):  # noqa: N818 - reads as "raise Retry(after=60)"
+class Retry(Exception):
     """Raised by a handler to be run again later (e.g. the receiver asked to wait)."""
 
     def __init__(self, message: str = "", after: float | None = None) -> None:
@@ -42,7 +42,7 @@ class Retry(Exception):  # noqa: N818 - reads as "raise Retry(after=60)"
         self.after = after
 
 
-class GiveUp(Exception):  # noqa: N818
+class GiveUp(Exception):
     """Raised by a handler when retrying cannot help: the item is dead-lettered at once."""
 
 
@@ -58,7 +58,7 @@ class HandlerSpec:
 def default_backoff(attempt: int) -> float:
     """Wait exponentially longer after each failure (with jitter), at most an hour."""
     base = min(3600.0, 5.0 * 2 ** (attempt - 1))
-    return base * (0.8 + 0.4 * random.random())  # noqa: S311 - jitter, not security
+    return base * (0.8 + 0.4 * random.random())
 
 
 _handlers: dict[str, HandlerSpec] = {}
@@ -168,7 +168,7 @@ def run_claimed(item_id: int, worker: str) -> bool:
     except Retry as exc:
         db.session.rollback()
         error, retry_after = f"Retry: {exc}", exc.after
-    except Exception as exc:  # noqa: BLE001 - any failure is retried, and recorded
+    except Exception as exc:
         db.session.rollback()
         log.warning("outbox item %s (%s) failed: %s", item_id, kind, type(exc).__name__)
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -179,7 +179,12 @@ def run_claimed(item_id: int, worker: str) -> bool:
             "status": JobStatus.DONE, "done_at": now, "lease_until": None, "attempts": attempts,
         }  # fmt: skip
     elif dead or attempts >= spec.max_attempts:
-        values = {"status": JobStatus.DEAD, "last_error": error, "lease_until": None, "attempts": attempts}
+        values = {
+            "status": JobStatus.DEAD,
+            "last_error": error,
+            "lease_until": None,
+            "attempts": attempts,
+        }
     else:
         wait = retry_after if retry_after is not None else spec.backoff(attempts)
         values = {
@@ -254,7 +259,9 @@ class _ThreadRunner:
     def notify(self) -> None:
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._loop, name="amtsweg-outbox", daemon=True)
+                self.thread = threading.Thread(
+                    target=self._loop, name="amtsweg-outbox", daemon=True
+                )
                 self.thread.start()
         self.wake.set()
 
@@ -266,7 +273,7 @@ class _ThreadRunner:
                 with self.app.app_context():
                     drain()
                     db.session.remove()
-            except Exception:  # noqa: BLE001 - keep the runner alive; items are retried
+            except Exception:
                 log.exception("outbox runner failed")
 
 
@@ -298,9 +305,15 @@ def init_app(app: Flask) -> None:
     _install_listener()
     if app.config["JOBS_MODE"] == "thread":
         app.extensions["amtsweg.jobs_runner"] = _ThreadRunner(app)
+    # Worker commands, and for "celery" mode the notifier that wakes a Celery worker.
+    from service.jobs import celery as celery_module
+
+    celery_module.init_app(app)
 
 
-def ensure_unique_enqueue(kind: str, payload: dict[str, Any], key: str, case_id: int | None) -> None:
+def ensure_unique_enqueue(
+    kind: str, payload: dict[str, Any], key: str, case_id: int | None
+) -> None:
     """Queue an effect outside a request where a concurrent worker may queue the same key."""
     try:
         with db.session.begin_nested():

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 
 class ExpressionError(Exception):
-    """An expression that does not parse, or names something not in scope."""
+    """An expression that does not parse, or names something not in scope.
+
+    `column` is 1-based, where the parser stopped or the unknown name starts.
+    """
 
     def __init__(self, message: str, column: int | None = None) -> None:
         super().__init__(message)

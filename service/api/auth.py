@@ -1,0 +1,251 @@
+"""Authenticate integrator calls: JWT access tokens (RFC 9068) from the configured issuer.
+
+amtsweg is a resource server. A call carries `Authorization: Bearer <JWT>`; the token must
+be signed by a key of the issuer's JWKS, name our audience, carry `typ: at+jwt`, not be
+expired, and hold the scope the endpoint needs. The keys come from the issuer's discovery
+document (cached for a while); for the in-process development identity provider they are
+read directly, since a test client has no network server. Verification is the same either
+way. A session cookie never authenticates an API call: only the bearer token is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+import requests
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6750.errors import InvalidTokenError
+from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
+from flask import Flask, current_app, g
+
+from service.api.constants import JWKS_TTL_SECONDS
+from service.api.problems import ApiProblem, _
+from service.engine import Actor
+from service.engine.constants import ActorKind
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXTENSION_KEY = "amtsweg.api_protector"
+#: Asymmetric algorithms only: `none` and shared-secret HMAC are never accepted.
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA")
+TOKEN_TYPES = ("at+jwt", "application/at+jwt")
+
+
+def configured_issuer(config: Mapping[str, Any]) -> str | None:
+    """Return the issuer whose tokens are accepted (the dev IdP's when it runs)."""
+    if config.get("API_ISSUER"):
+        return str(config["API_ISSUER"]).rstrip("/")
+    if config.get("DEV_IDP"):
+        try:
+            from service.auth import devidp  # type: ignore[attr-defined]
+
+            return str(devidp.issuer())
+        except (ImportError, AttributeError, RuntimeError):
+            return str(config.get("BASE_URL", "")).rstrip("/") + "/dev-idp"
+    return None
+
+
+class KeySource:
+    """Fetch and cache the issuer's JWKS (or read it in-process for our own dev IdP)."""
+
+    def __init__(self, ttl: float = JWKS_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def jwks(self, issuer: str) -> dict[str, Any]:
+        """Return the issuer's public key set."""
+        static = current_app.config.get("API_JWKS")
+        if static:
+            return cast(dict[str, Any], json.loads(static) if isinstance(static, str) else static)
+        local = self._local(issuer)
+        if local is not None:
+            return local
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(issuer)
+            if cached and now - cached[0] < self.ttl:
+                return cached[1]
+        keys = self._fetch(issuer)
+        with self._lock:
+            self._cache[issuer] = (now, keys)
+        return keys
+
+    def _local(self, issuer: str) -> dict[str, Any] | None:
+        if not current_app.config.get("DEV_IDP"):
+            return None
+        try:
+            from service.auth import devidp  # type: ignore[attr-defined]
+
+            if devidp.issuer().rstrip("/") == issuer:
+                return cast(dict[str, Any], devidp.jwks())
+        except (ImportError, AttributeError):
+            pass
+        return None
+
+    def _fetch(self, issuer: str) -> dict[str, Any]:
+        try:
+            jwks_uri = None
+            for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
+                response = requests.get(issuer + path, timeout=5, allow_redirects=False)
+                if response.ok:
+                    jwks_uri = response.json().get("jwks_uri")
+                    break
+            if not jwks_uri:
+                raise InvalidTokenError(description="the issuer publishes no jwks_uri")
+            response = requests.get(jwks_uri, timeout=5, allow_redirects=False)
+            response.raise_for_status()
+            return cast(dict[str, Any], response.json())
+        except (requests.RequestException, ValueError):
+            # An unreachable issuer means no token can be checked: refuse, never accept.
+            raise InvalidTokenError(description="the issuer's keys are unavailable") from None
+
+    def clear(self) -> None:
+        """Forget every cached key set (after a key rotation, and in tests)."""
+        with self._lock:
+            self._cache.clear()
+
+
+key_source = KeySource()
+
+
+def _header(token: str) -> dict[str, Any]:
+    try:
+        segment = token.split(".")[0]
+        decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        header = json.loads(decoded)
+    except (ValueError, IndexError):
+        raise InvalidTokenError() from None
+    if not isinstance(header, dict):
+        raise InvalidTokenError()
+    return header
+
+
+class AccessTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+    """Validate RFC 9068 JWT access tokens against the issuer's published keys."""
+
+    def get_jwks(self) -> dict[str, Any]:
+        """Return the issuer's JWKS."""
+        return key_source.jwks(self.issuer)
+
+    def authenticate_token(self, token_string: str) -> Any:
+        """Refuse tokens of the wrong type or algorithm before checking the signature."""
+        header = _header(token_string)
+        # Authlib lets a token without `typ` through; RFC 9068 requires at+jwt.
+        if str(header.get("typ", "")).lower() not in TOKEN_TYPES:
+            raise InvalidTokenError(description="the token is not a JWT access token")
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidTokenError(description="the token's algorithm is not accepted")
+        return super().authenticate_token(token_string)
+
+
+class Protector(ResourceProtector):  # type: ignore[misc]
+    """Authlib's resource protector, one per app."""
+
+
+def init_app(app: Flask) -> None:
+    """Set up token validation for the configured issuer and audience."""
+    protector = Protector()
+    issuer = configured_issuer(app.config)
+    protector.register_token_validator(
+        AccessTokenValidator(
+            issuer=issuer or "urn:amtsweg:no-issuer-configured",
+            resource_server=app.config.get("API_AUDIENCE", "amtsweg-api"),
+            realm="amtsweg",
+        )
+    )
+    app.extensions[EXTENSION_KEY] = protector
+
+
+def _challenge(error: str | None = None, scope: str | None = None) -> dict[str, str]:
+    parts = ['Bearer realm="amtsweg"']
+    if error:
+        parts.append(f'error="{error}"')
+    if scope:
+        parts.append(f'scope="{scope}"')
+    return {"WWW-Authenticate": ", ".join(parts)}
+
+
+def authenticate(scope: str) -> dict[str, Any]:
+    """Return the claims of the request's valid access token holding `scope`, or raise."""
+    protector: Protector = current_app.extensions[EXTENSION_KEY]
+    try:
+        token = protector.acquire_token([scope])
+    except OAuth2Error as exc:
+        if exc.error == "insufficient_scope":
+            raise ApiProblem(
+                403,
+                _("The access token lacks the scope {scope}.", scope=scope),
+                kind="insufficient-scope",
+                headers=_challenge("insufficient_scope", scope),
+            ) from None
+        if exc.error == "missing_authorization":
+            raise ApiProblem(
+                401, _("An access token is required."), kind="unauthorized", headers=_challenge()
+            ) from None
+        raise ApiProblem(
+            401,
+            _("The access token is invalid or expired."),
+            kind="invalid-token",
+            headers=_challenge("invalid_token"),
+        ) from None
+    claims = dict(token)
+    g.api_claims = claims
+    return claims
+
+
+def require_scope(scope: str) -> Callable[[F], F]:
+    """Let the view run only for a valid access token holding `scope`."""
+
+    def decorate(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            authenticate(scope)
+            return func(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+def token_scopes() -> set[str]:
+    """Return the scopes of the current request's token."""
+    raw = g.get("api_claims", {}).get("scope", "")
+    return set(raw.split() if isinstance(raw, str) else raw)
+
+
+def client_id() -> str:
+    """Return the id of the client that called."""
+    claims = g.get("api_claims") or {}
+    return str(claims.get("client_id") or claims.get("sub"))
+
+
+def _role_mapping() -> dict[str, str] | None:
+    raw = current_app.config.get("API_ROLE_MAPPING")
+    if not raw:
+        return None
+    if isinstance(raw, Mapping):
+        return {str(k): str(v) for k, v in raw.items()}
+    pairs = (item.split("=", 1) for item in str(raw).split(",") if "=" in item)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def current_actor() -> Actor:
+    """Return the calling client as an engine actor, so the audit trail names it."""
+    claims = g.get("api_claims") or {}
+    raw_roles = claims.get("roles") or []
+    roles = raw_roles.split() if isinstance(raw_roles, str) else [str(r) for r in raw_roles]
+    mapping = _role_mapping()
+    if mapping is not None:
+        # With a mapping, only the provider's roles it names become workflow roles.
+        roles = [mapping[r] for r in roles if r in mapping]
+    cid = client_id()
+    label = str(claims.get("client_name") or claims.get("name") or cid)
+    return Actor(id=f"client:{cid}", kind=ActorKind.CLIENT, roles=frozenset(roles), label=label)

@@ -1,0 +1,1 @@
+"""The case-worker back office: inbox, case page, deadlines and service dashboards."""

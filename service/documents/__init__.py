@@ -1,0 +1,1 @@
+"""Confirmation documents: sealed, verifiable PDFs rendered from templates after commit."""

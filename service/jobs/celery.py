@@ -1,0 +1,232 @@
+"""Celery on Redis: the same outbox code as the in-process runner, in worker processes.
+
+A task only wakes a worker; the work itself is `services.drain`, which claims due items
+with a lease, so a lost task message or a crashed worker loses nothing: the beat sweep
+drains again every few seconds and takes over items whose lease ran out.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+import click
+from celery import Celery, Task
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+log = logging.getLogger(__name__)
+
+#: How often beat sweeps the outbox (catches lost wake-ups and expired leases).
+SWEEP_SECONDS = 5.0
+DAILY = timedelta(days=1)
+
+DRAIN_TASK = "amtsweg.jobs.drain"
+ESCALATE_TASK = "amtsweg.jobs.escalate_overdue"
+RETENTION_TASK = "amtsweg.jobs.retention"
+DRAFTS_TASK = "amtsweg.jobs.expire_drafts"
+
+
+def create_celery(app: Flask) -> Celery:
+    """Return the Celery app bound to `app`: broker and results on AMTSWEG_BROKER_URL."""
+    broker = app.config.get("BROKER_URL")
+    if not broker:
+        raise RuntimeError("AMTSWEG_BROKER_URL is not set: Celery needs a broker (Redis)")
+
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                from service.extensions import db
+
+                try:
+                    return self.run(*args, **kwargs)
+                finally:
+                    db.session.remove()
+
+    celery = Celery(app.import_name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=broker,
+        result_backend=broker,
+        task_ignore_result=True,
+        # Acknowledge after the run so a killed worker's message is delivered again; the
+        # outbox lease makes the second delivery harmless.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        beat_schedule={
+            "outbox-sweep": {"task": DRAIN_TASK, "schedule": SWEEP_SECONDS},
+            "deadline-escalation": {"task": ESCALATE_TASK, "schedule": DAILY},
+            "retention": {"task": RETENTION_TASK, "schedule": DAILY},
+            "draft-expiry": {"task": DRAFTS_TASK, "schedule": DAILY},
+        },
+    )
+    _register_tasks(celery)
+    app.extensions["celery"] = celery
+    return celery
+
+
+def _register_tasks(celery: Celery) -> None:
+    @celery.task(name=DRAIN_TASK)
+    def drain_task(max_items: int | None = None) -> int:
+        from service.jobs.services import drain
+
+        return drain(max_items=max_items)
+
+    @celery.task(name=ESCALATE_TASK)
+    def escalate_task() -> int:
+        return run_periodic("escalate")
+
+    @celery.task(name=RETENTION_TASK)
+    def retention_task() -> int:
+        return run_periodic("retention")
+
+    @celery.task(name=DRAFTS_TASK)
+    def drafts_task() -> int:
+        return run_periodic("drafts")
+
+
+def run_periodic(job: str) -> int:
+    """Run one periodic job inside the app context, commit, and return how many it touched.
+
+    Features owned by other packages are imported lazily: a deployment without them
+    simply skips the job.
+    """
+    from service.extensions import db, utcnow
+
+    now = utcnow()
+    count = 0
+    try:
+        if job == "escalate":
+            backoffice = importlib.import_module("service.backoffice.services")
+            count = _count(backoffice.escalate_overdue(now))
+        elif job == "retention":
+            from service.privacy.services import run_retention
+
+            count = len(run_retention(now, dry_run=False))
+        elif job == "drafts":
+            from service.privacy.services import expire_drafts
+
+            count = expire_drafts(now)
+        else:
+            raise ValueError(f"unknown periodic job {job!r}")
+    except (ImportError, AttributeError):
+        log.info("periodic job %s skipped: its feature is not installed", job)
+        db.session.rollback()
+        return 0
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return count
+
+
+def _count(result: Any) -> int:
+    if isinstance(result, int):
+        return result
+    try:
+        return len(result)
+    except TypeError:
+        return 0
+
+
+class CeleryNotifier:
+    """Wake a Celery worker after a commit that queued effects."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def notify(self) -> None:
+        celery = self.app.extensions.get("celery") or create_celery(self.app)
+        try:
+            celery.send_task(DRAIN_TASK)
+        except Exception:
+            log.warning("could not wake a worker; the next sweep runs the effects")
+
+
+#: Periodic jobs the broker-less worker loop runs, with their interval in seconds.
+PERIODIC = (
+    ("escalate", DAILY.total_seconds()),
+    ("retention", DAILY.total_seconds()),
+    ("drafts", DAILY.total_seconds()),
+)
+
+
+def run_loop(app: Flask, *, once: bool = False, sweep: float = SWEEP_SECONDS) -> None:
+    """Drain the outbox and run the periodic jobs in this process (no broker)."""
+    from service.extensions import db
+    from service.jobs.services import drain
+
+    last_run: dict[str, float] = {}
+    while True:
+        with app.app_context():
+            for job, every in PERIODIC:
+                if time.monotonic() - last_run.get(job, -every) >= every:
+                    last_run[job] = time.monotonic()
+                    try:
+                        run_periodic(job)
+                    except Exception:
+                        log.exception("periodic job %s failed", job)
+            try:
+                drain()
+            except Exception:
+                log.exception("outbox drain failed")
+            db.session.remove()
+        if once:
+            return
+        time.sleep(sweep)
+
+
+@click.command("worker")
+@click.option("--concurrency", "-c", type=int, default=None, help="Celery worker processes.")
+@click.option("--once", is_flag=True, help="Without a broker: drain and run due jobs once.")
+@with_appcontext
+def worker_command(concurrency: int | None, once: bool) -> None:
+    """Run a Celery worker, or without a broker a loop that drains the outbox."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("BROKER_URL"):
+        click.echo("no AMTSWEG_BROKER_URL: running the outbox in this process")
+        run_loop(app, once=once)
+        return
+    celery = app.extensions.get("celery") or create_celery(app)
+    argv = ["worker", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    celery.worker_main(argv)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run Celery beat: the outbox sweep and the daily jobs."""
+    from pathlib import Path
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    celery = app.extensions.get("celery") or create_celery(app)
+    schedule = Path(app.config["INSTANCE_DIR"]) / "celerybeat-schedule"
+    celery.start(["beat", "--loglevel=INFO", f"--schedule={schedule}"])
+
+
+def init_app(app: Flask) -> None:
+    """Register the worker commands and, with a broker, the Celery notifier."""
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)
+    if app.config["JOBS_MODE"] == "celery":
+        create_celery(app)
+        app.extensions["amtsweg.jobs_runner"] = CeleryNotifier(app)
+
+
+def celery_app() -> Celery:
+    """Create the Flask app from the environment and return its Celery app.
+
+    For the Celery command line: `celery -A service.jobs.celery:celery_app worker`.
+    """
+    from service import create_app
+
+    app = create_app()
+    return app.extensions.get("celery") or create_celery(app)

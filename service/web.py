@@ -1,0 +1,212 @@
+"""What every HTML page shares: locale, CSRF, security headers, error pages, formats.
+
+The portal and the back office render through `templates/base.html`; this module sets up
+what that layout needs. German is the default; a person's explicit choice (stored in the
+session by `/lang/<code>`) wins over the browser's Accept-Language.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from service.extensions import babel, csrf
+from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR
+
+bp = Blueprint("web", __name__)
+
+#: Session key of the language a person chose explicitly.
+LANG_SESSION_KEY = "lang"
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+#: Error pages this module renders (templates/errors/<code>.html).
+ERROR_CODES = (400, 401, 403, 404, 405, 413, 500)
+
+
+def select_locale() -> str:
+    """Return the language of this request: the explicit choice, the browser's, or German."""
+    chosen = session.get(LANG_SESSION_KEY)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def current_lang() -> str:
+    """Return the language code ("de" or "en") the current request is rendered in."""
+    locale = get_locale()
+    lang = locale.language if locale is not None else DEFAULT_LANGUAGE
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Return `target` when it is a path on this site, else `fallback` (no open redirect)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target:
+        return fallback
+    return target
+
+
+@bp.post("/lang/<code>")
+def choose_language(code: str) -> BaseResponse:
+    """Remember the chosen language and go back to the page the person was on."""
+    if code not in LANGUAGES:
+        abort(404)
+    session[LANG_SESSION_KEY] = code
+    return redirect(safe_next(request.form.get("next")), code=303)
+
+
+def _format_date(value: date | datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, style)
+
+
+def _format_datetime(value: datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, style)
+
+
+def _format_number(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return format_decimal(value)
+
+
+def _format_size(value: int | None) -> str:
+    if value is None:
+        return ""
+    if value < 1024:
+        return _("%(n)s bytes", n=format_decimal(value))
+    if value < 1024 * 1024:
+        return _("%(n)s KB", n=format_decimal(round(value / 1024, 1)))
+    return _("%(n)s MB", n=format_decimal(round(value / (1024 * 1024), 1)))
+
+
+def _other_languages() -> list[tuple[str, str]]:
+    """Return (code, name in that language) of the languages one can switch to."""
+    names = {"de": "Deutsch", "en": "English"}
+    here = current_lang()
+    return [(code, names[code]) for code in LANGUAGES if code != here]
+
+
+def _endpoint_url(*candidates: str, fallback: str) -> str:
+    """Return the URL of the first endpoint that exists (features are built in parallel)."""
+    for endpoint in candidates:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return fallback
+
+
+def _layout_context() -> dict[str, Any]:
+    return {
+        "current_lang": current_lang(),
+        "other_languages": _other_languages(),
+        "login_url": _endpoint_url("auth.login", fallback="/login"),
+        "logout_url": _endpoint_url("auth.logout", fallback="/logout"),
+        "layout_user": _layout_user(),
+    }
+
+
+def _layout_user() -> Any:
+    """Return the logged-in user for the header, or None."""
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    from service.auth.models import User
+    from service.extensions import db
+
+    try:
+        return db.session.get(User, user_id)
+    except Exception:  # a broken session must not break the error page that shows it
+        return None
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config.get("AMTSWEG_ENV") != "development":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Pages of a logged-in person may show personal data: never keep them in any cache.
+    if session.get("user_id") is not None and response.mimetype == "text/html":
+        headers["Cache-Control"] = "no-store"
+        headers.add("Vary", "Cookie")
+    return response
+
+
+def _wants_html() -> bool:
+    return not request.path.startswith("/api/")
+
+
+def _error_page(code: int, description: str | None = None) -> tuple[str, int]:
+    return render_template(f"errors/{code}.html", description=description), code
+
+
+def init_app(app: Flask) -> None:
+    """Set up Babel, CSRF, security headers, error pages and locale-aware filters."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Berlin")
+    babel.init_app(
+        app,
+        default_locale=DEFAULT_LANGUAGE,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+        default_timezone="Europe/Berlin",
+        locale_selector=select_locale,
+    )
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+    app.after_request(_security_headers)
+    app.context_processor(_layout_context)
+    app.add_template_filter(_format_date, "format_date")
+    app.add_template_filter(_format_datetime, "format_datetime")
+    app.add_template_filter(_format_number, "format_number")
+    app.add_template_filter(_format_size, "format_size")
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError) -> Any:
+        if not _wants_html():
+            return exc
+        return _error_page(400, _("The form has expired or was not sent from this site."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        if not _wants_html() or code not in ERROR_CODES:
+            return exc
+        return _error_page(code)
+
+    @app.errorhandler(500)
+    def _server_error(exc: Exception) -> Any:
+        if not _wants_html():
+            return exc
+        return _error_page(500)
