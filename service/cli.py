@@ -99,6 +99,7 @@ def jobs_drain() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the command groups."""
+    """Register the command groups (`definitions` is also a Flask plugin command, see pyproject)."""
+    app.cli.add_command(definitions_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)

@@ -94,8 +94,15 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         return app
 
     yield factory
+    for built in apps:
+        runner = built.extensions.get("amtsweg.jobs_runner")
+        if runner is not None and hasattr(runner, "stop"):
+            runner.stop()
     if apps:
         _empty_database(apps[0])
+    for built in apps[1:]:
+        with built.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

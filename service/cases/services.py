@@ -413,5 +413,5 @@ def open_case_counts() -> dict[tuple[str, int], int]:
         select(Case.service_key, Case.workflow_version, func.count())
         .where(Case.closed_at.is_(None))
         .group_by(Case.service_key, Case.workflow_version)
-    ).tuples()
+    )
     return {(key, version): count for key, version, count in rows}

@@ -20,6 +20,8 @@ class Reason(StrEnum):
     #: The actor already gave one of several required approvals in this round.
     ALREADY_APPROVED = "already_approved"
     GUARD_FAILED = "guard_failed"
+    #: Separation of duties: staff may not decide on a case they applied for themselves.
+    OWN_CASE = "own_case"
 
 
 class ActorKind(StrEnum):

@@ -166,6 +166,16 @@ def _refusal(
         )
     if not _holds_role(transition, case, actor):
         return _wrong_role(transition)
+    if actor.id == case.applicant_id and APPLICANT not in transition.roles:
+        return TransitionNotAllowed(
+            Reason.OWN_CASE,
+            Text(
+                de=f"{action_de} ist bei Ihrem eigenen Antrag nicht erlaubt; "
+                "eine andere Person muss entscheiden.",
+                en=f"You may not carry out {action_en} on your own application; "
+                "someone else must decide.",
+            ),
+        )
     for entry in case.history:
         if entry.transition in transition.distinct_from and entry.actor_id == actor.id:
             earlier = _transition_title(workflow, entry.transition)

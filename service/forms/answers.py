@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from celpy import celtypes
 from marshmallow import Schema, ValidationError
 
 from service.forms.constants import FieldType
 from service.forms.display import field_label, item_label, labelled
 from service.forms.parsing import parse_date
 from service.forms.schema import CompiledField, CompiledForm, CompiledPage
-from service.rules.values import date_to_timestamp, to_cel
+from service.rules.services import Expression
+from service.rules.values import to_native
 
 Context = dict[str, Any]
 
@@ -32,6 +32,8 @@ class Item:
     errors: dict[str, list[str]]
     hidden: set[str] = field(default_factory=set)
     context: Context = field(default_factory=dict)
+    #: The values as CEL values, computed once (see _converted).
+    converted: dict[str, Any] | None = None
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Answers:
     hidden_pages: set[str] = field(default_factory=set)
     hidden: set[str] = field(default_factory=set)
     context: Context = field(default_factory=dict)
+    converted: dict[str, Any] | None = None
 
 
 def load_answers(compiled: CompiledForm, data: Mapping[str, Any], lang: str) -> Answers:
@@ -73,14 +76,17 @@ def is_required(f: CompiledField, context: Context) -> bool:
 
 
 def cel_value(f: CompiledField, value: Any) -> Any:
-    """Return a stored answer as the CEL value the definition language promises."""
+    """Return a stored answer as the CEL value the definition language promises.
+
+    Plain Python values: the native interpreter converts them (dates to timestamps).
+    """
     if value is None:
         return None
     if f.type == FieldType.DATE:
-        return date_to_timestamp(parse_date(value))
+        return to_native(parse_date(value))
     if f.type in (FieldType.NUMBER, FieldType.MONEY):
-        return celtypes.DoubleType(float(Decimal(str(value))))
-    return to_cel(value)
+        return float(Decimal(str(value)))
+    return to_native(value)
 
 
 def _load(schema: Schema, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -112,67 +118,92 @@ def _load_item(group: CompiledField, raw: Mapping[str, Any], index: int, lang: s
 def _resolve_visibility(compiled: CompiledForm, answers: Answers) -> None:
     hidden_pages: set[str] = set()
     hidden: set[str] = set()
-    context = _context(compiled.fields, answers.values, hidden, answers.items)
-    for _ in range(len(compiled.fields) + len(compiled.pages) + 1):
-        new_pages = {p.key for p in compiled.pages if not _shown(p, context)}
+    shown = _Shown(_context(compiled.fields, answers, hidden, answers.items))
+    for _ in range(len(compiled.fields) + 1):
+        hidden_pages = {p.key for p in compiled.pages if not shown(p)}
         new_hidden = {
             f.key
             for f in compiled.fields
-            if compiled.page_of.get(f.key) in new_pages or not _shown(f, context)
+            if compiled.page_of.get(f.key) in hidden_pages or not shown(f)
         }
-        if (new_pages, new_hidden) == (hidden_pages, hidden):
+        if new_hidden == hidden:
             break
-        hidden_pages, hidden = new_pages, new_hidden
-        context = _context(compiled.fields, answers.values, hidden, answers.items)
+        changed, hidden = new_hidden ^ hidden, new_hidden
+        shown.update(_context(compiled.fields, answers, hidden, answers.items), changed)
     for group in compiled.fields:
         for item in answers.items.get(group.key, ()):
-            resolve_item(group, item, context)
+            resolve_item(group, item, shown.context)
     answers.hidden_pages, answers.hidden = hidden_pages, hidden
     # Conditions and rules after this point see hidden item fields as null as well.
-    answers.context = _context(compiled.fields, answers.values, hidden, answers.items)
+    answers.context = _context(compiled.fields, answers, hidden, answers.items)
 
 
 def resolve_item(group: CompiledField, item: Item, top: Context) -> None:
     """Work out which of an item's fields are shown, and its CEL context."""
     hidden: set[str] = set()
+    shown = _Shown({**top, **_context(group.items, item, hidden, {})})
     for _ in range(len(group.items) + 1):
-        item.context = {**top, **_context(group.items, item.values, hidden, {})}
-        new_hidden = {f.key for f in group.items if not _shown(f, item.context)}
+        new_hidden = {f.key for f in group.items if not shown(f)}
         if new_hidden == hidden:
             break
-        hidden = new_hidden
-    item.hidden = hidden
+        changed, hidden = new_hidden ^ hidden, new_hidden
+        shown.update({**top, **_context(group.items, item, hidden, {})}, changed)
+    item.context, item.hidden = shown.context, hidden
 
 
-def _shown(thing: CompiledField | CompiledPage, context: Context) -> bool:
-    return thing.visible_if is None or thing.visible_if.test(context) is True
+class _Shown:
+    """Evaluate `visible_if` conditions, each distinct expression once per context.
+
+    Forms repeat conditions (five fields shown for the same answer), and when a field is
+    hidden only the conditions that read it need evaluating again.
+    """
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.results: dict[Expression, bool] = {}
+
+    def __call__(self, thing: CompiledField | CompiledPage) -> bool:
+        expression = thing.visible_if
+        if expression is None:
+            return True
+        result = self.results.get(expression)
+        if result is None:
+            result = self.results[expression] = expression.test(self.context) is True
+        return result
+
+    def update(self, context: Context, changed: set[str]) -> None:
+        """Switch to `context`, in which the fields `changed` were hidden or shown."""
+        self.context = context
+        self.results = {e: r for e, r in self.results.items() if not e.identifiers & changed}
 
 
 def _context(
     fields: Iterable[CompiledField],
-    values: Mapping[str, Any],
+    owner: Answers | Item,
     hidden: set[str],
     items: Mapping[str, list[Item]],
 ) -> Context:
     context: Context = {}
+    converted = _converted(fields, owner)
     for f in fields:
         if f.key in hidden:
             context[f.key] = None
         elif f.is_group:
-            context[f.key] = celtypes.ListType(
-                [_item_map(f, item) for item in items.get(f.key, ())]
-            )
+            context[f.key] = [_item_map(f, item) for item in items.get(f.key, ())]
         else:
-            context[f.key] = cel_value(f, values.get(f.key))
+            context[f.key] = converted[f.key]
     return context
 
 
-def _item_map(group: CompiledField, item: Item) -> celtypes.MapType:
-    return celtypes.MapType(
-        {
-            celtypes.StringType(f.key): None
-            if f.key in item.hidden
-            else cel_value(f, item.values.get(f.key))
-            for f in group.items
+def _converted(fields: Iterable[CompiledField], owner: Answers | Item) -> dict[str, Any]:
+    """Convert the answers to CEL values once; contexts are rebuilt for every visibility pass."""
+    if owner.converted is None:
+        owner.converted = {
+            f.key: cel_value(f, owner.values.get(f.key)) for f in fields if not f.is_group
         }
-    )
+    return owner.converted
+
+
+def _item_map(group: CompiledField, item: Item) -> dict[str, Any]:
+    converted = _converted(group.items, item)
+    return {f.key: None if f.key in item.hidden else converted[f.key] for f in group.items}

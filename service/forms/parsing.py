@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _GERMAN_NUMBER = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -25,7 +25,7 @@ def parse_date(value: object) -> date:
     if not isinstance(value, str):
         raise ValueError("not a date")
     text = value.strip()
-    if match := _ISO_DATE.fullmatch(text):
+    if match := ISO_DATE.fullmatch(text):
         year, month, day = match.groups()
     elif match := _GERMAN_DATE.fullmatch(text):
         day, month, year = match.groups()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from marshmallow import EXCLUDE, Schema
 
 from service.definitions.types import FieldDefinition, FormDefinition, Page, Rule
 from service.forms.constants import FieldType
-from service.forms.fields import make_field
+from service.forms.registry import make_field
 from service.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from service.rules.services import Expression, compile_expression
 
@@ -88,10 +89,12 @@ class CompiledForm:
 
     def field(self, key: str) -> CompiledField:
         """Return the top-level field `key` or raise KeyError."""
-        for f in self.fields:
-            if f.key == key:
-                return f
-        raise KeyError(key)
+        return self.by_key[key]
+
+    @cached_property
+    def by_key(self) -> dict[str, CompiledField]:
+        """Return the top-level fields by key."""
+        return {f.key: f for f in self.fields}
 
     def page(self, key: str) -> CompiledPage:
         """Return the page `key` or raise KeyError."""

@@ -51,6 +51,7 @@ __all__ = [
     "parse_form_post",
     "previous_page",
     "summary",
+    "upload_field",
     "validate",
     "view_model",
     "visible_pages",

@@ -182,17 +182,17 @@ class _Check:
         """Evaluate the cross-field rules whose fields are checked and free of errors."""
         flags: list[Flag] = []
         field_keys = {f.key for f in self.compiled.fields}
+        # With `pages`, a rule runs only when all its fields are checked, so every error
+        # of its fields is among those reported.
         with_errors = {path.split("[", 1)[0] for path in self.errors}
-        with_errors |= {path.split("[", 1)[0] for path in self.answers.errors}
         for compiled_rule in self.compiled.rules:
             rule, names = compiled_rule.rule, compiled_rule.expression.identifiers & field_keys
             if self.checked is not None and not names <= self.checked:
                 continue
-            if (
-                names & with_errors
-                or compiled_rule.expression.test(self.answers.context) is not False
-            ):
+            if names & with_errors:
                 continue
+            if compiled_rule.expression.test(self.answers.context) is not False:
+                continue  # holds, or not applicable
             message = rule.message.get(self.lang)
             if rule.severity == Severity.FLAG:
                 flags.append(Flag(rule.key, message))

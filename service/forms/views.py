@@ -198,7 +198,7 @@ def _count(raw: Any) -> int:
 
 
 def input_value(raw: Any) -> str:
-    """Return an answer as the text an input shows again."""
+    """Return an answer as the text an input shows again (dates stay ISO, as date inputs need)."""
     if raw is None or isinstance(raw, list | tuple | Mapping):
         return ""
     if isinstance(raw, bool):

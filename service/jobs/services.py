@@ -255,25 +255,37 @@ class _ThreadRunner:
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
+        self.stopped = False
 
     def notify(self) -> None:
+        """Wake the thread (starting it on first use) to drain what was just committed."""
         with self.lock:
+            if self.stopped:
+                return
             if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(
-                    target=self._loop, name="amtsweg-outbox", daemon=True
-                )
+                self.thread = threading.Thread(target=self._loop, name="amtsweg-outbox", daemon=True)
                 self.thread.start()
         self.wake.set()
 
+    def stop(self, timeout: float = 5.0) -> None:
+        """Let the thread finish its current item and end."""
+        with self.lock:
+            self.stopped = True
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
     def _loop(self) -> None:
-        while True:
+        while not self.stopped:
             self.wake.wait(timeout=5.0)
             self.wake.clear()
+            if self.stopped:
+                break
             try:
                 with self.app.app_context():
                     drain()
                     db.session.remove()
-            except Exception:
+            except Exception:  # noqa: BLE001 - keep the runner alive; items are retried
                 log.exception("outbox runner failed")
 
 

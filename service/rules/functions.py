@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from celpy import celtypes
@@ -39,3 +39,26 @@ def cel_age(timestamp: Any) -> celtypes.IntType:
 
 #: Bound into every program, so each expression can use them.
 FUNCTIONS: dict[str, Any] = {"today": cel_today, "days": cel_days, "age": cel_age}
+
+
+def native_today() -> datetime:
+    """Return today's date in Europe/Berlin as midnight UTC (for the native interpreter)."""
+    return datetime.combine(local_today(), time(), tzinfo=UTC)
+
+
+def native_days(n: Any) -> timedelta:
+    """Return a duration of `n` days."""
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        raise TypeError("days() takes a number")
+    return timedelta(days=float(n))
+
+
+def native_age(timestamp: Any) -> int | None:
+    """Return the completed years from `timestamp` until today; null when not a date."""
+    if not isinstance(timestamp, datetime):
+        return None  # null: a comparison with it is "not applicable"
+    return completed_years(timestamp.date(), local_today())
+
+
+#: The same functions for the native (Rust) interpreter, which takes plain Python values.
+NATIVE_FUNCTIONS: dict[str, Any] = {"today": native_today, "days": native_days, "age": native_age}

@@ -79,3 +79,42 @@ def from_cel(value: Any) -> Any:
     if isinstance(value, list):
         return [from_cel(item) for item in value]
     return value
+
+
+def to_native(value: Any) -> Any:
+    """Return `value` as the plain Python value the native interpreter takes.
+
+    cel-python values subclass Python types (its BoolType is an int), so they are
+    unwrapped explicitly; dates become aware datetimes at midnight UTC.
+    """
+    kind = type(value)
+    if value is None or kind in (str, int, float, bool):
+        return value
+    if kind is datetime and value.tzinfo is UTC:
+        return value
+    if kind is list:
+        return [to_native(item) for item in value]
+    if kind is dict:
+        return {str(k): to_native(v) for k, v in value.items()}
+    if isinstance(value, (celtypes.BoolType, bool)):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, (float, Decimal)):
+        return float(value)
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return datetime.fromtimestamp(aware.timestamp(), tz=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=UTC)
+    if isinstance(value, timedelta):
+        return timedelta(seconds=value.total_seconds())
+    if isinstance(value, Mapping):
+        return {str(k): to_native(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_native(item) for item in value]
+    if isinstance(value, bytes):
+        return bytes(value)
+    raise TypeError(f"no CEL value for {type(value).__name__}")

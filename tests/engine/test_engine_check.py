@@ -183,3 +183,33 @@ def test_refusal_reads_in_english_when_printed(workflow, make_case, officer):
 def test_unknown_reason_code_is_a_programming_error():
     with pytest.raises(ValueError):
         TransitionNotAllowed("bad_luck", Text("Pech", "Bad luck"))
+
+
+def test_staff_may_not_decide_their_own_application() -> None:
+    """Separation of duties: an officer who applied as a resident cannot approve it."""
+    from service.engine import Actor, CaseSnapshot, State, Text, Transition, Workflow, check
+    from service.engine.errors import TransitionNotAllowed
+
+    workflow = Workflow(
+        key="w",
+        version=1,
+        title=Text("W", "W"),
+        states=(
+            State("submitted", Text("Eingegangen", "Submitted"), initial=True),
+            State("approved", Text("Genehmigt", "Approved"), final=True),
+        ),
+        transitions=(
+            Transition(
+                "approve", Text("Genehmigen", "Approve"), ("submitted",), "approved", ("officer",)
+            ),
+        ),
+    )
+    case = CaseSnapshot(state="submitted", applicant_id="7", data={})
+    officer = Actor(id="7", roles=frozenset({"officer"}))
+    try:
+        check(workflow, case, "approve", officer)
+    except TransitionNotAllowed as refused:
+        assert refused.reason == "own_case"
+        assert "own application" in refused.message.get("en")
+    else:
+        raise AssertionError("an officer approved their own application")

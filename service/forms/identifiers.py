@@ -1,0 +1,67 @@
+"""Fields for numbers and codes with their own rules: phone, postcode, IBAN, tax ID, country."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import phonenumbers
+import pycountry
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.de import idnr
+from stdnum.exceptions import ValidationError as StdnumError
+
+from service.forms.constants import PHONE_REGION
+from service.forms.fields import AnswerField
+
+_POSTAL_CODE = re.compile(r"\d{5}")
+
+
+class PhoneField(AnswerField):
+    def clean(self, value: Any) -> str:
+        message = self._("enter a valid phone number, for example 0211 123456.")
+        try:
+            number = phonenumbers.parse(self.text(value, message), PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            self.refuse(message)
+        if not phonenumbers.is_valid_number(number):
+            self.refuse(message)
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PostalCodeField(AnswerField):
+    def clean(self, value: Any) -> str:
+        message = self._("enter a valid postcode of 5 digits.")
+        code = self.text(str(value) if isinstance(value, int) else value, message)
+        if not _POSTAL_CODE.fullmatch(code) or not 1001 <= int(code) <= 99998:
+            self.refuse(message)
+        return code
+
+
+class IbanField(AnswerField):
+    def clean(self, value: Any) -> str:
+        message = self._("enter a valid IBAN, for example DE89 3704 0044 0532 0130 00.")
+        try:
+            return str(IBAN(self.text(value, message)).compact)
+        except SchwiftyException:
+            self.refuse(message)
+
+
+class TaxIdField(AnswerField):
+    def clean(self, value: Any) -> str:
+        message = self._("enter a valid tax identification number of 11 digits.")
+        try:
+            return str(idnr.validate(self.text(value, message)))
+        except StdnumError:
+            self.refuse(message)
+
+
+class CountryField(AnswerField):
+    def clean(self, value: Any) -> str:
+        message = self._("select a country from the list.")
+        code = self.text(value, message).upper()
+        allowed = {o.value for o in self.definition.options}
+        if pycountry.countries.get(alpha_2=code) is None or (allowed and code not in allowed):
+            self.refuse(message)
+        return code
