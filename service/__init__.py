@@ -24,6 +24,7 @@ FEATURES = (
     "service.documents.services",
     "service.webhooks.services",
     "service.mail.services",
+    "service.privacy.services",
     "service.ops.services",
 )
 

@@ -58,6 +58,11 @@ def from_environment() -> dict[str, Any]:
         "OIDC_ROLES_CLAIM": _env("OIDC_ROLES_CLAIM", "roles"),
         "DEV_IDP": _bool("DEV_IDP", env == "development"),
         "API_AUDIENCE": _env("API_AUDIENCE", "amtsweg-api"),
+        # Integrator API: the token issuer (default: the dev IdP), its token URL for the
+        # OpenAPI document, and "provider_role=workflow_role,..." for the clients' roles.
+        "API_ISSUER": _env("API_ISSUER"),
+        "API_TOKEN_URL": _env("API_TOKEN_URL"),
+        "API_ROLE_MAPPING": _env("API_ROLE_MAPPING", ""),
         "SMTP_URL": _env("SMTP_URL"),
         "MAIL_FROM": _env("MAIL_FROM", "amtsweg <noreply@localhost>"),
         "SEAL_KEY_PATH": _env("SEAL_KEY_PATH", str(instance / "seal" / "key.pem")),
@@ -70,7 +75,7 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env != "development",
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }
 
 

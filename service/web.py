@@ -17,6 +17,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -137,14 +138,12 @@ def _layout_context() -> dict[str, Any]:
 
 def _layout_user() -> Any:
     """Return the logged-in user for the header, or None."""
-    user_id = session.get("user_id")
-    if user_id is None:
+    if session.get("user_id") is None:
         return None
-    from service.auth.models import User
-    from service.extensions import db
-
     try:
-        return db.session.get(User, user_id)
+        from service.auth.services import current_user
+
+        return current_user()
     except Exception:  # a broken session must not break the error page that shows it
         return None
 
@@ -162,6 +161,17 @@ def _security_headers(response: Response) -> Response:
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")
     return response
+
+
+def _fresh_request_globals() -> None:
+    """Start every request with an empty `g`.
+
+    A request reuses an application context that is already pushed (tests, CLI tools),
+    and with it `g`: the logged-in user or the CSRF token cached there by an earlier
+    request must never carry over to the next one.
+    """
+    for name in list(g):
+        g.pop(name, None)
 
 
 def _wants_html() -> bool:
@@ -185,6 +195,8 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.register_blueprint(bp)
+    # First of all before-request hooks, so nothing of an earlier request is seen.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     app.after_request(_security_headers)
     app.context_processor(_layout_context)
     app.add_template_filter(_format_date, "format_date")

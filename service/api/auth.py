@@ -24,7 +24,9 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from flask import Flask, current_app, g
+from joserfc.jwk import KeySet
 
+from service.api.constants import JWKS_REFETCH_SECONDS as REFETCH_SECONDS
 from service.api.constants import JWKS_TTL_SECONDS
 from service.api.problems import ApiProblem, _
 from service.engine import Actor
@@ -36,6 +38,8 @@ EXTENSION_KEY = "amtsweg.api_protector"
 #: Asymmetric algorithms only: `none` and shared-secret HMAC are never accepted.
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA")
 TOKEN_TYPES = ("at+jwt", "application/at+jwt")
+OPTIONAL_CLAIMS = ("scope", "roles", "groups", "entitlements", "acr", "amr", "auth_time")
+DISCOVERY_PATHS = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
 
 
 def configured_issuer(config: Mapping[str, Any]) -> str | None:
@@ -44,7 +48,7 @@ def configured_issuer(config: Mapping[str, Any]) -> str | None:
         return str(config["API_ISSUER"]).rstrip("/")
     if config.get("DEV_IDP"):
         try:
-            from service.auth import devidp  # type: ignore[attr-defined]
+            from service.auth import devidp
 
             return str(devidp.issuer())
         except (ImportError, AttributeError, RuntimeError):
@@ -60,8 +64,12 @@ class KeySource:
         self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def jwks(self, issuer: str) -> dict[str, Any]:
-        """Return the issuer's public key set."""
+    def jwks(self, issuer: str, kid: str | None = None) -> dict[str, Any]:
+        """Return the issuer's public key set; fetch it again for a `kid` not seen yet.
+
+        A refetch for an unknown key happens at most every REFETCH_SECONDS, so tokens with
+        made-up key ids cannot make us hammer the issuer.
+        """
         static = current_app.config.get("API_JWKS")
         if static:
             return cast(dict[str, Any], json.loads(static) if isinstance(static, str) else static)
@@ -72,7 +80,9 @@ class KeySource:
         with self._lock:
             cached = self._cache.get(issuer)
             if cached and now - cached[0] < self.ttl:
-                return cached[1]
+                known = {k.get("kid") for k in cached[1].get("keys", [])}
+                if kid is None or kid in known or now - cached[0] < REFETCH_SECONDS:
+                    return cached[1]
         keys = self._fetch(issuer)
         with self._lock:
             self._cache[issuer] = (now, keys)
@@ -82,7 +92,7 @@ class KeySource:
         if not current_app.config.get("DEV_IDP"):
             return None
         try:
-            from service.auth import devidp  # type: ignore[attr-defined]
+            from service.auth import devidp
 
             if devidp.issuer().rstrip("/") == issuer:
                 return cast(dict[str, Any], devidp.jwks())
@@ -93,7 +103,7 @@ class KeySource:
     def _fetch(self, issuer: str) -> dict[str, Any]:
         try:
             jwks_uri = None
-            for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
+            for path in DISCOVERY_PATHS:
                 response = requests.get(issuer + path, timeout=5, allow_redirects=False)
                 if response.ok:
                     jwks_uri = response.json().get("jwks_uri")
@@ -128,12 +138,13 @@ def _header(token: str) -> dict[str, Any]:
     return header
 
 
-class AccessTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+class AccessTokenValidator(JWTBearerTokenValidator):
     """Validate RFC 9068 JWT access tokens against the issuer's published keys."""
 
-    def get_jwks(self) -> dict[str, Any]:
-        """Return the issuer's JWKS."""
-        return key_source.jwks(self.issuer)
+    def get_jwks(self) -> KeySet:
+        """Return the issuer's public keys (fetched again when the token's key is new)."""
+        kid = g.get("api_token_kid")
+        return KeySet.import_key_set(cast(Any, key_source.jwks(self.issuer, kid)))
 
     def authenticate_token(self, token_string: str) -> Any:
         """Refuse tokens of the wrong type or algorithm before checking the signature."""
@@ -143,10 +154,16 @@ class AccessTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
             raise InvalidTokenError(description="the token is not a JWT access token")
         if header.get("alg") not in ALGORITHMS:
             raise InvalidTokenError(description="the token's algorithm is not accepted")
-        return super().authenticate_token(token_string)
+        g.api_token_kid = str(header["kid"]) if header.get("kid") else None
+        claims = super().authenticate_token(token_string)
+        # Authlib refuses blank optional claims; a client without roles may send "roles": [].
+        for name in OPTIONAL_CLAIMS:
+            if name in claims and claims[name] in (None, "", [], {}):
+                del claims[name]
+        return claims
 
 
-class Protector(ResourceProtector):  # type: ignore[misc]
+class Protector(ResourceProtector):
     """Authlib's resource protector, one per app."""
 
 
@@ -247,5 +264,18 @@ def current_actor() -> Actor:
         # With a mapping, only the provider's roles it names become workflow roles.
         roles = [mapping[r] for r in roles if r in mapping]
     cid = client_id()
-    label = str(claims.get("client_name") or claims.get("name") or cid)
+    label = str(claims.get("client_name") or claims.get("name") or _dev_client_name(cid) or cid)
     return Actor(id=f"client:{cid}", kind=ActorKind.CLIENT, roles=frozenset(roles), label=label)
+
+
+def _dev_client_name(cid: str) -> str | None:
+    """Return the name a client was registered with at our dev IdP (for the audit trail)."""
+    if not current_app.config.get("DEV_IDP") or current_app.config.get("API_ISSUER"):
+        return None
+    try:
+        from service.auth import devidp
+
+        client = devidp.query_client(cid)
+    except (ImportError, AttributeError):
+        return None
+    return str(client.name) if client is not None and client.name else None

@@ -30,3 +30,5 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 #: Seconds the issuer's JWKS is cached before it is fetched again.
 JWKS_TTL_SECONDS = 300
+#: Least seconds between two fetches of the JWKS for a token signed with an unknown key.
+JWKS_REFETCH_SECONDS = 30

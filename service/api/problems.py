@@ -7,13 +7,14 @@ webargs and flask-smorest, and the domain errors of cases, forms and the engine.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from service.api.constants import API_PREFIX, PROBLEM_JSON, PROBLEM_TYPE_BASE
 from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
@@ -21,6 +22,8 @@ from service.engine.constants import Reason
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
 from service.forms.errors import ValidationFailed
 from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for
+
+log = logging.getLogger(__name__)
 
 
 class ApiProblem(Exception):
@@ -101,7 +104,9 @@ def flatten_messages(messages: Any, prefix: tuple[str | int, ...] = ()) -> list[
         for key, value in messages.items():
             # webargs nests errors under the location ("json", "query", "headers")
             location = not prefix and key in ("json", "query", "headers", "form", "view_args")
-            out.extend(flatten_messages(value, prefix if location else (*prefix, key)))
+            # marshmallow's "_schema" means the object as a whole: its path is the prefix.
+            skip = location or key == "_schema"
+            out.extend(flatten_messages(value, prefix if skip else (*prefix, key)))
     elif isinstance(messages, list | tuple) and all(isinstance(m, str) for m in messages):
         out.extend({"path": _path(prefix), "message": m} for m in messages)
     elif isinstance(messages, list | tuple):
@@ -199,6 +204,21 @@ def handle_exception(error: Exception) -> Response:
     raise error
 
 
+def _unexpected(error: Exception) -> Response:
+    log.exception("API request failed")
+    return problem_response(500, _("Something went wrong on our side."))
+
+
+def attach(blueprint: Any) -> None:
+    """Answer the blueprint's errors with problem documents (call once, at import)."""
+    from service.cases.errors import CaseError
+    from service.engine.errors import EngineError
+
+    for exc in (ApiProblem, ValidationFailed, EngineError, CaseError, HTTPException):
+        blueprint.register_error_handler(exc, handle_exception)
+    blueprint.register_error_handler(Exception, _unexpected)
+
+
 def is_api_request() -> bool:
     """Return True when the current request is addressed to the API."""
     return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
@@ -217,3 +237,14 @@ def init_app(app: Flask) -> None:
 
     # Routing errors (404, 405) happen before a blueprint is known, so this one is app-wide.
     app.register_error_handler(HTTPException, handle_http)
+
+    # A handler for the code 500 wins over the class handler: chain that one too.
+    previous_500 = app.error_handler_spec.get(None, {}).get(500, {}).get(InternalServerError)
+    if previous_500 is not None:
+
+        def handle_500(error: InternalServerError) -> Any:
+            if is_api_request():
+                return _http_problem(error)
+            return previous_500(error)
+
+        app.register_error_handler(500, handle_500)

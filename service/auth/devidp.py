@@ -26,7 +26,7 @@ from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.rpinitiated import EndSessionEndpoint, EndSessionRequest
 from flask import Flask, current_app
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 
 from service.auth.constants import API_SCOPES
 from service.auth.models import AuthorizationCode, OAuthClient
@@ -122,7 +122,9 @@ def _load_or_create_key(path: Path) -> RSAKey:
             pass
         finally:
             tmp.unlink()
-    return RSAKey.import_key(path.read_bytes(), {"use": "sig", "alg": ALG})
+    key = RSAKey.import_key(path.read_bytes(), {"use": "sig", "alg": ALG})
+    key.ensure_kid()
+    return key
 
 
 def _kid(key: RSAKey) -> str:
@@ -155,11 +157,9 @@ def ensure_portal_client() -> OAuthClient:
     """Create or refresh the portal's own client from the OIDC_CLIENT_* settings."""
     config = current_app.config
     base = str(config["BASE_URL"]).rstrip("/")
-    client = db.session.scalar(
-        db.select(OAuthClient).filter_by(client_id=config["OIDC_CLIENT_ID"])
-    )
+    client = db.session.scalar(db.select(OAuthClient).filter_by(client_id=config["OIDC_CLIENT_ID"]))
     if client is None:
-        client = OAuthClient(client_id=config["OIDC_CLIENT_ID"], name="amtsweg portal")
+        client = OAuthClient(client_id=config["OIDC_CLIENT_ID"], name="amtsweg")
         db.session.add(client)
     client.set_secret(config["OIDC_CLIENT_SECRET"])
     redirect = f"{base}/auth/callback"
@@ -203,6 +203,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data
+        # Codes that were never redeemed are useless after their short life: sweep them.
+        db.session.execute(
+            db.delete(AuthorizationCode).where(AuthorizationCode.expires_at < utcnow())
+        )
         db.session.add(
             AuthorizationCode(
                 code=code,
@@ -288,7 +292,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def __init__(self) -> None:
         super().__init__(issuer="", alg=ALG, expires_generator=lambda c, g: ACCESS_TOKEN_SECONDS)
 
-    @property  # type: ignore[override]
+    @property
     def issuer(self) -> str:
         # The base URL may differ per app (tests serve on a random port): read it per call.
         return issuer()
@@ -297,11 +301,9 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def issuer(self, value: str) -> None:
         pass
 
-    def get_jwks(self) -> dict[str, Any]:
-        key = signing_key()
-        private = key.as_dict(private=True)
-        private.update({"kid": _kid(key), "use": "sig", "alg": ALG})
-        return {"keys": [private]}
+    def get_jwks(self) -> KeySet:
+        # A key set makes joserfc put the key's `kid` into the header.
+        return KeySet([signing_key()])
 
     def get_audiences(self, client: OAuthClient, user: Any, scope: str) -> str | list[str]:
         if user is None:
@@ -311,9 +313,14 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_extra_claims(
         self, client: OAuthClient, grant_type: str, user: Any, scope: str
     ) -> dict[str, Any]:
-        if user is None:
-            return {"roles": list(client.roles or [])}
-        return {}
+        if user is not None:
+            return {}
+        # The client's name lets the audit trail say who acted.
+        claims: dict[str, Any] = {"client_name": client.name}
+        # Left out when empty: some validators refuse a blank optional claim.
+        if client.roles:
+            claims["roles"] = list(client.roles)
+        return claims
 
 
 class DevEndSessionEndpoint(EndSessionEndpoint):
@@ -339,7 +346,8 @@ def create_server(app: Flask) -> AuthorizationServer:
     server.init_app(app, query_client=query_client, save_token=lambda token, request: None)
     server.register_token_generator("default", AccessTokenGenerator())
     server.register_grant(
-        AuthorizationCodeGrant, [S256CodeChallenge(required=True), DevOpenIDCode(require_nonce=True)]
+        AuthorizationCodeGrant,
+        [S256CodeChallenge(required=True), DevOpenIDCode(require_nonce=True)],
     )
     server.register_grant(ClientCredentialsGrant)
     server.register_endpoint(DevEndSessionEndpoint)
@@ -371,7 +379,19 @@ def metadata() -> dict[str, Any]:
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": [
-            "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "name", "given_name",
-            "family_name", "email", "email_verified", "locale", "roles",
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "name",
+            "given_name",
+            "family_name",
+            "email",
+            "email_verified",
+            "locale",
+            "roles",
         ],
     }

@@ -95,7 +95,7 @@ def _bearer_error(code: str) -> tuple[Response, int, dict[str, str]]:
 
 
 def _error_page(error: str, description: str | None) -> str:
-    return render_template("auth/error.html", error=error, description=description)
+    return render_template("auth/devidp_error.html", error=error, description=description)
 
 
 def init_app(app: Flask) -> None:

@@ -37,7 +37,12 @@ class User(db.Model):  # type: ignore[name-defined]
 
     def as_actor_fields(self) -> dict[str, Any]:
         """Return the fields an engine Actor needs."""
-        return {"id": str(self.id), "kind": "user", "roles": frozenset(self.roles or ()), "label": self.name}
+        return {
+            "id": str(self.id),
+            "kind": "user",
+            "roles": frozenset(self.roles or ()),
+            "label": self.name,
+        }
 
 
 class OAuthClient(db.Model):  # type: ignore[name-defined]
@@ -78,7 +83,8 @@ class OAuthClient(db.Model):  # type: ignore[name-defined]
 
     def get_allowed_scope(self, scope: str) -> str:
         if not scope:
-            return ""
+            # No scope asked for: everything the client was granted.
+            return " ".join(self.scopes or ())
         allowed = set(self.scopes or ())
         return " ".join(s for s in scope.split() if s in allowed)
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.auth.models import User
 from service.backoffice.constants import ADMIN_ROLE, PAGE_SIZE, AssigneeFilter, Sort, StatusFilter
-from service.backoffice.models import CaseView
+from service.backoffice.models import HAS_ROLES, CaseView
 from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case, CaseNote
 from service.cases.services import assign_case, record_event, service_for
@@ -34,7 +36,7 @@ from service.extensions import db, utcnow
 # --- access --------------------------------------------------------------------------
 
 
-class NotAllowed(Exception):  # noqa: N818 - reads as "raise NotAllowed(...)"
+class NotAllowed(Exception):
     """The staff member may not do this (wrong role, case of another service)."""
 
 
@@ -153,6 +155,10 @@ class BadCursor(ValueError):
     """The cursor was not made by this inbox (tampered with or from another order)."""
 
 
+#: A complete case reference such as WA-2026-000123.
+REFERENCE = re.compile(r"[A-Za-z]{2,8}-\d{4}-\d{6,}")
+
+
 def search_pattern(term: str) -> str:
     """Return the LIKE pattern for a search term: case-insensitive substring."""
     escaped = term.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -196,14 +202,18 @@ def _conditions(
         conditions.append(Case.submitted_at >= _day_start(query.submitted_from))
     if query.submitted_to:
         conditions.append(Case.submitted_at < _day_start(query.submitted_to + timedelta(days=1)))
-    if query.search.strip():
-        conditions.append(_search_expression().like(search_pattern(query.search), escape="\\"))
+    term = query.search.strip()
+    if REFERENCE.fullmatch(term):
+        # A whole reference: the unique index answers at once, no trigram scan needed.
+        conditions.append(Case.reference == term.upper())
+    elif term:
+        conditions.append(_search_expression().like(search_pattern(term), escape="\\"))
     return conditions
 
 
-def _overdue_condition(now: datetime) -> ColumnElement[bool]:
+def _overdue_condition(now: datetime, known_open: bool = False) -> ColumnElement[bool]:
     return and_(
-        Case.closed_at.is_(None),
+        *([] if known_open else [Case.closed_at.is_(None)]),
         Case.clock_paused_at.is_(None),
         Case.due_at.is_not(None),
         Case.due_at < now,
@@ -231,7 +241,9 @@ def decode_cursor(sort: Sort, cursor: str) -> tuple[datetime | None, int]:
     return parsed, case_id
 
 
-def _fetch(conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int) -> list[Case]:
+def _fetch(
+    conditions: Sequence[ColumnElement[bool]], order: Sequence[Any], limit: int
+) -> list[Case]:
     return list(db.session.scalars(select(Case).where(*conditions).order_by(*order).limit(limit)))
 
 
@@ -314,53 +326,80 @@ def _rows(cases: list[Case], now: datetime) -> list[InboxRow]:
 
 
 def inbox_counts(query: InboxQuery, user: User, now: datetime | None = None) -> InboxCounts:
-    """Count the cases behind each filter option, with the other filters applied."""
+    """Count the cases behind each filter option, with the other filters applied.
+
+    One grouped query (by service, state, assignee bucket, overdue, replied) with only the
+    non-facet filters; each facet's counts are then summed from its groups in Python, so
+    the page costs one scan of the matching cases instead of one per facet.
+    """
     now = now or utcnow()
+    facets = ("service", "state", "assignee", "overdue")
+    who = sql_case(
+        (Case.assignee_id == user.id, "me"),
+        (Case.assignee_id.is_(None), "unassigned"),
+        else_="other",
+    )
+    # For open cases "closed_at IS NULL" is known; leaving it out keeps the scan index-only.
+    late = sql_case(
+        (_overdue_condition(now, known_open=query.status == StatusFilter.OPEN), True), else_=False
+    )
+    groups = db.session.execute(
+        select(Case.service_key, Case.state, who, late, Case.resident_replied, func.count())
+        .where(*_conditions(query, user, now, skip=facets))
+        .group_by(text("1, 2, 3, 4, 5"))
+    ).all()
+    keys = set(visible_service_keys(user))
+    wanted_service = (query.service if query.service in keys else "") if query.service else None
+
+    def matches(row: Any, skip: str) -> bool:
+        service_key, state, bucket, is_late = row[0], row[1], row[2], bool(row[3])
+        return (
+            (skip == "service" or wanted_service is None or service_key == wanted_service)
+            and (skip == "state" or not query.state or state == query.state)
+            and (
+                skip == "assignee"
+                or query.assignee == AssigneeFilter.ANYONE
+                or bucket == query.assignee.value
+            )
+            and (skip == "overdue" or not query.overdue or is_late)
+        )
+
     counts = InboxCounts()
-    base = _conditions(query, user, now)
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(_overdue_condition(now)),
-            func.count().filter(Case.resident_replied.is_(True)),
-        ).where(*base)
-    ).one()
-    counts.total, counts.overdue, counts.replied = row[0], row[1], row[2]
-    registry = current_registry()
+    by_state: dict[str, int] = {}
+    by_service: dict[str, int] = {}
+    for row in groups:
+        n = int(row[5])
+        if matches(row, ""):
+            counts.total += n
+            counts.replied += n if row[4] else 0
+        if matches(row, "overdue") and row[3]:
+            counts.overdue += n
+        if matches(row, "state"):
+            by_state[row[1]] = by_state.get(row[1], 0) + n
+        if matches(row, "service"):
+            by_service[row[0]] = by_service.get(row[0], 0) + n
+        if matches(row, "assignee"):
+            counts.by_assignee[AssigneeFilter.ANYONE] = (
+                counts.by_assignee.get(AssigneeFilter.ANYONE, 0) + n
+            )
+            if row[2] in (AssigneeFilter.ME, AssigneeFilter.UNASSIGNED):
+                bucket = AssigneeFilter(row[2])
+                counts.by_assignee[bucket] = counts.by_assignee.get(bucket, 0) + n
+    for option in AssigneeFilter:
+        counts.by_assignee.setdefault(option, 0)
     titles: dict[str, Text] = {}
     for service in visible_services(user):
         if query.service in (None, "", service.key):
             for state in service.workflow.states:
                 titles.setdefault(state.name, state.title)
-    by_state = db.session.execute(
-        select(Case.state, func.count())
-        .where(*_conditions(query, user, now, skip=("state",)))
-        .group_by(Case.state)
-    ).all()
     counts.by_state = sorted(
-        ((name, titles.get(name, Text(name, name)), n) for name, n in by_state),
+        ((name, titles.get(name, Text(name, name)), n) for name, n in by_state.items()),
         key=lambda item: item[1].de,
     )
-    by_service = db.session.execute(
-        select(Case.service_key, func.count())
-        .where(*_conditions(query, user, now, skip=("service",)))
-        .group_by(Case.service_key)
-    ).all()
+    registry = current_registry()
     counts.by_service = [
-        (key, registry.service(key).title, n) for key, n in sorted(by_service)
+        (key, registry.service(key).title, n) for key, n in sorted(by_service.items())
     ]
-    assignee = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(Case.assignee_id == user.id),
-            func.count().filter(Case.assignee_id.is_(None)),
-        ).where(*_conditions(query, user, now, skip=("assignee",)))
-    ).one()
-    counts.by_assignee = {
-        AssigneeFilter.ANYONE: assignee[0],
-        AssigneeFilter.ME: assignee[1],
-        AssigneeFilter.UNASSIGNED: assignee[2],
-    }
     return counts
 
 
@@ -480,7 +519,9 @@ def case_files(case: Case) -> dict[str, Mapping[str, Any]]:
 
     def collect(value: Any) -> None:
         if isinstance(value, Mapping):
-            if {"id", "name", "content_type"} <= set(value) and not isinstance(value["id"], Mapping):
+            if {"id", "name", "content_type"} <= set(value) and not isinstance(
+                value["id"], Mapping
+            ):
                 files[str(value["id"])] = value
                 return
             for item in value.values():
@@ -503,35 +544,87 @@ class CaseFile:
 
 
 def read_case_file(case: Case, file_id: str) -> CaseFile | None:
-    """Return an upload of this case, or None when it is not one of the case's files."""
-    meta = case_files(case).get(file_id)
-    if meta is None:
-        return None
+    """Return an upload of this case, or None when it does not belong to the case.
+
+    An upload belongs to the case when its answers name it or when it was sent with a
+    reply to the case; any other id answers None, so ids cannot be probed across cases.
+    """
     try:
-        from service.portal.models import Upload  # type: ignore[import-not-found,unused-ignore]
+        from service.portal.models import Upload
     except ImportError:
         return None
     from service.storage.services import FileMissing, get_storage
 
-    try:
-        upload_id: int | str = int(file_id)
-    except ValueError:
-        upload_id = file_id
-    upload = db.session.get(Upload, upload_id)
+    upload = db.session.get(Upload, file_id)
     if upload is None:
         return None
-    key = getattr(upload, "storage_key", None) or getattr(upload, "key", None)
-    if not key:
+    meta = case_files(case).get(file_id)
+    if meta is None and getattr(upload, "case_id", None) != case.id:
         return None
     try:
-        data = get_storage().get(key)
+        data = get_storage().get(upload.storage_key)
     except FileMissing:
         return None
     return CaseFile(
-        name=str(meta.get("name") or "file"),
-        content_type=str(getattr(upload, "content_type", None) or meta["content_type"]),
+        name=str(upload.original_name or (meta or {}).get("name") or "file"),
+        content_type=str(upload.content_type),
         data=data,
     )
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A document of the case with its rendering status."""
+
+    id: int
+    title: str
+    status: str
+    issued_at: datetime | None
+    can_download: bool
+    can_retry: bool
+
+
+def case_documents(case: Case, lang: str) -> list[DocumentView] | None:
+    """Return the case's documents with their status, or None without a documents package."""
+    try:
+        from service.documents import services as documents
+    except ImportError:
+        return None
+    result = []
+    for d in documents.case_documents(case):
+        result.append(
+            DocumentView(
+                id=d.id,
+                title=documents.document_title(d, lang),
+                status=str(d.status),
+                issued_at=d.issued_at,
+                can_download=d.status == "rendered" and d.storage_key is not None,
+                can_retry=d.status == "failed",
+            )
+        )
+    return result
+
+
+def document_pdf(case: Case, document_id: int) -> tuple[str, bytes] | None:
+    """Return (file name, PDF bytes) of a rendered document of this case, or None."""
+    from service.documents import services as documents
+    from service.documents.models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id != case.id or document.storage_key is None:
+        return None
+    return documents.download_name(document), documents.document_bytes(document)
+
+
+def retry_document(case: Case, document_id: int) -> bool:
+    """Queue a failed render of this case's document again; False if there is none."""
+    from service.documents import services as documents
+    from service.documents.models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id != case.id:
+        return False
+    return documents.retry_document(document_id)
 
 
 @dataclass(frozen=True)
@@ -554,7 +647,7 @@ def timeline(case: Case, lang: str) -> list[TimelineEntry]:
         )
     )
     assignees = user_names(
-        e.inputs.get("assignee_id")
+        int(e.inputs["assignee_id"])
         for e in events
         if e.action == AuditAction.ASSIGNED and isinstance(e.inputs.get("assignee_id"), int)
     )
@@ -630,13 +723,7 @@ def viewers(case: Case) -> list[Viewer]:
         .group_by(User.id, User.name)
         .order_by(func.max(CaseView.viewed_at).desc())
     ).all()
-    from service.extensions import UTCDateTime
-
-    convert = UTCDateTime().process_result_value
-    return [
-        Viewer(name, count, convert(last, db.engine.dialect) or last)  # SQLite drops the type
-        for name, count, last in rows
-    ]
+    return [Viewer(name, count, last) for name, count, last in rows]
 
 
 # --- notes and assignment ------------------------------------------------------------
@@ -673,16 +760,24 @@ def notes(case: Case) -> list[NoteView]:
     return [NoteView(note, name) for note, name in rows]
 
 
-def assignable_staff(service_key: str) -> list[User]:
+def staff_members() -> list[User]:
+    """Return every user holding any role, by name (residents are never read)."""
+    return list(db.session.scalars(select(User).where(HAS_ROLES).order_by(User.name, User.id)))
+
+
+def assignable_staff(service_key: str, members: Iterable[User] | None = None) -> list[User]:
     """Return the staff members holding a role of the service's workflow, by name."""
     roles = roles_by_service().get(service_key, set())
     if not roles:
         return []
-    # Roles are a JSON list; matching its text keeps this portable (SQLite, PostgreSQL).
-    text = cast(User.roles, String)
-    matches = [text.like(f'%"{role}"%') for role in sorted(roles)]
-    users = db.session.scalars(select(User).where(or_(*matches)).order_by(User.name, User.id))
-    return [u for u in users if roles & set(u.roles or ())]
+    return [u for u in (staff_members() if members is None else members) if roles & set(u.roles)]
+
+
+def colleagues_for(user: User) -> list[User]:
+    """Return the staff members `user` may assign cases to (any of the user's services)."""
+    members = staff_members()
+    keys = visible_service_keys(user)
+    return [m for m in members if any(m in assignable_staff(k, [m]) for k in keys)]
 
 
 def assign(case: Case, assignee_id: int | None, by: User) -> None:
@@ -738,3 +833,92 @@ def escalate_overdue(now: datetime | None = None) -> int:
         if isinstance(case, Case):
             db.session.expire(case, ["escalated_at"])
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- dashboard -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Cases received and closed in the week starting on `start` (a Monday)."""
+
+    start: date
+    received: int
+    closed: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Figures for one service's overview page."""
+
+    service: ServiceDefinition
+    open_by_state: list[tuple[str, Text, int]]
+    weeks: list[WeekCount]
+    median_processing: timedelta | None
+    closed_in_period: int
+    overdue: int
+    open_total: int
+
+
+def _week_start(moment: datetime) -> date:
+    day = moment.astimezone(UTC).date()
+    return day - timedelta(days=day.weekday())
+
+
+def dashboard(service_key: str, now: datetime | None = None, weeks: int = 12) -> Dashboard:
+    """Return the figures of a service's dashboard over the last `weeks` weeks."""
+    now = now or utcnow()
+    service = current_registry().service(service_key)
+    counts = dict(
+        db.session.execute(
+            select(Case.state, func.count())
+            .where(Case.service_key == service_key, Case.closed_at.is_(None))
+            .group_by(Case.state)
+        ).all()
+    )
+    open_by_state = [
+        (s.name, s.title, counts.pop(s.name, 0)) for s in service.workflow.states if not s.final
+    ]
+    # States of older workflow versions that the current one no longer has.
+    open_by_state += [(name, Text(name, name), n) for name, n in sorted(counts.items())]
+    first_week = _week_start(now) - timedelta(weeks=weeks - 1)
+    since = _day_start(first_week)
+    received: dict[date, int] = {}
+    for (at,) in db.session.execute(
+        select(Case.submitted_at).where(Case.service_key == service_key, Case.submitted_at >= since)
+    ):
+        received[_week_start(at)] = received.get(_week_start(at), 0) + 1
+    closed: dict[date, int] = {}
+    durations: list[timedelta] = []
+    for submitted_at, closed_at in db.session.execute(
+        select(Case.submitted_at, Case.closed_at).where(
+            Case.service_key == service_key, Case.closed_at >= since
+        )
+    ):
+        if closed_at is None:
+            continue
+        closed[_week_start(closed_at)] = closed.get(_week_start(closed_at), 0) + 1
+        durations.append(closed_at - submitted_at)
+    overdue = db.session.scalar(
+        select(func.count()).where(Case.service_key == service_key, _overdue_condition(now))
+    )
+    week_list = [first_week + timedelta(weeks=i) for i in range(weeks)]
+    return Dashboard(
+        service=service,
+        open_by_state=open_by_state,
+        weeks=[WeekCount(w, received.get(w, 0), closed.get(w, 0)) for w in week_list],
+        median_processing=_median(durations),
+        closed_in_period=len(durations),
+        overdue=int(overdue or 0),
+        open_total=sum(n for _name, _title, n in open_by_state),
+    )
+
+
+def _median(values: list[timedelta]) -> timedelta | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -42,3 +43,24 @@ class Document(db.Model):  # type: ignore[name-defined]
     def is_valid(self) -> bool:
         """Return True when the document was issued and not withdrawn."""
         return self.status == DocumentStatus.RENDERED and self.withdrawn_at is None
+
+    @property
+    def title(self) -> Any:
+        """Return the document's title (a Text in German and English) from its workflow."""
+        from service.cases.models import Case
+        from service.cases.services import service_for
+        from service.engine import Text
+
+        case = db.session.get(Case, self.case_id)
+        if case is not None:
+            for definition in service_for(case).documents:
+                if definition.key == self.document:
+                    return definition.title
+        return Text(de=self.document, en=self.document)
+
+    @property
+    def download_url(self) -> str:
+        """Return the resident's download URL of this document."""
+        from flask import url_for
+
+        return url_for("documents.download", case_id=self.case_id, document_id=self.id)

@@ -8,13 +8,16 @@ with no setup (and nobody mistakes them for real ones: the certificate says "Ent
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from service.documents.constants import DEV_SEAL_COMMON_NAME, SEAL_BYTES_RESERVED
 
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from pyhanko.sign.signers import SimpleSigner
+
+
+T = TypeVar("T")
 
 
 class SealMissing(RuntimeError):
@@ -182,23 +188,47 @@ def _load_signer(key_path: str, cert_path: str) -> SimpleSigner:
     return signer
 
 
+def run_sync(make_coroutine: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a pyHanko coroutine to completion from synchronous code.
+
+    pyHanko's synchronous API calls `asyncio.run`, which fails in a thread that already
+    runs an event loop (an async worker, or Playwright's sync API in the same process);
+    there the coroutine runs on a fresh loop in a helper thread instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def seal_pdf(pdf: bytes, key_path: str, cert_path: str, *, reason: str, location: str) -> bytes:
     """Return `pdf` with a PAdES seal (signature field "Seal") over the whole file."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.sign.general import SigningError
 
     signer = _signer(key_path, cert_path)
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     meta = signers.PdfSignatureMetadata(
         field_name="Seal",
         subfilter=SigSeedSubFilter.PADES,
         reason=reason,
         location=location,
     )
-    out = io.BytesIO()
-    # A fixed reservation skips pyHanko's trial signature that only measures the size.
-    signers.PdfSigner(meta, signer=signer).sign_pdf(
-        writer, output=out, bytes_reserved=SEAL_BYTES_RESERVED
-    )
-    return out.getvalue()
+
+    def sign(bytes_reserved: int | None) -> bytes:
+        writer, out = IncrementalPdfFileWriter(io.BytesIO(pdf)), io.BytesIO()
+        pdf_signer = signers.PdfSigner(meta, signer=signer)
+        run_sync(
+            lambda: pdf_signer.async_sign_pdf(writer, output=out, bytes_reserved=bytes_reserved)
+        )
+        return out.getvalue()
+
+    try:
+        # A fixed reservation skips pyHanko's trial signature that only measures the size.
+        return sign(SEAL_BYTES_RESERVED)
+    except SigningError:
+        # A long certificate chain does not fit: let pyHanko measure what it needs.
+        return sign(None)

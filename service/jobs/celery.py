@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 from celery import Celery, Task
+from celery.signals import worker_process_init
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 #: How often beat sweeps the outbox (catches lost wake-ups and expired leases).
 SWEEP_SECONDS = 5.0
 DAILY = timedelta(days=1)
+#: Seconds after which an unclaimed wake-up task is dropped.
+WAKE_UP_EXPIRES = 60.0
 
 DRAIN_TASK = "amtsweg.jobs.drain"
 ESCALATE_TASK = "amtsweg.jobs.escalate_overdue"
@@ -60,13 +63,27 @@ def create_celery(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         beat_schedule={
-            "outbox-sweep": {"task": DRAIN_TASK, "schedule": SWEEP_SECONDS},
+            "outbox-sweep": {
+                "task": DRAIN_TASK,
+                "schedule": SWEEP_SECONDS,
+                # A sweep that waited longer than the next one is pointless.
+                "options": {"expires": SWEEP_SECONDS},
+            },
             "deadline-escalation": {"task": ESCALATE_TASK, "schedule": DAILY},
             "retention": {"task": RETENTION_TASK, "schedule": DAILY},
             "draft-expiry": {"task": DRAFTS_TASK, "schedule": DAILY},
         },
     )
     _register_tasks(celery)
+
+    def fresh_connections(**_kwargs: Any) -> None:
+        # A forked pool process must not share the parent's database connections.
+        from service.extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    worker_process_init.connect(fresh_connections, weak=False)
     app.extensions["celery"] = celery
     return celery
 
@@ -144,7 +161,8 @@ class CeleryNotifier:
     def notify(self) -> None:
         celery = self.app.extensions.get("celery") or create_celery(self.app)
         try:
-            celery.send_task(DRAIN_TASK)
+            # Wake-ups pile up at peaks; a stale one is redundant with the sweeps.
+            celery.send_task(DRAIN_TASK, expires=WAKE_UP_EXPIRES)
         except Exception:
             log.warning("could not wake a worker; the next sweep runs the effects")
 
@@ -221,12 +239,23 @@ def init_app(app: Flask) -> None:
         app.extensions["amtsweg.jobs_runner"] = CeleryNotifier(app)
 
 
+_cli_celery: Celery | None = None
+
+
 def celery_app() -> Celery:
-    """Create the Flask app from the environment and return its Celery app.
+    """Create the Flask app from the environment and return its Celery app (once)."""
+    global _cli_celery
+    if _cli_celery is None:
+        from service import create_app
 
-    For the Celery command line: `celery -A service.jobs.celery:celery_app worker`.
-    """
-    from service import create_app
+        app = create_app()
+        _cli_celery = app.extensions.get("celery") or create_celery(app)
+    return _cli_celery
 
-    app = create_app()
-    return app.extensions.get("celery") or create_celery(app)
+
+def __getattr__(name: str) -> Any:
+    # For the Celery command line: `celery -A service.jobs.celery:app worker` builds the
+    # Flask app from the environment only when Celery asks for it.
+    if name == "app":
+        return celery_app()
+    raise AttributeError(name)

@@ -263,7 +263,9 @@ class _ThreadRunner:
             if self.stopped:
                 return
             if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._loop, name="amtsweg-outbox", daemon=True)
+                self.thread = threading.Thread(
+                    target=self._loop, name="amtsweg-outbox", daemon=True
+                )
                 self.thread.start()
         self.wake.set()
 
@@ -285,7 +287,7 @@ class _ThreadRunner:
                 with self.app.app_context():
                     drain()
                     db.session.remove()
-            except Exception:  # noqa: BLE001 - keep the runner alive; items are retried
+            except Exception:
                 log.exception("outbox runner failed")
 
 

@@ -1,0 +1,287 @@
+"""Submissions per second and p50/p99 latency over HTTP, next to the bare stack limit.
+
+For SQLite and PostgreSQL: amtsweg under gunicorn (service/gunicorn_conf.py) taking
+residence registrations, and in the same run a bare Flask app under the same gunicorn
+that parses the same JSON and inserts it as one row (bench/bare_app.py). The load comes
+from wrk with 16 keep-alive connections when it is installed (Debian: `apt-get install
+wrk`), else from 16 Python threads with keep-alive http.client connections.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import Figure, print_table
+from bench.samples import residence_registration
+
+ROOT = Path(__file__).resolve().parent.parent
+CONNECTIONS = 16
+DURATION = float(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "5"))
+PG_URL = os.environ.get(
+    "AMTSWEG_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1/amtsweg_bench"
+)
+
+
+@dataclass(frozen=True)
+class Load:
+    """What one load run measured."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    tool: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("gunicorn exited; see its log")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def _gunicorn(app_spec: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    command = [
+        gunicorn,
+        "-c",
+        str(ROOT / "service" / "gunicorn_conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        app_spec,
+    ]
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def _wrk(url: str, body: bytes, seconds: float, workdir: Path) -> Load:
+    body_file = workdir / "body.json"
+    body_file.write_bytes(body)
+    script = workdir / "post.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'local f = io.open("{body_file}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
+    )
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{int(seconds)}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
+    out = subprocess.run(
+        [*command, "-s", str(script), url], capture_output=True, text=True, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    pct = {
+        m.group(1): _ms(m.group(2), m.group(3))
+        for m in re.finditer(r"\s(50|99)%\s+([\d.]+)(us|ms|s|m)\b", out)
+    }
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(g) for g in m.groups())
+    return Load(rps, pct["50"], pct["99"], errors, "wrk")
+
+
+def _threads(url: str, body: bytes, seconds: float) -> Load:
+    host, _, rest = url.removeprefix("http://").partition("/")
+    hostname, port = host.split(":")
+    path = "/" + rest
+    latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
+    errors = [0] * CONNECTIONS
+    stop_at = time.monotonic() + seconds
+
+    def run(i: int) -> None:
+        conn = http.client.HTTPConnection(hostname, int(port), timeout=30)
+        headers = {"Content-Type": "application/json"}
+        while time.monotonic() < stop_at:
+            start = time.perf_counter()
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            latencies[i].append(time.perf_counter() - start)
+            if response.status >= 300:
+                errors[i] += 1
+        conn.close()
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(CONNECTIONS)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    elapsed = time.monotonic() - started
+    every = sorted(x for lat in latencies for x in lat)
+    p99 = every[min(len(every) - 1, int(len(every) * 0.99))]
+    return Load(
+        len(every) / elapsed, statistics.median(every) * 1000, p99 * 1000, sum(errors), "threads"
+    )
+
+
+def load(url: str, body: bytes, seconds: float, workdir: Path) -> Load:
+    """Drive `url` with POSTs of `body` from 16 connections for `seconds`."""
+    if shutil.which("wrk"):
+        return _wrk(url, body, seconds, workdir)
+    return _threads(url, body, seconds)
+
+
+def _reset_postgres(url: str) -> bool:
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    name = plain.rsplit("/", 1)[1]
+    admin = plain.rsplit("/", 1)[0] + "/postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Load]]:
+    """Measure amtsweg and the bare app on one database."""
+    env = dict(os.environ)
+    env.update({
+        "PYTHONPATH": str(ROOT),
+        "AMTSWEG_DATABASE_URL": database_url,
+        "AMTSWEG_INSTANCE_PATH": str(workdir / "instance"),
+        "AMTSWEG_JOBS_MODE": "manual",
+        "AMTSWEG_WEB_WORKERS": env.get("AMTSWEG_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)),
+        "AMTSWEG_WEB_MAX_REQUESTS": "0",
+    })  # fmt: skip
+    env.pop("AMTSWEG_BROKER_URL", None)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from bench.submit_app import prepare_database; prepare_database(); "
+            "from bench.bare_app import prepare_bare_database; prepare_bare_database()",
+        ],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    body = json.dumps(residence_registration()).encode()
+    results = []
+    for name, spec, path in (
+        ("amtsweg", "bench.submit_app:create_bench_app()", "/bench/cases"),
+        ("bare", "bench.bare_app:create_bare_app()", "/bare"),
+    ):
+        port = _free_port()
+        proc = _gunicorn(spec, env, port, workdir / f"{label}-{name}.log")
+        try:
+            if name == "bare":
+                _wait_for_any(port, proc)
+            else:
+                _wait_for(port, proc)
+            url = f"http://127.0.0.1:{port}{path}"
+            load(url, body, WARMUP, workdir)
+            results.append((name, load(url, body, DURATION, workdir)))
+        finally:
+            _stop(proc)
+    return results
+
+
+def _wait_for_any(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("gunicorn exited; see its log")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer in time")
+
+
+def measure() -> list[Figure]:
+    """Run every pair and return the figures."""
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="amtsweg-bench-") as tmp:
+        workdir = Path(os.environ.get("BENCH_WORKDIR") or tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        databases = [("SQLite", f"sqlite:///{workdir / 'bench.db'}")]
+        if _reset_postgres(PG_URL):
+            databases.append(("PostgreSQL", PG_URL))
+        else:
+            print(f"PostgreSQL not reachable at {PG_URL}: skipped", file=sys.stderr)
+        for label, url in databases:
+            (workdir / "instance").mkdir(exist_ok=True)
+            pair = dict(run_pair(label, url, workdir))
+            ours, bare = pair["amtsweg"], pair["bare"]
+            share = ours.rps / bare.rps if bare.rps else 0.0
+            errors = f", {ours.errors} errors" if ours.errors else ""
+            figures.append(Figure(
+                f"submissions/s, {label} ({ours.tool}, {CONNECTIONS} conn.)",
+                f"{ours.rps:,.0f}/s{errors}",
+                f"bare {bare.rps:,.0f}/s ({share:.0%})",
+                ">= 50% of bare",
+                share >= 0.5 and not ours.errors,
+            ))  # fmt: skip
+            figures.append(Figure(
+                f"latency p50 / p99, {label}",
+                f"{ours.p50_ms:.1f} / {ours.p99_ms:.1f} ms",
+                f"bare {bare.p50_ms:.1f} / {bare.p99_ms:.1f} ms",
+                "p99 < 100 ms",
+                ours.p99_ms < 100,
+            ))  # fmt: skip
+    return figures
+
+
+def main() -> list[Figure]:
+    """Measure and print the submission figures."""
+    figures = measure()
+    print_table("Submissions over HTTP", figures)
+    return figures
+
+
+if __name__ == "__main__":
+    main()

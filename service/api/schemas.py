@@ -1,0 +1,181 @@
+"""Request and response shapes of the integrator API (marshmallow, documented in OpenAPI)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from service.api.constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+
+class Schema(ma.Schema):
+    """Refuse unknown fields, so that a typo is an error instead of silently ignored."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class ProblemItemSchema(Schema):
+    path = fields.String(
+        required=True, metadata={"description": "Field path, e.g. persons[1].birth_date"}
+    )
+    message = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """An error (RFC 9457 problem details)."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    instance = fields.String()
+    errors = fields.List(fields.Nested(ProblemItemSchema))
+    reason = fields.String(metadata={"description": "Why a transition was refused"})
+
+
+class TextSchema(Schema):
+    de = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class ServiceSummarySchema(Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    title = fields.Nested(TextSchema, required=True)
+    links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class StateSchema(Schema):
+    name = fields.String(required=True)
+    title = fields.Nested(TextSchema, required=True)
+    initial = fields.Boolean(required=True)
+    final = fields.Boolean(required=True)
+
+
+class TransitionInputSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.Nested(TextSchema, required=True)
+    required = fields.Boolean(required=True)
+    max_length = fields.Integer(required=True)
+
+
+class TransitionSchema(Schema):
+    name = fields.String(required=True)
+    title = fields.Nested(TextSchema, required=True)
+    sources = fields.List(fields.String(), required=True, data_key="from")
+    target = fields.String(required=True, data_key="to")
+    roles = fields.List(fields.String(), required=True)
+    inputs = fields.List(fields.Nested(TransitionInputSchema), required=True)
+    events = fields.List(fields.String(), required=True)
+
+
+class ServiceDetailSchema(ServiceSummarySchema):
+    form_key = fields.String(required=True)
+    form_version = fields.Integer(required=True)
+    form_schema = fields.Dict(
+        required=True, metadata={"description": "JSON Schema (2020-12) of the case data"}
+    )
+    states = fields.List(fields.Nested(StateSchema), required=True)
+    transitions = fields.List(fields.Nested(TransitionSchema), required=True)
+    event_types = fields.List(fields.String(), required=True)
+
+
+class ServiceListSchema(Schema):
+    items = fields.List(fields.Nested(ServiceSummarySchema), required=True)
+
+
+class ApplicantSchema(Schema):
+    issuer = fields.String(
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "Identity provider of the resident; default api:<client_id>"},
+    )
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(validate=validate.Length(max=255))
+
+
+class CaseSubmitSchema(Schema):
+    service = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    data = fields.Dict(keys=fields.String(), required=True)
+    lang = fields.String(load_default="de", validate=validate.OneOf(["de", "en"]))
+
+
+class AvailableTransitionSchema(Schema):
+    name = fields.String(required=True)
+    allowed = fields.Boolean(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class CaseSchema(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    service = fields.String(required=True)
+    workflow_version = fields.Integer(required=True)
+    form_version = fields.Integer(required=True)
+    state = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Pass as expected_version"})
+    submitted_at = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    closed_at = fields.String(allow_none=True, required=True)
+    submitted_by = fields.String(allow_none=True, required=True)
+    data = fields.Dict(metadata={"description": "The case data (only with scope cases:read)"})
+    transitions = fields.List(fields.Nested(AvailableTransitionSchema), required=True)
+    links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class CaseListQuerySchema(Schema):
+    service = fields.String(validate=validate.Length(max=64))
+    state = fields.String(validate=validate.Length(max=64))
+    updated_since = fields.AwareDateTime(format="iso")
+    cursor = fields.String(validate=validate.Length(max=500))
+    limit = fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
+    )
+
+
+class CaseListSchema(Schema):
+    items = fields.List(fields.Nested(CaseSchema), required=True)
+    next = fields.String(allow_none=True, required=True, metadata={"description": "Next page"})
+
+
+class TransitionRequestSchema(Schema):
+    transition = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    inputs = fields.Dict(
+        keys=fields.String(), values=fields.String(validate=validate.Length(max=20000)),
+        load_default=dict,
+    )  # fmt: skip
+    expected_version = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))
+
+
+class TransitionResultSchema(Schema):
+    completed = fields.Boolean(
+        required=True,
+        metadata={"description": "False when only one of several approvals was recorded"},
+    )
+    case = fields.Nested(CaseSchema, required=True)
+
+
+class DocumentSchema(Schema):
+    id = fields.String(required=True)
+    document = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size = fields.Integer(allow_none=True)
+    created_at = fields.String(allow_none=True)
+    links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class DocumentListSchema(Schema):
+    items = fields.List(fields.Nested(DocumentSchema), required=True)
+
+
+class IdempotencyHeaderSchema(Schema):
+    """The Idempotency-Key header (checked in the view: missing answers 400, not 422)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key", validate=validate.Length(min=1, max=200)
+    )

@@ -1,0 +1,355 @@
+"""The API's own logic: who may see which case, idempotent submission, keyset pages.
+
+Business rules (validation, transitions, audit) stay in `service.cases.services`; this
+module only adds what is specific to integrators.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import importlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from service.api.constants import API_PREFIX
+from service.api.models import IdempotencyRecord
+from service.auth.models import User
+from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
+from service.cases.errors import IdempotencyConflict
+from service.cases.models import Case
+from service.cases.services import available_transitions
+from service.definitions.services import current_registry
+from service.definitions.types import ServiceDefinition
+from service.engine import APPLICANT, Actor, Text
+from service.extensions import db
+
+
+def api_url(path: str) -> str:
+    """Return the absolute URL of an API path (also usable outside a request)."""
+    return current_app.config.get("BASE_URL", "").rstrip("/") + API_PREFIX + path
+
+
+def case_url(case_id: int) -> str:
+    """Return the API URL of a case."""
+    return api_url(f"/cases/{case_id}")
+
+
+def _text(text: Text) -> dict[str, str]:
+    return {"de": text.de, "en": text.en or text.de}
+
+
+# ------------------------------------------------------------------------------ services
+
+
+def service_summary(service: ServiceDefinition) -> dict[str, Any]:
+    """Describe a service in a list."""
+    return {
+        "key": service.key,
+        "version": service.version,
+        "title": _text(service.title),
+        "links": {"self": api_url(f"/services/{service.key}")},
+    }
+
+
+def service_event_types(service: ServiceDefinition) -> list[str]:
+    """Return the webhook event types a service can emit."""
+    types = [CASE_SUBMITTED, CASE_TRANSITIONED]
+    if service.documents:
+        types.append(CASE_DOCUMENT_READY)
+    for t in service.workflow.transitions:
+        types.extend(e for e in t.events if e not in types)
+    return types
+
+
+def service_detail(service: ServiceDefinition, lang: str) -> dict[str, Any]:
+    """Describe a service's current version: form schema, states and transitions."""
+    from service.forms.services import json_schema
+
+    form = current_registry().form(service.form_key)
+    wf = service.workflow
+    return {
+        **service_summary(service),
+        "form_key": form.key,
+        "form_version": form.version,
+        "form_schema": json_schema(form, lang),
+        "states": [
+            {"name": s.name, "title": _text(s.title), "initial": s.initial, "final": s.final}
+            for s in wf.states
+        ],
+        "transitions": [
+            {
+                "name": t.name,
+                "title": _text(t.title),
+                "sources": list(t.sources),
+                "target": t.target,
+                "roles": list(t.roles),
+                "inputs": [
+                    {
+                        "name": i.name,
+                        "label": _text(i.label),
+                        "required": i.required,
+                        "max_length": i.max_length,
+                    }
+                    for i in t.inputs
+                ],
+                "events": list(t.events),
+            }
+            for t in wf.transitions
+        ],
+        "event_types": service_event_types(service),
+    }
+
+
+# ------------------------------------------------------------------------ who sees what
+
+
+def _staff_roles(service: ServiceDefinition) -> set[str]:
+    return {r for t in service.workflow.transitions for r in t.roles if r != APPLICANT}
+
+
+def services_for(actor: Actor) -> list[str]:
+    """Return the keys of services in which the actor holds a workflow role."""
+    return [s.key for s in current_registry().current() if _staff_roles(s) & actor.roles]
+
+
+def _visible(actor: Actor) -> Any:
+    keys = services_for(actor)
+    return or_(
+        Case.submitted_by == actor.id,
+        Case.service_key.in_(keys) if keys else false(),
+    )
+
+
+def find_case(reference: str, actor: Actor) -> Case | None:
+    """Return the case by id or reference if the client may see it (callers answer 404)."""
+    query = select(Case).where(_visible(actor))
+    if reference.isdigit() and len(reference) < 12:
+        query = query.where(Case.id == int(reference))
+    else:
+        query = query.where(Case.reference == reference[:32])
+    return db.session.scalar(query)
+
+
+def case_view(case: Case, actor: Actor, with_data: bool) -> dict[str, Any]:
+    """Return the API representation of a case; the data only when the client may read it."""
+    options = available_transitions(case, actor)
+    body: dict[str, Any] = {
+        "id": case.id,
+        "reference": case.reference,
+        "service": case.service_key,
+        "workflow_version": case.workflow_version,
+        "form_version": case.form_version,
+        "state": case.state,
+        "version": case.version,
+        "submitted_at": case.submitted_at.isoformat(),
+        "updated_at": case.updated_at.isoformat(),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "submitted_by": case.submitted_by,
+        "transitions": [
+            {
+                "name": o.transition.name,
+                "allowed": o.allowed,
+                "reason": o.reason.reason.value if o.reason else None,
+            }
+            for o in options
+            if APPLICANT not in o.transition.roles or len(o.transition.roles) > 1
+        ],
+        "links": {
+            "self": case_url(case.id),
+            "transitions": case_url(case.id) + "/transitions",
+            "documents": case_url(case.id) + "/documents",
+            "service": api_url(f"/services/{case.service_key}"),
+        },
+    }
+    if with_data:
+        body["data"] = case.data
+    return body
+
+
+# ------------------------------------------------------------------------------ listing
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of cases and the cursor of the next, if any."""
+
+    cases: list[Case]
+    next_cursor: str | None
+
+
+class BadCursor(ValueError):
+    """The cursor was not made by us."""
+
+
+def encode_cursor(updated_at: datetime, case_id: int) -> str:
+    """Return an opaque cursor pointing after (updated_at, id)."""
+    raw = json.dumps([updated_at.isoformat(), case_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Return the (updated_at, id) a cursor points after, or raise BadCursor."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, case_id = json.loads(raw)
+        at = datetime.fromisoformat(stamp)
+        if at.tzinfo is None or not isinstance(case_id, int):
+            raise BadCursor(cursor)
+        return at, case_id
+    except (ValueError, TypeError, binascii.Error):
+        raise BadCursor(cursor) from None
+
+
+def list_cases(
+    actor: Actor,
+    *,
+    service: str | None = None,
+    state: str | None = None,
+    updated_since: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """Return the cases the client may see, oldest change first, one page at a time.
+
+    Keyset pagination on (updated_at, id): a case inserted or changed while a client
+    pages through lands after the cursor, so no case is skipped or shown twice in a walk.
+    """
+    query = select(Case).where(_visible(actor))
+    if service:
+        query = query.where(Case.service_key == service)
+    if state:
+        query = query.where(Case.state == state)
+    if updated_since:
+        query = query.where(Case.updated_at >= updated_since)
+    if cursor:
+        at, case_id = decode_cursor(cursor)
+        query = query.where(
+            or_(Case.updated_at > at, and_(Case.updated_at == at, Case.id > case_id))
+        )
+    rows = list(db.session.scalars(query.order_by(Case.updated_at, Case.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].updated_at, rows[-1].id) if more and rows else None
+    return Page(rows, next_cursor)
+
+
+# ---------------------------------------------------------------------------- submitting
+
+
+def request_hash(body: Mapping[str, Any]) -> str:
+    """Hash a request body canonically, so key order and spacing do not matter."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> IdempotencyRecord:
+    """Reserve the key for this request, or return the earlier record for a replay.
+
+    Raise IdempotencyConflict when the key was used with a different body. The returned
+    record has `status_code` set when it is a replay of an earlier success.
+    """
+    for _attempt in range(2):
+        existing = db.session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key
+            )
+        )
+        if existing is not None:
+            if existing.request_hash != body_hash:
+                raise IdempotencyConflict("Idempotency-Key reused with a different request")
+            return existing
+        record = IdempotencyRecord(client_id=client_id, key=key, request_hash=body_hash)
+        try:
+            with db.session.begin_nested():
+                db.session.add(record)
+                db.session.flush()
+            return record
+        except IntegrityError:
+            continue  # a concurrent request with the same key committed first
+    raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
+
+
+def find_or_create_applicant(
+    issuer: str, subject: str, name: str, email: str | None, lang: str
+) -> User:
+    """Return the resident known by (issuer, subject), creating them on first sight."""
+    query = select(User).where(User.issuer == issuer, User.subject == subject)
+    user = db.session.scalar(query)
+    if user is not None:
+        if not user.name:
+            user.name = name
+        return user
+    try:
+        with db.session.begin_nested():
+            user = User(issuer=issuer, subject=subject, name=name, email=email, locale=lang)
+            db.session.add(user)
+            db.session.flush()
+        return user
+    except IntegrityError:
+        found = db.session.scalar(query)
+        if found is None:
+            raise
+        return found
+
+
+# ---------------------------------------------------------------------------- documents
+
+
+def _documents_module() -> Any | None:
+    try:
+        return importlib.import_module("service.documents.services")
+    except ImportError:
+        return None
+
+
+def list_documents(case: Case) -> list[Any]:
+    """Return the case's issued documents (none when the documents package is absent)."""
+    module = _documents_module()
+    model = getattr(module, "Document", None) if module else None
+    if model is None:
+        return []
+    query = select(model).where(model.case_id == case.id)
+    if hasattr(model, "created_at"):
+        query = query.order_by(model.created_at)
+    return list(db.session.scalars(query))
+
+
+def document_view(case: Case, doc: Any) -> dict[str, Any]:
+    """Describe one document of a case."""
+    created = getattr(doc, "created_at", None)
+    return {
+        "id": str(doc.id),
+        "document": str(getattr(doc, "document", None) or getattr(doc, "key", "")),
+        "content_type": str(getattr(doc, "content_type", None) or "application/pdf"),
+        "size": getattr(doc, "size", None),
+        "created_at": created.isoformat() if created else None,
+        "links": {"content": case_url(case.id) + f"/documents/{doc.id}/content"},
+    }
+
+
+def document_content(case: Case, doc_id: str) -> tuple[Any, bytes] | None:
+    """Return a document of the case and its bytes, or None."""
+    for doc in list_documents(case):
+        if str(doc.id) == doc_id:
+            module = _documents_module()
+            return doc, bytes(module.document_bytes(doc))  # type: ignore[union-attr]
+    return None
+
+
+def service_or_none(key: str) -> ServiceDefinition | None:
+    """Return the current version of a service, or None."""
+    from service.definitions.registry import UnknownDefinition
+
+    try:
+        return current_registry().service(key[:64])
+    except UnknownDefinition:
+        return None

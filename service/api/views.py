@@ -1,0 +1,215 @@
+"""Endpoints of the integrator API: services and cases. Views call services, nothing more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service.api import problems, services
+from service.api.auth import client_id, current_actor, require_scope, token_scopes
+from service.api.constants import API_PREFIX, SECURITY_SCHEME, Scope
+from service.api.problems import ApiProblem, _, api_language
+from service.api.schemas import (
+    CaseListQuerySchema,
+    CaseListSchema,
+    CaseSchema,
+    CaseSubmitSchema,
+    DocumentListSchema,
+    IdempotencyHeaderSchema,
+    ServiceDetailSchema,
+    ServiceListSchema,
+    TransitionRequestSchema,
+    TransitionResultSchema,
+)
+from service.cases.models import Case
+from service.cases.services import fire_transition, submit_case
+from service.definitions.services import current_registry
+from service.extensions import db
+
+
+def secured(blp: Blueprint, scope: Scope) -> Any:
+    """Require `scope` and say so in the OpenAPI document."""
+
+    def decorate(func: Any) -> Any:
+        wrapped = require_scope(scope)(func)
+        wrapped = blp.doc(security=[{SECURITY_SCHEME: [scope.value]}])(wrapped)
+        wrapped = blp.alt_response(401, response="UNAUTHORIZED")(wrapped)
+        return blp.alt_response(403, response="FORBIDDEN")(wrapped)
+
+    return decorate
+
+
+services_blp = Blueprint(
+    "api_services", __name__, url_prefix=API_PREFIX + "/services",
+    description="City services and their forms",
+)  # fmt: skip
+cases_blp = Blueprint(
+    "api_cases", __name__, url_prefix=API_PREFIX + "/cases",
+    description="Cases: submit, read, list, fire transitions, documents",
+)  # fmt: skip
+problems.attach(services_blp)
+problems.attach(cases_blp)
+
+
+@services_blp.route("")
+class ServiceList(MethodView):
+    @secured(services_blp, Scope.CASES_READ)
+    @services_blp.response(200, ServiceListSchema)
+    def get(self) -> dict[str, Any]:
+        """List the city's services (current versions)."""
+        return {"items": [services.service_summary(s) for s in current_registry().current()]}
+
+
+@services_blp.route("/<string:key>")
+class ServiceItem(MethodView):
+    @secured(services_blp, Scope.CASES_READ)
+    @services_blp.response(200, ServiceDetailSchema)
+    @services_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, key: str) -> dict[str, Any]:
+        """Describe a service: its form as JSON Schema, its states and transitions."""
+        service = services.service_or_none(key)
+        if service is None:
+            raise ApiProblem(404, _("There is no service with this key."), kind="unknown-service")
+        return services.service_detail(service, api_language())
+
+
+def _case_or_404(reference: str) -> Case:
+    case = services.find_case(reference, current_actor())
+    if case is None:
+        raise ApiProblem(404, _("Not found."))
+    return case
+
+
+def _view(case: Case) -> dict[str, Any]:
+    return services.case_view(case, current_actor(), Scope.CASES_READ in token_scopes())
+
+
+@cases_blp.route("")
+class CaseCollection(MethodView):
+    @secured(cases_blp, Scope.CASES_READ)
+    @cases_blp.arguments(CaseListQuerySchema, location="query")
+    @cases_blp.response(200, CaseListSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List the cases this client may see, oldest change first (cursor pagination)."""
+        try:
+            page = services.list_cases(current_actor(), **args)
+        except services.BadCursor:
+            raise ApiProblem(
+                422,
+                _("The request is invalid."),
+                kind="validation",
+                errors=[{"path": "cursor", "message": _("This cursor is not valid.")}],
+            ) from None
+        next_url = None
+        if page.next_cursor:
+            params = {k: v for k, v in request.args.items() if k != "cursor"}
+            params["cursor"] = page.next_cursor
+            from urllib.parse import urlencode
+
+            next_url = services.api_url("/cases") + "?" + urlencode(params)
+        return {"items": [_view(c) for c in page.cases], "next": next_url}
+
+    @secured(cases_blp, Scope.CASES_WRITE)
+    @cases_blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
+    @cases_blp.arguments(CaseSubmitSchema)
+    @cases_blp.response(201, CaseSchema)
+    @cases_blp.alt_response(400, response="BAD_REQUEST")
+    @cases_blp.alt_response(404, response="NOT_FOUND")
+    def post(self, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
+        """Submit a case on behalf of a resident (requires an Idempotency-Key header).
+
+        The same key with the same body returns the first response again; the same key
+        with a different body is refused with 422.
+        """
+        if not idempotency_key:
+            raise ApiProblem(
+                400, _("The Idempotency-Key header is required."), kind="idempotency-key-missing"
+            )
+        cid = client_id()
+        record = services.claim_idempotency_key(cid, idempotency_key, services.request_hash(body))
+        if record.status_code is not None and record.response is not None:
+            replay = record.response
+            return replay, record.status_code, {"Location": replay["links"]["self"]}
+        applicant = body["applicant"]
+        user = services.find_or_create_applicant(
+            applicant.get("issuer") or f"api:{cid}",
+            applicant["subject"],
+            applicant["name"],
+            applicant.get("email"),
+            body["lang"],
+        )
+        submission = submit_case(
+            body["service"],
+            body["data"],
+            user.id,
+            current_actor(),
+            lang=body["lang"],
+            idempotency_key=f"api:{cid}:{idempotency_key}"[:255],
+        )
+        view = _view(submission.case)
+        record.status_code, record.response = 201, view
+        db.session.flush()
+        return view, 201, {"Location": view["links"]["self"]}
+
+
+@cases_blp.route("/<string:reference>")
+class CaseItem(MethodView):
+    @secured(cases_blp, Scope.CASES_READ)
+    @cases_blp.response(200, CaseSchema)
+    @cases_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, reference: str) -> dict[str, Any]:
+        """Read one case by id or reference."""
+        return _view(_case_or_404(reference))
+
+
+@cases_blp.route("/<string:reference>/transitions")
+class CaseTransitions(MethodView):
+    @secured(cases_blp, Scope.CASES_TRANSITION)
+    @cases_blp.arguments(TransitionRequestSchema)
+    @cases_blp.response(200, TransitionResultSchema)
+    @cases_blp.alt_response(404, response="NOT_FOUND")
+    @cases_blp.alt_response(409, response="CONFLICT")
+    def post(self, body: dict[str, Any], reference: str) -> dict[str, Any]:
+        """Fire a transition as this client, with the client's workflow roles."""
+        case = _case_or_404(reference)
+        decision = fire_transition(
+            case,
+            body["transition"],
+            current_actor(),
+            body["inputs"],
+            expected_version=body.get("expected_version"),
+        )
+        return {"completed": decision.completed, "case": _view(case)}
+
+
+@cases_blp.route("/<string:reference>/documents")
+class CaseDocuments(MethodView):
+    @secured(cases_blp, Scope.CASES_READ)
+    @cases_blp.response(200, DocumentListSchema)
+    @cases_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, reference: str) -> dict[str, Any]:
+        """List the documents issued for a case."""
+        case = _case_or_404(reference)
+        return {"items": [services.document_view(case, d) for d in services.list_documents(case)]}
+
+
+@cases_blp.route("/<string:reference>/documents/<string:doc_id>/content")
+class CaseDocumentContent(MethodView):
+    @secured(cases_blp, Scope.CASES_READ)
+    @cases_blp.response(
+        200, description="The document (usually a sealed PDF)",
+        content_type="application/pdf",
+    )  # fmt: skip
+    @cases_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, reference: str, doc_id: str) -> Response:
+        """Download a document of a case."""
+        case = _case_or_404(reference)
+        found = services.document_content(case, doc_id)
+        if found is None:
+            raise ApiProblem(404, _("Not found."))
+        doc, content = found
+        mimetype = str(getattr(doc, "content_type", None) or "application/pdf")
+        return Response(content, mimetype=mimetype, headers={"Cache-Control": "no-store"})

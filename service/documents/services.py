@@ -1,0 +1,353 @@
+"""Public API of documents: render, seal and store confirmations; find, serve, verify them.
+
+A transition that issues a document queues a "document.render" outbox item in its own
+transaction; the worker renders it after commit (`_handle_render`), so an approval never
+waits for WeasyPrint and never loses its document. Rendering the same item twice yields
+one stored document. The functions here only flush; the worker, request or CLI command
+commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from service.cases.constants import CASE_DOCUMENT_READY, Effect
+from service.cases.models import AuditEvent, Case
+from service.cases.services import service_for
+from service.definitions.services import current_registry
+from service.definitions.types import DocumentDefinition, ServiceDefinition
+from service.documents import rendering, seal
+from service.documents.constants import CODE_BYTES, ISSUER, DocumentStatus
+from service.documents.models import Document
+from service.extensions import db, utcnow
+from service.jobs import services as jobs
+from service.storage.services import get_storage, sha256
+
+log = logging.getLogger(__name__)
+
+seal_cli = AppGroup("seal", help="Manage the key that seals issued documents.")
+
+
+class DocumentUnavailable(LookupError):
+    """The case or its document definition is gone; rendering cannot succeed later."""
+
+
+# ------------------------------------------------------------------ lookups
+
+
+def new_verification_code() -> str:
+    """Return a random, URL-safe, unguessable code (24 base32 characters, 120 bits)."""
+    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode().rstrip("=")
+
+
+def normalise_code(code: str) -> str:
+    """Return the code as stored: upper case, without spaces or hyphens someone typed."""
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def document_definition(service: ServiceDefinition, key: str) -> DocumentDefinition:
+    """Return the workflow's definition of document `key` or raise DocumentUnavailable."""
+    for definition in service.documents:
+        if definition.key == key:
+            return definition
+    raise DocumentUnavailable(f"{service.key} v{service.version} defines no document {key!r}")
+
+
+def document_title(document: Document, lang: str = "de") -> str:
+    """Return the document's title from the workflow version its case is pinned to."""
+    case = db.session.get(Case, document.case_id)
+    if case is None:
+        return document.document
+    try:
+        return document_definition(service_for(case), document.document).title.get(lang)
+    except DocumentUnavailable:
+        return document.document
+
+
+def documents_for_case(case: Case) -> list[Document]:
+    """Return the case's issued documents a resident may download (rendered, not withdrawn)."""
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(
+                Document.case_id == case.id,
+                Document.status == DocumentStatus.RENDERED,
+                Document.withdrawn_at.is_(None),
+            )
+            .order_by(Document.id)
+        )
+    )
+
+
+def case_documents(case: Case) -> list[Document]:
+    """Return every document row of the case with its status (for the back office's case page)."""
+    query = select(Document).where(Document.case_id == case.id).order_by(Document.id)
+    return list(db.session.scalars(query))
+
+
+def get_document(case: Case, document_id: int) -> Document | None:
+    """Return the case's downloadable document `document_id`, or None (callers answer 404)."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id != case.id or not document.is_valid:
+        return None
+    return document
+
+
+def document_by_code(code: str) -> Document | None:
+    """Return the issued document with this verification code, or None."""
+    code = normalise_code(code)
+    if not code or len(code) > 64:
+        return None
+    document = db.session.scalar(select(Document).where(Document.verification_code == code))
+    if document is None or document.status != DocumentStatus.RENDERED:
+        return None
+    return document
+
+
+def document_bytes(document: Document) -> bytes:
+    """Return the stored PDF of an issued document (staff download it through the back office)."""
+    if document.storage_key is None:
+        raise LookupError("the document has not been rendered")
+    return get_storage().get(document.storage_key)
+
+
+def matches(document: Document, data: bytes) -> bool:
+    """Return True when `data` is byte for byte the PDF that was issued."""
+    return document.sha256 is not None and secrets.compare_digest(sha256(data), document.sha256)
+
+
+def download_name(document: Document) -> str:
+    """Return a safe file name for the download: reference and document key."""
+    case = db.session.get(Case, document.case_id)
+    reference = case.reference if case is not None else str(document.case_id)
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"{reference}-{document.document}") + ".pdf"
+
+
+def outbox_key(document: Document) -> str:
+    """Return the outbox key of the item that renders the document (see cases._queue_effects)."""
+    return f"document:{document.case_id}:{document.document}:{document.event_seq}"
+
+
+# ------------------------------------------------------------------ back-office actions
+
+
+def retry_document(document_id: int) -> bool:
+    """Queue a failed render again now; return False when there is nothing to retry."""
+    from service.jobs.models import OutboxItem
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.status == DocumentStatus.RENDERED:
+        return False
+    item_id = db.session.scalar(select(OutboxItem.id).where(OutboxItem.key == outbox_key(document)))
+    if item_id is None:
+        return False
+    return jobs.retry_item(item_id)
+
+
+def withdraw_document(document: Document, at: datetime | None = None) -> None:
+    """Withdraw an issued document: the verification page says so, residents no longer see it."""
+    if document.withdrawn_at is None:
+        document.withdrawn_at = at or utcnow()
+        db.session.flush()
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def templates_root() -> Path:
+    """Return the folder holding `<template>/document.html` for every document."""
+    configured = current_app.config.get("DOCUMENT_TEMPLATES_DIR")
+    if configured:
+        return Path(configured)
+    return Path(current_app.config["DEFINITIONS_ROOT"]) / "templates" / "pdf"
+
+
+def verify_url(code: str) -> str:
+    """Return the public URL of the verification page of `code`."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{code}"
+
+
+def prepare_document(case_id: int, key: str, event_seq: int) -> Document:
+    """Return the document row for this render, created with its verification code if new."""
+    query = select(Document).where(
+        Document.case_id == case_id, Document.document == key, Document.event_seq == event_seq
+    )
+    existing = db.session.scalar(query)
+    if existing is not None:
+        return existing
+    document = Document(
+        case_id=case_id,
+        document=key,
+        event_seq=event_seq,
+        status=DocumentStatus.PENDING,
+        verification_code=new_verification_code(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(document)
+    except IntegrityError:
+        # Another worker created the row first: use theirs, and their verification code.
+        found = db.session.scalar(query)
+        if found is None:
+            raise
+        return found
+    return document
+
+
+def document_html(case: Case, document: Document, issued_at: datetime) -> str:
+    """Return the HTML of `document` as it goes into the PDF (also a preview for staff)."""
+    service = service_for(case)
+    definition = document_definition(service, document.document)
+    form = current_registry().form(service.form_key, case.form_version)
+    context = rendering.build_context(
+        data=case.data,
+        reference=case.reference,
+        service_title=service.title.get("de"),
+        document_title=definition.title.get("de"),
+        submitted_at=case.submitted_at,
+        issued_at=issued_at,
+        verification_code=document.verification_code,
+        verify_url=verify_url(document.verification_code),
+        form=form,
+    )
+    return rendering.render_html(templates_root(), definition.template, context)
+
+
+def render_pdf(case: Case, document: Document, issued_at: datetime) -> bytes:
+    """Render and seal the PDF of `document` (no database writes)."""
+    pdf = rendering.html_to_pdf(templates_root(), document_html(case, document, issued_at))
+    config = current_app.config
+    return seal.seal_pdf(
+        pdf,
+        config["SEAL_KEY_PATH"],
+        config["SEAL_CERT_PATH"],
+        reason=f"{document_title(document)} {case.reference}",
+        location=ISSUER,
+    )
+
+
+def issue_document(document: Document) -> bool:
+    """Render, seal and store `document` and announce it; return False if already issued."""
+    case = db.session.get(Case, document.case_id)
+    if case is None or case.anonymised_at is not None:
+        raise DocumentUnavailable("the case no longer exists or was anonymised")
+    if document.status == DocumentStatus.RENDERED:
+        return False
+    issued_at = utcnow()
+    pdf = render_pdf(case, document, issued_at)
+    storage = get_storage()
+    storage_key = storage.put(pdf, suffix=".pdf")
+    # Conditional, so that two workers racing on one item never both issue it.
+    result = db.session.execute(
+        update(Document)
+        .where(Document.id == document.id, Document.status != DocumentStatus.RENDERED)
+        .values(
+            status=DocumentStatus.RENDERED,
+            storage_key=storage_key,
+            sha256=sha256(pdf),
+            size=len(pdf),
+            issued_at=issued_at,
+            last_error=None,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        storage.delete(storage_key)
+        return False
+    _announce(case, document)
+    db.session.flush()
+    return True
+
+
+def _announce(case: Case, document: Document) -> None:
+    """Queue the "case.document_ready" webhook event in the same transaction."""
+    transition = db.session.scalar(
+        select(AuditEvent.transition).where(
+            AuditEvent.case_id == case.id, AuditEvent.seq == document.event_seq
+        )
+    )
+    jobs.enqueue(
+        Effect.WEBHOOK_EVENT,
+        {
+            "type": CASE_DOCUMENT_READY,
+            "case_id": case.id,
+            "reference": case.reference,
+            "service": case.service_key,
+            "state": case.state,
+            "transition": transition,
+            "at": utcnow().isoformat(),
+            "document": document.document,
+            "document_id": document.id,
+        },
+        key=f"event:{case.id}:doc:{document.id}:{CASE_DOCUMENT_READY}",
+        case_id=case.id,
+    )
+
+
+def _mark_failed(document_id: int, error: str) -> None:
+    db.session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.status != DocumentStatus.RENDERED)
+        .values(status=DocumentStatus.FAILED, last_error=error[:2000])
+    )
+
+
+@jobs.register(Effect.RENDER_DOCUMENT)
+def _handle_render(payload: dict[str, Any]) -> None:
+    """Outbox handler: render one document; on failure record it and let the outbox retry."""
+    case_id, key = int(payload["case_id"]), str(payload["document"])
+    event_seq = int(payload["event_seq"])
+    if db.session.get(Case, case_id) is None:
+        raise jobs.GiveUp("the case no longer exists")
+    document = prepare_document(case_id, key, event_seq)
+    document_id = document.id
+    # Commit the row first: its verification code must survive a failed render.
+    db.session.commit()
+    try:
+        issue_document(document)
+    except Exception as exc:
+        db.session.rollback()
+        _mark_failed(document_id, f"{type(exc).__name__}: {exc}")
+        db.session.commit()
+        log.warning("document %s failed to render: %s", document_id, type(exc).__name__)
+        if isinstance(exc, DocumentUnavailable):
+            raise jobs.GiveUp(str(exc)) from exc
+        raise
+
+
+# ------------------------------------------------------------------ app wiring
+
+
+@seal_cli.command("generate")
+@click.option("--force", is_flag=True, help="Replace an existing development key.")
+def seal_generate(force: bool) -> None:
+    """Generate the development seal key and self-signed certificate."""
+    if current_app.config.get("AMTSWEG_ENV") == "production":
+        raise click.ClickException("production seals with the configured key; none is generated")
+    key_path = Path(current_app.config["SEAL_KEY_PATH"])
+    cert_path = Path(current_app.config["SEAL_CERT_PATH"])
+    if seal.generate_dev_seal(key_path, cert_path, force=force):
+        click.echo(f"wrote {key_path} and {cert_path}")
+    else:
+        click.echo(f"{key_path} and {cert_path} exist (use --force to replace them)")
+
+
+def init_app(app: Flask) -> None:
+    """Check or create the seal key, and add the verification and download pages."""
+    seal.ensure_seal(app.config)
+    from service.documents import views
+
+    views.init_app(app)
+    app.cli.add_command(seal_cli)

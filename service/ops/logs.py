@@ -1,0 +1,145 @@
+"""Structured JSON logs (structlog) with a request id on every line and no personal data.
+
+Every line of a request, from our code or from libraries using stdlib `logging`, carries
+the request id taken from the proxy's X-Request-ID (when it looks like one) or made up
+here, and echoed in the response. Requests are logged by endpoint and URL rule
+(`/cases/<int:case_id>`), never by the raw URL with its query string, and a processor
+drops values under keys that hold personal data or secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+from flask import Flask, Response, g, request
+
+from service.ops.constants import REDACTED_KEYS, REQUEST_ID_HEADER, VALID_REQUEST_ID
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
+_SECRET_PARAM = re.compile(r"(?i)\b(token|code|secret|password|state)=[^&\s\"']+")
+
+access_log = structlog.get_logger("amtsweg.access")
+
+
+def redact(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Drop personal or secret keys and mask e-mail addresses and tokens in messages."""
+    # Another handler's formatter may have stored the raw message on the record.
+    event_dict.pop("message", None)
+    for key in list(event_dict):
+        if key.lower() in REDACTED_KEYS:
+            del event_dict[key]
+    for key in ("event", "exception"):
+        message = event_dict.get(key)
+        if isinstance(message, str):
+            message = _EMAIL.sub("[email]", message)
+            message = _BEARER.sub(r"\1 [redacted]", message)
+            event_dict[key] = _SECRET_PARAM.sub(r"\1=[redacted]", message)
+    return event_dict
+
+
+def shared_processors() -> list[Any]:
+    """Return the processors both structlog and stdlib records pass through."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(),
+    ]
+
+
+_HANDLER_MARK = "_amtsweg_structlog"
+
+
+class _Stderr:
+    """Write to whatever sys.stderr is at the time (test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def configure_logging(level: str = "INFO", stream: Any = None) -> None:
+    """Route structlog and stdlib logging to one JSON handler on the root logger."""
+    structlog.configure(
+        processors=[
+            *shared_processors(),
+            structlog.processors.format_exc_info,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            # Last before rendering, so that tracebacks are masked too.
+            redact,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
+    )
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or _Stderr())
+    setattr(handler, _HANDLER_MARK, True)
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # The development server logs raw URLs with query strings; we log our own line.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def request_id() -> str:
+    """Return the current request's id."""
+    return str(g.get("request_id", ""))
+
+
+def init_request_logging(app: Flask) -> None:
+    """Bind a request id to every log line of a request and log one line per request."""
+
+    @app.before_request
+    def _bind() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        rid = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = rid
+        g.request_started = time.perf_counter()
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=rid)
+
+    @app.after_request
+    def _log(response: Response) -> Response:
+        rid = g.get("request_id")
+        if rid:
+            response.headers[REQUEST_ID_HEADER] = rid
+        started = g.get("request_started")
+        duration = time.perf_counter() - started if started else 0.0
+        access_log.info(
+            "request",
+            method=request.method,
+            endpoint=request.endpoint or "unmatched",
+            rule=request.url_rule.rule if request.url_rule is not None else None,
+            status=response.status_code,
+            duration_ms=round(duration * 1000, 2),
+        )
+        return response
+
+    @app.teardown_request
+    def _unbind(_exc: BaseException | None) -> None:
+        structlog.contextvars.clear_contextvars()

@@ -1,0 +1,437 @@
+"""Public API of the portal: drafts, page answers, submission (uploads and cases re-exported).
+
+Every function takes the owner explicitly and returns None (or nothing) for anything the
+owner does not own, so each route answers 404 for other people's drafts, cases and files.
+Functions here only flush; the request commits.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from service.auth.models import User
+from service.cases.models import Case
+from service.cases.services import service_for, submit_case
+from service.definitions.services import current_registry
+from service.definitions.types import FormDefinition, Page, ServiceDefinition
+from service.engine import Actor
+from service.extensions import db, utcnow
+from service.forms.services import (
+    ValidationFailed,
+    next_page,
+    page_view,
+    parse_form_post,
+    validate,
+    visible_pages,
+)
+from service.portal.constants import ACTION_ADD, ACTION_CONTINUE, ACTION_REMOVE, ACTION_REMOVE_FILE
+from service.portal.models import Draft, Upload
+from service.portal.my_cases import (
+    TimelineEntry,
+    applicant_transitions,
+    cases_of,
+    documents_of,
+    open_request,
+    reply,
+    state_title,
+    timeline,
+)
+from service.portal.uploads import (
+    IncomingFile,
+    file_lookup,
+    read_upload,
+    safe_file_name,
+    store_upload,
+    upload_for_owner,
+    uploads_for_case,
+)
+from service.storage.services import get_storage
+
+__all__ = [
+    "IncomingFile",
+    "PageOutcome",
+    "StaleSubmission",
+    "TimelineEntry",
+    "actor_of",
+    "answer_page",
+    "applicant_transitions",
+    "cases_of",
+    "check_answers",
+    "delete_draft",
+    "documents_of",
+    "first_page_key",
+    "get_draft",
+    "get_draft_by_id",
+    "open_drafts",
+    "open_request",
+    "page_of_path",
+    "purge_expired_drafts",
+    "read_upload",
+    "reply",
+    "safe_file_name",
+    "service_and_form",
+    "service_for_case",
+    "start_draft",
+    "state_title",
+    "store_upload",
+    "submit_draft",
+    "submitted_draft",
+    "timeline",
+    "upload_for_owner",
+    "uploads_for_case",
+    "visible_pages_of",
+]
+
+
+class StaleSubmission(Exception):
+    """The submit token does not belong to the draft (an old page was sent again)."""
+
+
+@dataclass
+class PageOutcome:
+    """What answering one page gave: errors to show, or where to go next."""
+
+    data: dict[str, Any]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    #: The next page's key, "check" for check-your-answers, or None to show the page again.
+    next: str | None = None
+    #: After "add another", the id of the new item's first field to jump to.
+    anchor: str | None = None
+
+
+# --- drafts -------------------------------------------------------------------------------
+
+
+def service_and_form(service_key: str) -> tuple[ServiceDefinition, FormDefinition] | None:
+    """Return the current service and its form, or None when there is no such service."""
+    from service.definitions.registry import UnknownDefinition
+
+    registry = current_registry()
+    try:
+        service = registry.service(service_key)
+        return service, registry.form(service.form_key)
+    except UnknownDefinition:
+        return None
+
+
+def find_page(form: FormDefinition, page_key: str) -> Page | None:
+    """Return the form's page called `page_key`, or None."""
+    return next((p for p in form.pages if p.key == page_key), None)
+
+
+def get_draft(owner_id: int, service_key: str, now: datetime | None = None) -> Draft | None:
+    """Return the owner's open draft of a service; an expired draft is deleted instead."""
+    draft = db.session.scalar(
+        select(Draft)
+        .where(Draft.owner_id == owner_id, Draft.service_key == service_key)
+        .where(Draft.case_id.is_(None))
+        .order_by(Draft.id.desc())
+        .limit(1)
+    )
+    if draft is None:
+        return None
+    if draft.expires_at is not None and draft.expires_at <= (now or utcnow()):
+        delete_draft(draft)
+        return None
+    return draft
+
+
+def get_draft_by_id(draft_id: int, owner_id: int) -> Draft | None:
+    """Return the owner's open draft with this id, or None."""
+    draft = db.session.get(Draft, draft_id)
+    if draft is None or draft.owner_id != owner_id or draft.case_id is not None:
+        return None
+    return draft
+
+
+def open_drafts(owner_id: int, now: datetime | None = None) -> list[Draft]:
+    """Return the owner's drafts that have not expired, newest first."""
+    now = now or utcnow()
+    drafts = db.session.scalars(
+        select(Draft)
+        .where(Draft.owner_id == owner_id, Draft.case_id.is_(None))
+        .order_by(Draft.updated_at.desc())
+    ).all()
+    return [d for d in drafts if d.expires_at is None or d.expires_at > now]
+
+
+def start_draft(owner_id: int, service: ServiceDefinition, form: FormDefinition) -> Draft:
+    """Return the owner's open draft of the service, creating it when there is none."""
+    draft = get_draft(owner_id, service.key)
+    if draft is None:
+        draft = Draft(
+            owner_id=owner_id,
+            service_key=service.key,
+            workflow_version=service.version,
+            form_version=form.version,
+            data={},
+            submit_token=secrets.token_urlsafe(24),
+        )
+        db.session.add(draft)
+    _touch(draft, service)
+    db.session.flush()
+    return draft
+
+
+def _touch(draft: Draft, service: ServiceDefinition) -> None:
+    now = utcnow()
+    # A draft always continues on the current definitions; submission validates again.
+    draft.workflow_version = service.version
+    draft.form_version = current_registry().form(service.form_key).version
+    draft.updated_at = now
+    draft.expires_at = now + service.draft_ttl if service.draft_ttl else None
+
+
+def delete_draft(draft: Draft) -> None:
+    """Delete a draft and the files uploaded only for it."""
+    uploads = db.session.scalars(
+        select(Upload).where(Upload.draft_id == draft.id, Upload.case_id.is_(None))
+    ).all()
+    for upload in uploads:
+        get_storage().delete(upload.storage_key)
+        db.session.delete(upload)
+    db.session.delete(draft)
+    db.session.flush()
+
+
+def purge_expired_drafts(now: datetime | None = None) -> int:
+    """Delete every draft whose time is up (and its files); return how many."""
+    now = now or utcnow()
+    drafts = db.session.scalars(
+        select(Draft).where(
+            Draft.case_id.is_(None), Draft.expires_at.is_not(None), Draft.expires_at <= now
+        )
+    ).all()
+    for draft in drafts:
+        delete_draft(draft)
+    return len(drafts)
+
+
+def first_page_key(form: FormDefinition, data: Mapping[str, Any]) -> str:
+    """Return the key of the first page shown for `data`."""
+    pages = visible_pages(form, data)
+    return (pages[0] if pages else form.pages[0]).key
+
+
+def is_page_shown(form: FormDefinition, page_key: str, data: Mapping[str, Any]) -> bool:
+    """Say whether page `page_key` is shown for `data`."""
+    return any(p.key == page_key for p in visible_pages(form, data))
+
+
+def answer_page(
+    draft: Draft,
+    service: ServiceDefinition,
+    form: FormDefinition,
+    page_key: str,
+    post: Mapping[str, list[str]],
+    files: Mapping[str, IncomingFile],
+    action: str,
+    lang: str,
+) -> PageOutcome:
+    """Save what was sent for one page into the draft; on "continue", check the page.
+
+    The draft is saved whatever happens, so nothing typed is lost; answers to questions
+    that are hidden by the answers given are dropped before saving, never stored.
+    """
+    post = dict(post)
+    removed = _removed_item(form, page_key, action)
+    if removed is not None:
+        post = _drop_item(post, *removed)
+    data: dict[str, Any] = {**draft.data, **parse_form_post(form, page_key, post)}
+    page = find_page(form, page_key)
+    assert page is not None
+    errors: dict[str, list[str]] = {}
+    for key in page.fields:
+        definition = form.field(key)
+        if definition.type != "file":
+            continue
+        if action == f"{ACTION_REMOVE_FILE}:{key}":
+            data.pop(key, None)
+            continue
+        incoming = files.get(key)
+        if incoming is None or not incoming.filename:
+            continue
+        try:
+            upload = store_upload(
+                draft.owner_id, definition, incoming.read(), incoming.filename, lang, draft=draft
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+            continue
+        data[key] = upload.as_answer()
+    anchor = None
+    if action.startswith(f"{ACTION_ADD}:"):
+        group = action.split(":", 1)[1]
+        if group in page.fields and form.field(group).type == "group":
+            items = [i for i in data.get(group) or [] if isinstance(i, Mapping)]
+            items.append({})
+            data[group] = items
+            anchor = f"f-{group}-{len(items) - 1}"
+    for key in page.fields:
+        group_field = form.field(key)
+        if group_field.type == "group" and (group_field.min_items or 0) > 0 and not data.get(key):
+            # Keep the empty item the page showed, so each unanswered question is named.
+            data[key] = [{}]
+    data = _shown_answers(form, page_key, data, lang)
+    draft.data = data
+    draft.current_page = page_key
+    _touch(draft, service)
+    if action != ACTION_CONTINUE or errors:
+        db.session.flush()
+        return PageOutcome(data=data, errors=errors, anchor=anchor)
+    try:
+        result = validate(form, data, lang, pages=[page_key], files=file_lookup(draft.owner_id))
+    except ValidationFailed as exc:
+        db.session.flush()
+        return PageOutcome(data=data, errors=exc.errors)
+    for key in page.fields:
+        if key in result.data:
+            data[key] = result.data[key]
+        else:
+            data.pop(key, None)
+    draft.data = dict(data)
+    following = next_page(form, page_key, data)
+    draft.current_page = following.key if following else None
+    db.session.flush()
+    return PageOutcome(data=data, next=following.key if following else "check")
+
+
+def _removed_item(form: FormDefinition, page_key: str, action: str) -> tuple[str, int] | None:
+    match = re.fullmatch(rf"{ACTION_REMOVE}:(\w+):(\d{{1,4}})", action)
+    if not match:
+        return None
+    page = find_page(form, page_key)
+    if page is None or match[1] not in page.fields:
+        return None
+    return match[1], int(match[2])
+
+
+def _drop_item(post: dict[str, list[str]], group: str, index: int) -> dict[str, list[str]]:
+    prefix = f"{group}-{index}-"
+    return {k: v for k, v in post.items() if not k.startswith(prefix)}
+
+
+def _shown_answers(
+    form: FormDefinition, page_key: str, data: dict[str, Any], lang: str
+) -> dict[str, Any]:
+    """Return `data` without answers to this page's questions that are hidden now."""
+    view = page_view(form, page_key, data, lang=lang)
+    shown = {f.key: f for f in view.fields}
+    page = find_page(form, page_key)
+    assert page is not None
+    result = dict(data)
+    for key in page.fields:
+        if key not in shown:
+            result.pop(key, None)
+            continue
+        items = data.get(key)
+        if form.field(key).type != "group" or not isinstance(items, list):
+            continue
+        kept = []
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                continue
+            views = shown[key].items
+            visible = {f.key for f in views[index].fields} if index < len(views) else set(item)
+            kept.append({k: v for k, v in item.items() if k in visible})
+        result[key] = kept
+    return result
+
+
+def check_answers(draft: Draft, form: FormDefinition, lang: str) -> dict[str, list[str]]:
+    """Return the errors of the whole form for the draft's answers (empty when complete)."""
+    try:
+        validate(form, draft.data, lang, files=file_lookup(draft.owner_id))
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
+
+
+def page_of_path(form: FormDefinition, path: str) -> str | None:
+    """Return the key of the page that asks the question at error path `path`."""
+    top = path.split("[", 1)[0].split(".", 1)[0]
+    for page in form.pages:
+        if top in page.fields:
+            return page.key
+    return None
+
+
+def submit_draft(draft: Draft, actor: Actor, token: str, lang: str) -> Case:
+    """Open the case for a draft exactly once; the same token again returns the same case.
+
+    Raises ValidationFailed when the answers are incomplete and StaleSubmission when
+    `token` is not the draft's.
+    """
+    if draft.case_id is not None:
+        case = db.session.get(Case, draft.case_id)
+        assert case is not None
+        return case
+    if not secrets.compare_digest(token, draft.submit_token):
+        raise StaleSubmission()
+    pair = service_and_form(draft.service_key)
+    if pair is None:
+        raise StaleSubmission()
+    _service, form = pair
+    result = validate(form, draft.data, lang, files=file_lookup(draft.owner_id))
+    submission = submit_case(
+        draft.service_key,
+        result.data,
+        draft.owner_id,
+        actor,
+        lang=lang,
+        idempotency_key=f"portal-draft-{draft.id}-{draft.submit_token}",
+    )
+    case = submission.case
+    for upload_id in _upload_ids(result.data):
+        upload = db.session.get(Upload, upload_id)
+        if upload is not None and upload.owner_id == draft.owner_id:
+            upload.case_id = case.id
+    # The case holds the answers now; the draft only remembers which case it became.
+    draft.case_id = case.id
+    draft.data = {}
+    draft.expires_at = None
+    db.session.flush()
+    return case
+
+
+def submitted_draft(owner_id: int, token: str) -> Draft | None:
+    """Return the owner's already submitted draft with this submit token, if any."""
+    return db.session.scalar(
+        select(Draft).where(
+            Draft.owner_id == owner_id, Draft.submit_token == token, Draft.case_id.is_not(None)
+        )
+    )
+
+
+def _upload_ids(value: Any) -> Iterable[str]:
+    if isinstance(value, Mapping):
+        if set(value) >= {"id", "content_type", "size"} and isinstance(value["id"], str):
+            yield value["id"]
+            return
+        for v in value.values():
+            yield from _upload_ids(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _upload_ids(v)
+
+
+def visible_pages_of(form: FormDefinition, data: Mapping[str, Any]) -> list[Page]:
+    """Return the pages shown for `data`, in order."""
+    return visible_pages(form, data)
+
+
+def service_for_case(case: Case) -> ServiceDefinition:
+    """Return the workflow version the case is pinned to."""
+    return service_for(case)
+
+
+def actor_of(user: User) -> Actor:
+    """Return the engine actor of a logged-in resident."""
+    return Actor(**user.as_actor_fields())

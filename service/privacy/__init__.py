@@ -1,0 +1,1 @@
+"""Data protection: retention of closed cases and drafts, and residents' data export."""

@@ -1,0 +1,189 @@
+"""Helpers shared by the API and webhook tests: a signing key, tokens and an HTTP receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+ISSUER = "https://id.example.test/realms/city"
+AUDIENCE = "amtsweg-api"
+ALL_SCOPES = ("cases:read", "cases:write", "cases:transition", "webhooks:manage")
+
+_KEY = RSAKey.generate_key(2048, parameters={"kid": "test-key-1", "use": "sig", "alg": "RS256"})
+_FOREIGN_KEY = RSAKey.generate_key(2048, parameters={"kid": "test-key-1", "alg": "RS256"})
+
+
+def public_jwks() -> dict[str, Any]:
+    """Return the test issuer's public key set."""
+    return {"keys": [_KEY.as_dict(private=False)]}
+
+
+def api_config(**extra: Any) -> dict[str, Any]:
+    """Return app settings that trust the test issuer and let webhooks reach loopback."""
+    return {
+        "API_ISSUER": ISSUER,
+        "API_AUDIENCE": AUDIENCE,
+        "API_JWKS": public_jwks(),
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+        **extra,
+    }
+
+
+def mint(
+    scopes: Iterable[str] = ALL_SCOPES,
+    roles: Iterable[str] = (),
+    client_id: str = "register-system",
+    *,
+    header: dict[str, Any] | None = None,
+    key: RSAKey | None = None,
+    **claims: Any,
+) -> str:
+    """Return a signed RFC 9068 access token; keyword arguments override claims."""
+    now = int(time.time())
+    body: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": client_id,
+        "aud": AUDIENCE,
+        "client_id": client_id,
+        "scope": " ".join(scopes),
+        "roles": list(roles),
+        "iat": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+    }
+    body.update(claims)
+    head = {"alg": "RS256", "typ": "at+jwt", "kid": "test-key-1", **(header or {})}
+    head = {k: v for k, v in head.items() if v is not None}
+    return jwt.encode(head, body, key or _KEY)
+
+
+def foreign_token() -> str:
+    """Return a token with the right kid but signed by a key the issuer never published."""
+    return mint(key=_FOREIGN_KEY)
+
+
+def auth(token: str) -> dict[str, str]:
+    """Return the Authorization header for a token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def parking_data(**overrides: Any) -> dict[str, Any]:
+    """Return valid answers for the parking permit form."""
+    data: dict[str, Any] = {
+        "first_name": "Erika",
+        "family_name": "Mustermann",
+        "street": "Königsallee",
+        "house_number": "1",
+        "postal_code": "40212",
+        "town": "Düsseldorf",
+        "licence_plate": "D-AB 1234",
+        "vehicle_relation": "keeper",
+        "vehicle_registration": {
+            "id": "f1",
+            "name": "schein.pdf",
+            "content_type": "application/pdf",
+            "size": 1000,
+        },
+        "zone": "a",
+        "period": "one_year",
+        "start_date": date.today().isoformat(),
+        "fee_waiver_requested": False,
+        "email": "erika@example.org",
+    }
+    data.update(overrides)
+    return data
+
+
+def submission(subject: str = "resident-1", **data: Any) -> dict[str, Any]:
+    """Return a POST /cases body for a parking permit."""
+    return {
+        "service": "parking_permit",
+        "applicant": {"subject": subject, "name": "Erika Mustermann"},
+        "data": parking_data(**data),
+        "lang": "en",
+    }
+
+
+# ------------------------------------------------------------------------ HTTP receiver
+
+
+@dataclass
+class Received:
+    """One request the receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A real HTTP server on a loopback port that records requests and answers as told."""
+
+    requests: list[Received] = field(default_factory=list)
+    #: Answers to give, in order: (status, headers); when empty, 204.
+    answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    #: JSON documents served to GET requests, by path.
+    documents: dict[str, Any] = field(default_factory=dict)
+    port: int = 0
+    _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def start(self) -> None:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                receiver.requests.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                status, headers = receiver.answers.pop(0) if receiver.answers else (204, {})
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                document = receiver.documents.get(self.path)
+                body = json.dumps(document).encode() if document is not None else b""
+                self.send_response(200 if document is not None else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Go down: the port refuses connections until start() is called again."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

@@ -1,0 +1,84 @@
+"""Every log line of a request carries its id; no personal data or tokens reach the logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+import structlog
+from flask import Flask
+
+
+def _lines(err: str) -> list[dict[str, Any]]:
+    out = []
+    for line in err.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            out.append(json.loads(line))
+    return out
+
+
+@pytest.fixture
+def logging_app(app: Flask) -> Flask:
+    @app.get("/test-log/<int:case_id>")
+    def _test_log(case_id: int) -> str:
+        logging.getLogger("service.test").warning("lookup failed for erika@example.org")
+        try:
+            raise LookupError("no account for erika@example.org")
+        except LookupError:
+            logging.getLogger("service.test").exception("account lookup failed")
+        structlog.get_logger("service.test").info(
+            "case shown",
+            case_id=case_id,
+            email="erika@example.org",
+            name="Erika Mustermann",
+            authorization="Bearer abc.def.ghi",
+        )
+        return "ok"
+
+    return app
+
+
+def test_request_id_from_the_proxy_is_on_every_line_and_echoed(
+    logging_app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    response = logging_app.test_client().get(
+        "/test-log/7", headers={"X-Request-ID": "req-0123456789abcdef"}
+    )
+    assert response.headers["X-Request-ID"] == "req-0123456789abcdef"
+    lines = _lines(capsys.readouterr().err)
+    assert len(lines) == 4
+    assert {line["request_id"] for line in lines} == {"req-0123456789abcdef"}
+    access = next(line for line in lines if line["event"] == "request")
+    assert access["rule"] == "/test-log/<int:case_id>"
+    assert access["status"] == 200 and access["method"] == "GET"
+
+
+def test_a_request_without_a_valid_id_gets_a_new_one(
+    logging_app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = logging_app.test_client()
+    first = client.get("/healthz", headers={"X-Request-ID": "<script>alert(1)</script>"})
+    second = client.get("/healthz")
+    ids = {first.headers["X-Request-ID"], second.headers["X-Request-ID"]}
+    assert len(ids) == 2 and all(len(i) == 32 and i.isalnum() for i in ids)
+    logged = {line["request_id"] for line in _lines(capsys.readouterr().err)}
+    assert ids <= logged
+
+
+def test_no_personal_data_or_tokens_in_log_lines(
+    logging_app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logging_app.test_client().get(
+        "/test-log/7?email=erika%40example.org&token=s3cr3t",
+        headers={"Authorization": "Bearer abc.def.ghi"},
+    )
+    err = capsys.readouterr().err
+    assert _lines(err)
+    for secret in ("erika", "Erika", "Mustermann", "s3cr3t", "abc.def.ghi", "email=", "token="):
+        assert secret not in err
+    assert "lookup failed for [email]" in err
+    assert "LookupError: no account for [email]" in err

@@ -1,0 +1,63 @@
+"""/metrics shows the outbox backlog, request counts and cases, only to allowed networks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from bench.samples import residence_registration
+from service.cases.services import submit_case
+from service.extensions import db
+from tests.conftest import actor_for
+
+
+def _value(body: str, name: str) -> float:
+    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", body, re.MULTILINE)
+    assert match, f"{name} not in metrics"
+    return float(match.group(1))
+
+
+def test_metrics_expose_the_outbox_backlog_and_cases(
+    app: Flask, make_user: Callable[..., Any]
+) -> None:
+    client = app.test_client()
+    assert _value(client.get("/metrics").text, "amtsweg_outbox_backlog") == 0
+
+    resident = make_user("Erika Mustermann")
+    submit_case(
+        "residence_registration", residence_registration(), resident.id, actor_for(resident)
+    )
+    db.session.commit()
+    client.get("/healthz")
+
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    body = response.text
+    # The submission queued a webhook event and a mail, not yet run.
+    assert _value(body, "amtsweg_outbox_backlog") == 2
+    assert _value(body, "amtsweg_outbox_oldest_age_seconds") >= 0
+    assert 'amtsweg_outbox_items{kind="email.send",status="pending"} 1.0' in body
+    assert 'amtsweg_cases{service="residence_registration",state="submitted"} 1.0' in body
+    assert re.search(
+        r'amtsweg_http_requests_total\{endpoint="health.healthz",method="GET",status="200"\} [1-9]',
+        body,
+    )
+    assert 'amtsweg_http_request_duration_seconds_bucket{endpoint="health.healthz"' in body
+    assert "Mustermann" not in body
+
+
+def test_metrics_are_not_found_from_outside_the_allowed_networks(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+
+def test_metrics_networks_are_configurable(make_app: Callable[..., Flask]) -> None:
+    app = make_app(METRICS_ALLOWED_NETWORKS="10.0.0.0/8")
+    client = app.test_client()
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 404

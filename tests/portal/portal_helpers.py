@@ -1,0 +1,129 @@
+"""Helpers of the portal tests: act like a browser (CSRF token from the page, form posts)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from service.cases.models import Case
+from service.cases.services import submit_case
+from service.extensions import db
+from tests.conftest import actor_for
+
+SERVICE = "residence_registration"
+BASE = f"/services/{SERVICE}"
+
+#: A minimal PDF: enough for the content sniffer, as a scanner would write it.
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match[1]
+
+
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, Any], *, page: str | None = None
+) -> Any:
+    """GET `page` (default `path`) for its CSRF token, then POST `data` to `path` like a browser."""
+    html = client.get(page or path).get_data(as_text=True)
+    body = {"csrf_token": csrf_token(html), **data}
+    return client.post(path, data=body, content_type="multipart/form-data")
+
+
+def person(index: int, family: str, first: str, *, married: bool = False) -> dict[str, str]:
+    """Return the posted fields of one person moving in."""
+    p = f"persons-{index}-"
+    fields = {
+        "family_name": family,
+        "first_names": first,
+        "everyday_name": first.split()[0],
+        "birth_date": "1988-04-12",
+        "birth_place": "Köln",
+        "birth_country": "DE",
+        "sex": "female" if index == 0 else "male",
+        "citizenship": "DE",
+        "religious_community": "none",
+        "marital_status": "married" if married else "single",
+        "id_document_kind": "id_card",
+        "id_document_number": f"L01X00T4{index}",
+        "id_document_issuing_authority": "Stadt Köln",
+        "id_document_issue_date": "2020-01-15",
+        "id_document_expiry_date": "2030-01-14",
+    }
+    if married:
+        fields["marriage_date"] = "2015-06-20"
+        fields["marriage_place"] = "Köln"
+    return {p + k: v for k, v in fields.items()}
+
+
+def new_flat(kind: str = "secondary") -> dict[str, str]:
+    """Return the posted fields of the new flat; a secondary residence names the main one."""
+    moved = (date.today() - timedelta(days=3)).isoformat()
+    data = {
+        "street": "Königsallee",
+        "house_number": "12a",
+        "postal_code": "40212",
+        "town": "Düsseldorf",
+        "move_in_date": moved,
+        "residence_kind": kind,
+    }
+    if kind == "secondary":
+        data |= {
+            "main_street": "Hohe Straße",
+            "main_house_number": "5",
+            "main_postal_code": "50667",
+            "main_town": "Köln",
+        }
+    return data
+
+
+PREVIOUS_FLAT = {
+    "arriving_from_abroad": "no",
+    "previous_street": "Hohe Straße",
+    "previous_house_number": "5",
+    "previous_postal_code": "50667",
+    "previous_town": "Köln",
+}
+
+
+VALID_CASE_DATA: dict[str, Any] = {
+    "persons": [
+        {
+            "family_name": "Mustermann",
+            "first_names": "Erika",
+            "everyday_name": "Erika",
+            "birth_date": "1988-04-12",
+            "birth_place": "Köln",
+            "birth_country": "DE",
+            "sex": "female",
+            "citizenship": "DE",
+            "religious_community": "none",
+            "marital_status": "single",
+            "id_document_kind": "none",
+        }
+    ],
+    "street": "Königsallee",
+    "house_number": "1",
+    "postal_code": "40212",
+    "town": "Düsseldorf",
+    "move_in_date": "2026-11-20",
+    "residence_kind": "sole",
+    "arriving_from_abroad": True,
+    "previous_country": "AT",
+    "landlord_confirmation_kind": "owner",
+}
+
+
+def open_case(user: Any) -> Case:
+    case = submit_case("residence_registration", VALID_CASE_DATA, user.id, actor_for(user)).case
+    db.session.commit()
+    return case
