@@ -56,6 +56,8 @@ def from_environment() -> dict[str, Any]:
         "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID", "amtsweg-portal"),
         "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET", "dev-portal-secret"),
         "OIDC_ROLES_CLAIM": _env("OIDC_ROLES_CLAIM", "roles"),
+        # Provider group -> amtsweg role: JSON ({"grp": "role"}) or "grp=role,grp=role".
+        "ROLE_MAPPING": _env("ROLE_MAPPING", ""),
         "DEV_IDP": _bool("DEV_IDP", env == "development"),
         "API_AUDIENCE": _env("API_AUDIENCE", "amtsweg-api"),
         # Integrator API: the token issuer (default: the dev IdP), its token URL for the
@@ -90,3 +92,5 @@ def check(config: Mapping[str, Any]) -> None:
             "The development identity provider must not run in production "
             "(unset AMTSWEG_DEV_IDP and set AMTSWEG_OIDC_ISSUER)."
         )
+    if not config.get("OIDC_ISSUER"):
+        raise ConfigError("AMTSWEG_OIDC_ISSUER must name the city's OpenID Connect provider.")

@@ -64,3 +64,13 @@ def test_settings_come_from_amtsweg_environment_variables(
     app = create_app({"INSTANCE_DIR": str(tmp_path), "JOBS_MODE": "manual"})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
     assert app.config["SECRET_KEY"] == "from-env"
+
+
+def test_production_needs_an_openid_provider(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    monkeypatch.setenv("AMTSWEG_ENV", "production")
+    monkeypatch.setenv("AMTSWEG_SECRET_KEY", "a-real-secret")
+    monkeypatch.delenv("AMTSWEG_OIDC_ISSUER", raising=False)
+    with pytest.raises(ConfigError, match="AMTSWEG_OIDC_ISSUER"):
+        create_app({"INSTANCE_DIR": str(tmp_path)})

@@ -40,5 +40,5 @@ def test_development_mails_are_written_and_listed_at_dev_mail(
 
 
 def test_dev_mail_is_not_there_in_production(make_app: Callable[..., Flask]) -> None:
-    app = make_app(AMTSWEG_ENV="production", DEV_IDP=False)
+    app = make_app(AMTSWEG_ENV="production", DEV_IDP=False, OIDC_ISSUER="https://idp.example.org")
     assert app.test_client().get("/dev/mail/").status_code == 404
