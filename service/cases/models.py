@@ -7,7 +7,17 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    Sequence,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.extensions import JSONType, UTCDateTime, db, utcnow
@@ -114,8 +124,16 @@ def _refuse_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise RuntimeError("audit events are append-only")
 
 
+#: Case reference numbers on PostgreSQL: a sequence never blocks a concurrent submission
+#: (numbers are unique and rising; a rolled-back submission leaves a gap).
+REFERENCE_SEQUENCE = Sequence("case_reference_seq", metadata=db.metadata)
+
+
 class ReferenceCounter(db.Model):  # type: ignore[name-defined]
-    """The last number handed out per reference prefix and year (WA-2026-000123)."""
+    """The last number handed out per reference prefix and year (WA-2026-000123).
+
+    Used on SQLite, where one writer at a time makes a counter row cheap and gapless.
+    """
 
     __tablename__ = "reference_counters"
 

@@ -27,7 +27,7 @@ from service.cases.constants import (
     Effect,
 )
 from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
-from service.cases.models import AuditEvent, Case, ReferenceCounter
+from service.cases.models import REFERENCE_SEQUENCE, AuditEvent, Case, ReferenceCounter
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
@@ -56,8 +56,15 @@ def _request_hash(service_key: str, data: Mapping[str, Any]) -> str:
 
 
 def _next_reference(prefix: str, now: datetime) -> str:
-    """Hand out the next number for this prefix and year, safely under concurrency."""
+    """Hand out the next number for this prefix and year, safely under concurrency.
+
+    PostgreSQL draws from a sequence, so concurrent submissions never wait on each other;
+    SQLite (one writer at a time) counts per prefix and year in a row.
+    """
     year = now.year
+    if db.engine.dialect.name == "postgresql":
+        number = db.session.execute(REFERENCE_SEQUENCE.next_value()).scalar_one()
+        return f"{prefix}-{year}-{number:06d}"
     for _ in range(3):
         number = db.session.execute(
             update(ReferenceCounter)
@@ -175,6 +182,7 @@ def _queue_effects(
             },
             key=f"event:{case.id}:{event_seq}:{event_type}",
             case_id=case.id,
+            fresh=True,
         )
     for document in documents:
         jobs.enqueue(
@@ -182,6 +190,7 @@ def _queue_effects(
             {"case_id": case.id, "document": document, "event_seq": event_seq},
             key=f"document:{case.id}:{document}:{event_seq}",
             case_id=case.id,
+            fresh=True,
         )
     if notify:
         jobs.enqueue(
@@ -189,6 +198,7 @@ def _queue_effects(
             {"case_id": case.id, "template": notify, "event_seq": event_seq},
             key=f"email:{case.id}:{event_seq}:{notify}",
             case_id=case.id,
+            fresh=True,
         )
 
 

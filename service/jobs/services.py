@@ -82,11 +82,18 @@ def enqueue(
     key: str,
     case_id: int | None = None,
     delay: timedelta | None = None,
+    *,
+    fresh: bool = False,
 ) -> OutboxItem:
-    """Add an effect to the current transaction; `key` makes queuing it twice a no-op."""
-    existing = db.session.scalar(select(OutboxItem).where(OutboxItem.key == key))
-    if existing is not None:
-        return existing
+    """Add an effect to the current transaction; `key` makes queuing it twice a no-op.
+
+    `fresh=True` skips the look-up for callers whose key cannot exist yet (it names a
+    new audit event); the unique key still refuses a duplicate.
+    """
+    if not fresh:
+        existing = db.session.scalar(select(OutboxItem).where(OutboxItem.key == key))
+        if existing is not None:
+            return existing
     item = OutboxItem(
         kind=kind,
         key=key,
