@@ -36,21 +36,15 @@ class CompiledField:
     items: tuple[CompiledField, ...] = ()
     #: Group only: the schema loading one item, per language.
     item_schemas: Mapping[str, Schema] = field(default_factory=dict)
+    # Copied from the definition once: read in every loop of every validation.
+    key: str = field(init=False)
+    type: str = field(init=False)
+    is_group: bool = field(init=False)
 
-    @property
-    def key(self) -> str:
-        """Return the field key."""
-        return self.definition.key
-
-    @property
-    def type(self) -> str:
-        """Return the field type."""
-        return self.definition.type
-
-    @property
-    def is_group(self) -> bool:
-        """Say whether this is a repeatable group."""
-        return self.definition.type == FieldType.GROUP
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.definition.key)
+        object.__setattr__(self, "type", self.definition.type)
+        object.__setattr__(self, "is_group", self.definition.type == FieldType.GROUP)
 
 
 @dataclass(frozen=True, eq=False)

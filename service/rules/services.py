@@ -45,12 +45,14 @@ _parse_lock = threading.Lock()
 class Expression:
     """A compiled CEL expression, ready to evaluate against many contexts."""
 
-    __slots__ = ("_program", "identifiers", "source")
+    __slots__ = ("_calls_ours", "_program", "identifiers", "source")
 
     def __init__(self, source: str, program: Any, identifiers: frozenset[str]) -> None:
         self.source = source
         self.identifiers = identifiers
         self._program = program
+        # Only expressions calling today()/days()/age() need the (slower) function context.
+        self._calls_ours = any(f"{name}(" in source for name in NATIVE_FUNCTIONS)
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -63,7 +65,9 @@ class Expression:
         """
         variables = {name: to_native(context.get(name)) for name in self.identifiers}
         try:
-            return self._program.execute(native_cel.Context(variables, NATIVE_FUNCTIONS))
+            if self._calls_ours:
+                return self._program.execute(native_cel.Context(variables, NATIVE_FUNCTIONS))
+            return self._program.execute(variables)
         except Exception as exc:
             # A definition must never crash a request: any failure means "not applicable".
             raise EvaluationError(f"{self.source!r}: {exc}") from None
