@@ -37,35 +37,26 @@ def content_hash(doc: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _read(path: Path, rel: str, problems: Problems) -> tuple[Any, str] | None:
-    text = path.read_text(encoding="utf-8")
+def _parse_text(text: str, rel: str, problems: Problems, parse: Any) -> Any:
     try:
-        return load(text), text
+        doc = load(text)
     except YamlProblem as exc:
         problems.add(exc.line, exc.message)
         return None
+    parsed = parse(doc, rel, problems)
+    return dataclasses.replace(parsed, content_hash=content_hash(doc)) if parsed else None
 
 
 def parse_form_text(text: str, rel: str, problems: Problems) -> FormDefinition | None:
     """Parse a form file's text (used for files and for versions stored in the database)."""
-    try:
-        doc = load(text)
-    except YamlProblem as exc:
-        problems.add(exc.line, exc.message)
-        return None
-    form = parse_form(doc, rel, problems)
-    return dataclasses.replace(form, content_hash=content_hash(doc)) if form else None
+    form: FormDefinition | None = _parse_text(text, rel, problems, parse_form)
+    return form
 
 
 def parse_workflow_text(text: str, rel: str, problems: Problems) -> ServiceDefinition | None:
     """Parse a workflow file's text (used for files and for versions stored in the database)."""
-    try:
-        doc = load(text)
-    except YamlProblem as exc:
-        problems.add(exc.line, exc.message)
-        return None
-    service = parse_workflow(doc, rel, problems)
-    return dataclasses.replace(service, content_hash=content_hash(doc)) if service else None
+    service: ServiceDefinition | None = _parse_text(text, rel, problems, parse_workflow)
+    return service
 
 
 def load_definitions(
