@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -64,14 +63,9 @@ def current_lang() -> str:
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
     """Return `target` when it is a path on this site, else `fallback` (no open redirect)."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    if "\\" in target:
-        return fallback
-    return target
+    from service.auth.services import safe_next as local_path
+
+    return local_path(target) or fallback
 
 
 @bp.post("/lang/<code>")
