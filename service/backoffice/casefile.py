@@ -1,0 +1,437 @@
+"""Reading one case: answers, files, documents, timeline, viewers, notes and assignment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from service.auth.models import User
+from service.backoffice.access import (
+    NotAllowed,
+    actor_for,
+    can_see_case,
+    get_case_for_staff,
+    roles_by_service,
+    visible_service_keys,
+)
+from service.backoffice.models import HAS_ROLES, CaseView
+from service.cases.constants import AuditAction
+from service.cases.models import AuditEvent, Case, CaseNote
+from service.cases.services import assign_case, record_event, service_for
+from service.definitions.services import current_registry
+from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
+from service.engine.services import is_overdue
+from service.engine.types import Text
+from service.extensions import db, utcnow
+
+# --- reading a case ------------------------------------------------------------------
+
+
+def state_title(service: ServiceDefinition, name: str) -> Text:
+    """Return the title of state `name`, or the name itself for a state no longer defined."""
+    try:
+        return service.workflow.state(name).title
+    except KeyError:
+        return Text(name, name)
+
+
+def transition_title(service: ServiceDefinition, name: str | None) -> Text:
+    """Return the title of a transition (the submission has none in the workflow)."""
+    if not name:
+        return Text("", "")
+    try:
+        return service.workflow.transition(name).title
+    except KeyError:
+        return Text(de="Eingereicht", en="Submitted") if name == "submit" else Text(name, name)
+
+
+def case_is_overdue(case: Case, now: datetime | None = None) -> bool:
+    """Say whether the case's current step is past due (never while the clock is paused)."""
+    if case.closed_at is not None:
+        return False
+    return is_overdue(case.due_at, case.clock_paused_at, now or utcnow())
+
+
+def user_names(ids: Iterable[int]) -> dict[int, str]:
+    """Return the display names of the users with these ids."""
+    wanted = [i for i in set(ids) if i is not None]
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {row.id: row.name for row in rows}
+
+
+def form_for(case: Case) -> FormDefinition:
+    """Return the form version the case was submitted with."""
+    return current_registry().form(service_for(case).form_key, case.form_version)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answered question: its label and the answer, or a file."""
+
+    label: str
+    text: str
+    file: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """A repeatable group as a table: one column per question, one row per item."""
+
+    label: str
+    columns: list[str]
+    rows: list[list[AnswerRow]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One page of the form with the case's answers on it."""
+
+    title: str
+    items: list[AnswerRow | GroupTable]
+
+
+def _answer(f: FieldDefinition, value: Any, lang: str) -> AnswerRow:
+    from service.forms.display import display_value
+
+    label = f.label.get(lang)
+    if f.type == "file" and isinstance(value, Mapping) and value.get("id"):
+        return AnswerRow(label, str(value.get("name") or ""), value)
+    return AnswerRow(label, display_value(f, value, lang))
+
+
+def case_sections(case: Case, lang: str) -> list[Section]:
+    """Return the submitted data page by page, with the form's own labels."""
+    from service.forms.services import visible_pages
+
+    form = form_for(case)
+    data = case.data or {}
+    sections = []
+    for page in visible_pages(form, data):
+        items: list[AnswerRow | GroupTable] = []
+        for key in page.fields:
+            try:
+                f = form.field(key)
+            except KeyError:
+                continue
+            if key not in data:
+                continue  # hidden by a condition, or never asked
+            value = data[key]
+            if f.type != "group":
+                items.append(_answer(f, value, lang))
+                continue
+            entries = [e for e in (value or []) if isinstance(e, Mapping)]
+            subs = [s for s in f.fields if any(s.key in e for e in entries)]
+            items.append(
+                GroupTable(
+                    label=f.label.get(lang),
+                    columns=[s.label.get(lang) for s in subs],
+                    rows=[[_answer(s, e.get(s.key), lang) for s in subs] for e in entries],
+                )
+            )
+        sections.append(Section(page.title.get(lang), items))
+    return sections
+
+
+def case_files(case: Case) -> dict[str, Mapping[str, Any]]:
+    """Return the uploads named in the case's answers, by upload id."""
+    files: dict[str, Mapping[str, Any]] = {}
+
+    def collect(value: Any) -> None:
+        if isinstance(value, Mapping):
+            if {"id", "name", "content_type"} <= set(value) and not isinstance(
+                value["id"], Mapping
+            ):
+                files[str(value["id"])] = value
+                return
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+
+    collect(case.data or {})
+    return files
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """An upload's bytes and how to serve them."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+def read_case_file(case: Case, file_id: str) -> CaseFile | None:
+    """Return an upload of this case, or None when it does not belong to the case.
+
+    An upload belongs to the case when its answers name it or when it was sent with a
+    reply to the case; any other id answers None, so ids cannot be probed across cases.
+    """
+    try:
+        from service.portal.models import Upload
+    except ImportError:
+        return None
+    from service.storage.services import FileMissing, get_storage
+
+    upload = db.session.get(Upload, file_id)
+    if upload is None:
+        return None
+    meta = case_files(case).get(file_id)
+    if meta is None and getattr(upload, "case_id", None) != case.id:
+        return None
+    try:
+        data = get_storage().get(upload.storage_key)
+    except FileMissing:
+        return None
+    return CaseFile(
+        name=str(upload.original_name or (meta or {}).get("name") or "file"),
+        content_type=str(upload.content_type),
+        data=data,
+    )
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A document of the case with its rendering status."""
+
+    id: int
+    title: str
+    status: str
+    issued_at: datetime | None
+    can_download: bool
+    can_retry: bool
+
+
+def case_documents(case: Case, lang: str) -> list[DocumentView] | None:
+    """Return the case's documents with their status, or None without a documents package."""
+    try:
+        from service.documents import services as documents
+    except ImportError:
+        return None
+    result = []
+    for d in documents.case_documents(case):
+        result.append(
+            DocumentView(
+                id=d.id,
+                title=documents.document_title(d, lang),
+                status=str(d.status),
+                issued_at=d.issued_at,
+                can_download=d.status == "rendered" and d.storage_key is not None,
+                can_retry=d.status == "failed",
+            )
+        )
+    return result
+
+
+def document_pdf(case: Case, document_id: int) -> tuple[str, bytes] | None:
+    """Return (file name, PDF bytes) of a rendered document of this case, or None."""
+    from service.documents import services as documents
+    from service.documents.models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id != case.id or document.storage_key is None:
+        return None
+    return documents.download_name(document), documents.document_bytes(document)
+
+
+def retry_document(case: Case, document_id: int) -> bool:
+    """Queue a failed render of this case's document again; False if there is none."""
+    from service.documents import services as documents
+    from service.documents.models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.case_id != case.id:
+        return False
+    return documents.retry_document(document_id)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One audit event as the case page shows it."""
+
+    event: AuditEvent
+    title: Text
+    from_title: Text | None
+    to_title: Text | None
+    inputs: list[tuple[str, str]]
+
+
+def timeline(case: Case, lang: str) -> list[TimelineEntry]:
+    """Return the case's audit events, newest first, with titles and readable inputs."""
+    service = service_for(case)
+    events = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq.desc())
+        )
+    )
+    assignees = user_names(
+        int(e.inputs["assignee_id"])
+        for e in events
+        if e.action == AuditAction.ASSIGNED and isinstance(e.inputs.get("assignee_id"), int)
+    )
+    entries = []
+    for e in events:
+        inputs: list[tuple[str, str]] = []
+        labels: dict[str, str] = {}
+        if e.transition:
+            try:
+                for spec in service.workflow.transition(e.transition).inputs:
+                    labels[spec.name] = spec.label.get(lang)
+            except KeyError:
+                pass
+        for name, value in (e.inputs or {}).items():
+            if e.action == AuditAction.ASSIGNED and name == "assignee_id":
+                continue
+            if value not in (None, ""):
+                inputs.append((labels.get(name, name), str(value)))
+        if e.action == AuditAction.ASSIGNED:
+            who = assignees.get(e.inputs.get("assignee_id") or 0)
+            title = (
+                Text(de=f"Zugewiesen an {who}", en=f"Assigned to {who}")
+                if who
+                else Text(de="Zuweisung aufgehoben", en="Unassigned")
+            )
+        elif e.action == AuditAction.NOTE:
+            title = Text(de="Interne Notiz", en="Internal note")
+        elif e.action == AuditAction.APPROVAL:
+            title = Text(
+                de=f"Freigabe: {transition_title(service, e.transition).de}",
+                en=f"Approval: {transition_title(service, e.transition).get('en')}",
+            )
+        elif e.action in (AuditAction.TRANSITION, AuditAction.SUBMITTED):
+            title = transition_title(service, e.transition)
+        else:
+            title = Text(e.action, e.action)
+        moved = e.from_state != e.to_state
+        entries.append(
+            TimelineEntry(
+                event=e,
+                title=title,
+                from_title=state_title(service, e.from_state) if moved and e.from_state else None,
+                to_title=state_title(service, e.to_state) if moved and e.to_state else None,
+                inputs=inputs,
+            )
+        )
+    return entries
+
+
+def record_view(case: Case, user: User, now: datetime | None = None) -> CaseView:
+    """Record that `user` opened `case` (kept for data-protection questions)."""
+    view = CaseView(case_id=case.id, user_id=user.id, viewed_at=now or utcnow())
+    db.session.add(view)
+    db.session.flush()
+    return view
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A staff member who opened the case: how often and when last."""
+
+    name: str
+    count: int
+    last_viewed_at: datetime
+
+
+def viewers(case: Case) -> list[Viewer]:
+    """Return who opened the case, most recent first."""
+    rows = db.session.execute(
+        select(User.name, func.count(), func.max(CaseView.viewed_at))
+        .join(User, User.id == CaseView.user_id)
+        .where(CaseView.case_id == case.id)
+        .group_by(User.id, User.name)
+        .order_by(func.max(CaseView.viewed_at).desc())
+    ).all()
+    return [Viewer(name, count, last) for name, count, last in rows]
+
+
+# --- notes and assignment ------------------------------------------------------------
+
+
+def add_note(case: Case, user: User, text: str) -> CaseNote:
+    """Add an internal note (staff only) and record it in the audit trail."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty note")
+    note = CaseNote(case_id=case.id, author_id=user.id, text=text[:10_000])
+    db.session.add(note)
+    db.session.flush()
+    record_event(case, AuditAction.NOTE, actor_for(user), {"note_id": note.id})
+    return note
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """A note with its author's name."""
+
+    note: CaseNote
+    author: str
+
+
+def notes(case: Case) -> list[NoteView]:
+    """Return the case's internal notes, newest first."""
+    rows = db.session.execute(
+        select(CaseNote, User.name)
+        .join(User, User.id == CaseNote.author_id)
+        .where(CaseNote.case_id == case.id)
+        .order_by(CaseNote.created_at.desc(), CaseNote.id.desc())
+    ).all()
+    return [NoteView(note, name) for note, name in rows]
+
+
+def staff_members() -> list[User]:
+    """Return every user holding any role, by name (residents are never read)."""
+    return list(db.session.scalars(select(User).where(HAS_ROLES).order_by(User.name, User.id)))
+
+
+def assignable_staff(service_key: str, members: Iterable[User] | None = None) -> list[User]:
+    """Return the staff members holding a role of the service's workflow, by name."""
+    roles = roles_by_service().get(service_key, set())
+    if not roles:
+        return []
+    return [u for u in (staff_members() if members is None else members) if roles & set(u.roles)]
+
+
+def colleagues_for(user: User) -> list[User]:
+    """Return the staff members `user` may assign cases to (any of the user's services)."""
+    members = staff_members()
+    keys = visible_service_keys(user)
+    return [m for m in members if any(m in assignable_staff(k, [m]) for k in keys)]
+
+
+def assign(case: Case, assignee_id: int | None, by: User) -> None:
+    """Assign `case` to a colleague with a role for its workflow (None unassigns)."""
+    if not can_see_case(by, case):
+        raise NotAllowed("case of another service")
+    if assignee_id is not None:
+        allowed = {u.id for u in assignable_staff(case.service_key)}
+        if assignee_id not in allowed:
+            raise NotAllowed("the assignee holds no role for this service")
+    if case.assignee_id == assignee_id:
+        return
+    assign_case(case, assignee_id, actor_for(by))
+
+
+def claim(case: Case, user: User) -> None:
+    """Assign `case` to `user` themself."""
+    assign(case, user.id, user)
+
+
+def bulk_assign(case_ids: Iterable[int], assignee_id: int | None, by: User) -> int:
+    """Assign several cases at once; return how many changed. Refuses all on any refusal."""
+    cases = [get_case_for_staff(by, int(i)) for i in dict.fromkeys(case_ids)]
+    if any(c is None for c in cases):
+        raise NotAllowed("unknown case")
+    changed = 0
+    for case in cases:
+        assert case is not None
+        if case.assignee_id != assignee_id:
+            assign(case, assignee_id, by)
+            changed += 1
+    return changed
