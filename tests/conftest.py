@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -105,16 +106,22 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
             db.engine.dispose()
 
 
-@pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
-    """The app inside an application context, definitions stored."""
-    application = make_app()
+@contextmanager
+def running(application: Flask) -> Iterator[Flask]:
+    """Enter the app's context with its definitions stored; drop the session on leaving."""
     with application.app_context():
         from service.transactions import ensure_definitions_synced
 
         ensure_definitions_synced()
         yield application
         db.session.remove()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """The app inside an application context, definitions stored."""
+    with running(make_app()) as application:
+        yield application
 
 
 @pytest.fixture
@@ -150,6 +157,26 @@ def make_user(app: Flask) -> Callable[..., Any]:
 def actor_for(user: Any) -> Actor:
     """Return the engine actor of a user."""
     return Actor(**user.as_actor_fields())
+
+
+def add_upload(owner: Any, content: bytes, name: str, upload_id: str, **kw: Any) -> Any:
+    """Store a PDF as `owner`'s upload and flush its row; `kw` sets further columns."""
+    from service.portal.models import Upload
+    from service.storage.services import get_storage, sha256
+
+    upload = Upload(
+        id=upload_id,
+        owner_id=owner.id,
+        storage_key=get_storage().put(content, ".pdf"),
+        original_name=name,
+        content_type="application/pdf",
+        size=len(content),
+        sha256=sha256(content),
+        **kw,
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
 
 
 @pytest.fixture

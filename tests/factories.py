@@ -11,7 +11,7 @@ from typing import Any
 
 
 def person(**overrides: Any) -> dict[str, Any]:
-    """Return one person moving in."""
+    """Return one person moving in; the everyday name follows changed first names."""
     data: dict[str, Any] = {
         "family_name": "Mustermann",
         "first_names": "Erika Maria",
@@ -30,6 +30,8 @@ def person(**overrides: Any) -> dict[str, Any]:
         "id_document_issue_date": "2020-03-01",
         "id_document_expiry_date": "2030-02-28",
     }
+    if "first_names" in overrides:
+        data["everyday_name"] = overrides["first_names"].split()[0]
     data.update(overrides)
     return data
 
@@ -74,7 +76,7 @@ def parking_permit_data(**overrides: Any) -> dict[str, Any]:
         "vehicle_relation": "keeper",
         "vehicle_registration": {
             "id": "upload-1",
-            "name": "zulassung.pdf",
+            "name": "fahrzeugschein.pdf",
             "content_type": "application/pdf",
             "size": 1200,
         },

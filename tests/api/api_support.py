@@ -1,4 +1,7 @@
-"""Helpers shared by the API and webhook tests: a signing key, tokens and an HTTP receiver."""
+"""Helpers shared by the API and webhook tests: a signing key, tokens, an HTTP receiver.
+
+Both folders' conftests import the fixtures at the end of this module.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,19 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+from factories import parking_permit_data
+from flask import Flask
+from flask.testing import FlaskClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+from tests.conftest import running
 
 ISSUER = "https://id.example.test/realms/city"
 AUDIENCE = "amtsweg-api"
@@ -77,39 +85,12 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def parking_data(**overrides: Any) -> dict[str, Any]:
-    """Return valid answers for the parking permit form."""
-    data: dict[str, Any] = {
-        "first_name": "Erika",
-        "family_name": "Mustermann",
-        "street": "Königsallee",
-        "house_number": "1",
-        "postal_code": "40212",
-        "town": "Düsseldorf",
-        "licence_plate": "D-AB 1234",
-        "vehicle_relation": "keeper",
-        "vehicle_registration": {
-            "id": "f1",
-            "name": "schein.pdf",
-            "content_type": "application/pdf",
-            "size": 1000,
-        },
-        "zone": "a",
-        "period": "one_year",
-        "start_date": date.today().isoformat(),
-        "fee_waiver_requested": False,
-        "email": "erika@example.org",
-    }
-    data.update(overrides)
-    return data
-
-
 def submission(subject: str = "resident-1", **data: Any) -> dict[str, Any]:
     """Return a POST /cases body for a parking permit."""
     return {
         "service": "parking_permit",
         "applicant": {"subject": subject, "name": "Erika Mustermann"},
-        "data": parking_data(**data),
+        "data": parking_permit_data(**data),
         "lang": "en",
     }
 
@@ -187,3 +168,42 @@ class Receiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+# ------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture
+def api_app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """The app inside an application context, trusting the test token issuer."""
+    with running(make_app(**api_config())) as application:
+        yield application
+
+
+@pytest.fixture
+def api(api_app: Flask) -> FlaskClient:
+    """A test client of the API app."""
+    return api_app.test_client()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP webhook receiver on a free loopback port."""
+    r = Receiver()
+    r.start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def submit(api: FlaskClient) -> Callable[..., Any]:
+    """Submit a parking permit case through the API and return the response."""
+    counter = iter(range(1, 100_000))
+
+    def do(token: str | None = None, key: str | None = None, **body: Any) -> Any:
+        n = next(counter)
+        payload = submission(subject=body.pop("subject", f"resident-{n}"), **body)
+        headers = {**auth(token or mint()), "Idempotency-Key": key or f"key-{n}"}
+        return api.post("/api/v1/cases", json=payload, headers=headers)
+
+    return do

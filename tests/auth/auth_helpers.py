@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
 from flask import Flask
+from pages import csrf_token
 
 
 @dataclass
@@ -43,13 +43,6 @@ def add_probe_pages(app: Flask) -> None:
     app.add_url_rule("/probe/me", "probe_me", me)
     app.add_url_rule("/probe/staff", "probe_staff", staff)
     app.add_url_rule("/probe/registration", "probe_registration", registration)
-
-
-def csrf_token(html: str) -> str:
-    """Return the CSRF token of the first form in `html`."""
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
 
 
 def follow(browser: requests.Session, response: requests.Response) -> requests.Response:

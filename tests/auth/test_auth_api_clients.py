@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import requests
 from auth_helpers import LiveApp
@@ -20,6 +21,14 @@ def _create(live: LiveApp, *args: str) -> dict[str, str]:
     return data
 
 
+def _token(live: LiveApp, client_id: str, secret: str, scope: str | None = None) -> Any:
+    """Ask the provider for a client-credentials token."""
+    data = {"grant_type": "client_credentials"} | ({"scope": scope} if scope else {})
+    return requests.post(
+        live.url("/dev-idp/token"), data=data, auth=(client_id, secret), timeout=10
+    )
+
+
 def test_created_client_gets_an_rfc9068_access_token(live: LiveApp) -> None:
     created = _create(
         live,
@@ -33,11 +42,8 @@ def test_created_client_gets_an_rfc9068_access_token(live: LiveApp) -> None:
     )
     assert set(created) == {"client_id", "client_secret"}
 
-    answer = requests.post(
-        live.url("/dev-idp/token"),
-        data={"grant_type": "client_credentials", "scope": "cases:read cases:transition"},
-        auth=(created["client_id"], created["client_secret"]),
-        timeout=10,
+    answer = _token(
+        live, created["client_id"], created["client_secret"], "cases:read cases:transition"
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -66,12 +72,7 @@ def test_created_client_gets_an_rfc9068_access_token(live: LiveApp) -> None:
 
 def test_client_gets_only_the_scopes_it_was_granted(live: LiveApp) -> None:
     created = _create(live, "--name", "Archiv", "--scopes", "cases:read", "--json")
-    answer = requests.post(
-        live.url("/dev-idp/token"),
-        data={"grant_type": "client_credentials", "scope": "cases:read cases:write"},
-        auth=(created["client_id"], created["client_secret"]),
-        timeout=10,
-    )
+    answer = _token(live, created["client_id"], created["client_secret"], "cases:read cases:write")
     assert answer.status_code == 200, answer.text
     with live.app.app_context():
         claims = devidp.decode_jwt(answer.json()["access_token"])
@@ -80,12 +81,7 @@ def test_client_gets_only_the_scopes_it_was_granted(live: LiveApp) -> None:
 
 def test_wrong_secret_gets_no_token(live: LiveApp) -> None:
     created = _create(live, "--name", "Archiv", "--scopes", "cases:read", "--json")
-    answer = requests.post(
-        live.url("/dev-idp/token"),
-        data={"grant_type": "client_credentials"},
-        auth=(created["client_id"], "not-the-secret"),
-        timeout=10,
-    )
+    answer = _token(live, created["client_id"], "not-the-secret")
     assert answer.status_code == 401
     assert answer.json()["error"] == "invalid_client"
 

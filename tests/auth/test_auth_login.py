@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 from auth_helpers import LiveApp, csrf_token, follow, login_at_devidp
 
 from service.auth.models import User
 from service.extensions import db
+
+
+def _start_login(live: LiveApp) -> tuple[requests.Session, str]:
+    """Start a login in a fresh browser and return it with the state sent to the provider."""
+    browser = requests.Session()
+    start = browser.get(live.url("/login"), allow_redirects=False)
+    return browser, parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
 
 
 def test_login_with_code_and_pkce_creates_the_user_and_returns_to_the_page(live: LiveApp) -> None:
@@ -94,15 +102,16 @@ def test_replayed_callback_gives_400_and_no_second_session(live: LiveApp) -> Non
     assert attacker.get(live.url("/probe/me"), allow_redirects=False).status_code == 302
 
 
-def test_provider_error_gives_400(live: LiveApp) -> None:
-    browser = requests.Session()
-    start = browser.get(live.url("/login"), allow_redirects=False)
-    state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-    denied = browser.get(
-        live.url(f"/auth/callback?error=access_denied&state={state}"), allow_redirects=False
-    )
-    assert denied.status_code == 400
-    assert "Anmeldung fehlgeschlagen" in denied.text
+@pytest.mark.parametrize(
+    "answer",
+    ["error=access_denied", "code=made-up"],
+    ids=["provider_error", "unknown_code_with_a_valid_state"],
+)
+def test_failed_provider_answer_gives_400(live: LiveApp, answer: str) -> None:
+    browser, state = _start_login(live)
+    failed = browser.get(live.url(f"/auth/callback?{answer}&state={state}"), allow_redirects=False)
+    assert failed.status_code == 400
+    assert "Anmeldung fehlgeschlagen" in failed.text
 
 
 def test_provider_refuses_an_authorization_without_pkce(live: LiveApp) -> None:
@@ -151,17 +160,6 @@ def test_logout_needs_a_post_with_csrf_token(live: LiveApp) -> None:
     browser, _ = login_at_devidp(live, "erika")
     assert browser.post(live.url("/logout"), allow_redirects=False).status_code == 400
     assert browser.get(live.url("/probe/me")).text == "hello Erika Mustermann"
-
-
-def test_unknown_code_with_a_valid_state_gives_400(live: LiveApp) -> None:
-    browser = requests.Session()
-    start = browser.get(live.url("/login"), allow_redirects=False)
-    state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
-    bogus = browser.get(
-        live.url(f"/auth/callback?code=made-up&state={state}"), allow_redirects=False
-    )
-    assert bogus.status_code == 400
-    assert "Anmeldung fehlgeschlagen" in bogus.text
 
 
 def test_unreachable_provider_gives_a_503_page_not_a_crash(serve: Callable[..., LiveApp]) -> None:

@@ -14,6 +14,7 @@ from service.cases.models import AuditEvent, Case, CaseNote
 from service.cases.services import fire_transition
 from service.engine import Actor
 from service.extensions import db
+from tests.conftest import add_upload
 
 
 def _post(client: Any, case: Case, transition: str, **inputs: str) -> Any:
@@ -233,21 +234,8 @@ def test_submitted_data_shows_the_form_labels_and_people_as_a_table(
 def test_staff_preview_and_download_an_upload_only_through_its_own_case(
     staff: Callable[..., Any], make_case: Callable[..., Case], client_for: Any, resident: Any
 ) -> None:
-    from service.portal.models import Upload
-    from service.storage.services import get_storage, sha256
-
     pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    key = get_storage().put(pdf, ".pdf")
-    upload = Upload(
-        id="a" * 32,
-        owner_id=resident.id,
-        storage_key=key,
-        original_name="fahrzeugschein.pdf",
-        content_type="application/pdf",
-        size=len(pdf),
-        sha256=sha256(pdf),
-    )
-    db.session.add(upload)
+    upload = add_upload(resident, pdf, "fahrzeugschein.pdf", "a" * 32)
     db.session.commit()
     case = make_case("parking_permit")
     case.data = {**case.data, "vehicle_registration": upload.as_answer()}

@@ -6,19 +6,15 @@ A/AA violations.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_support import Checker, LiveServer, axe_source, browser, live_server, login_via_dev_idp
+from factories import person, residence_registration_data
 
 __all__ = ["axe_source", "browser", "live_server"]
 
 pytestmark = pytest.mark.browser
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "backoffice"))
-from backoffice_support import registration_data  # noqa: E402 - the back office factory
 
 
 def _submit_cases(server: LiveServer) -> list[str]:
@@ -39,7 +35,9 @@ def _submit_cases(server: LiveServer) -> list[str]:
         for family, first in (("Schmitz", "Jupp"), ("Özdemir", "Ayşe"), ("Becker", "Lena")):
             case = submit_case(
                 "residence_registration",
-                registration_data(family_name=family, first_names=first),
+                residence_registration_data(
+                    persons=[person(family_name=family, first_names=first)]
+                ),
                 resident.id,
                 actor,
             ).case

@@ -37,6 +37,12 @@ def expect_errors(page: Any, checker: Checker, label: str) -> None:
     checker.check(f"{label} (errors)")
 
 
+def fill(page: Any, answers: dict[str, str]) -> None:
+    """Type each answer into the field of that name."""
+    for name, value in answers.items():
+        page.fill(f"#f-{name}", value)
+
+
 def fill_person(page: Any, index: int, family: str, first: str) -> None:
     p = f"#f-persons-{index}-"
     page.fill(p + "family_name", family)
@@ -53,11 +59,26 @@ def fill_person(page: Any, index: int, family: str, first: str) -> None:
 
 
 def fill_id_document(page: Any, index: int) -> None:
-    p = f"#f-persons-{index}-"
-    page.fill(p + "id_document_number", f"L01X00T4{index}")
-    page.fill(p + "id_document_issuing_authority", "Stadt Köln")
-    page.fill(p + "id_document_issue_date", "2020-01-15")
-    page.fill(p + "id_document_expiry_date", "2030-01-14")
+    p = f"persons-{index}-"
+    fill(
+        page,
+        {
+            p + "id_document_number": f"L01X00T4{index}",
+            p + "id_document_issuing_authority": "Stadt Köln",
+            p + "id_document_issue_date": "2020-01-15",
+            p + "id_document_expiry_date": "2030-01-14",
+        },
+    )
+
+
+def address_in_koeln(prefix: str) -> dict[str, str]:
+    """Return the answers of an address in Köln, field names starting with `prefix`."""
+    return {
+        prefix + "street": "Hohe Straße",
+        prefix + "house_number": "5",
+        prefix + "postal_code": "50667",
+        prefix + "town": "Köln",
+    }
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
@@ -106,18 +127,20 @@ def test_resident_registers_two_people_at_a_secondary_residence(
     checker.check("new flat")
     continue_(page)
     expect_errors(page, checker, "new flat")
-    page.fill("#f-street", "Königsallee")
-    page.fill("#f-house_number", "12a")
-    page.fill("#f-postal_code", "40212")
-    page.fill("#f-town", "Düsseldorf")
-    page.fill("#f-move_in_date", (date.today() - timedelta(days=3)).isoformat())
+    fill(
+        page,
+        {
+            "street": "Königsallee",
+            "house_number": "12a",
+            "postal_code": "40212",
+            "town": "Düsseldorf",
+            "move_in_date": (date.today() - timedelta(days=3)).isoformat(),
+        },
+    )
     page.check("input[name=residence_kind][value=secondary]")
     continue_(page)
     expect_errors(page, checker, "new flat, main residence")
-    page.fill("#f-main_street", "Hohe Straße")
-    page.fill("#f-main_house_number", "5")
-    page.fill("#f-main_postal_code", "50667")
-    page.fill("#f-main_town", "Köln")
+    fill(page, address_in_koeln("main_"))
     continue_(page)
 
     assert page.url.endswith("/apply/previous_flat"), page.url
@@ -127,10 +150,7 @@ def test_resident_registers_two_people_at_a_secondary_residence(
     page.check("input[name=arriving_from_abroad][value=no]")
     continue_(page)
     expect_errors(page, checker, "previous flat, address")
-    page.fill("#f-previous_street", "Hohe Straße")
-    page.fill("#f-previous_house_number", "5")
-    page.fill("#f-previous_postal_code", "50667")
-    page.fill("#f-previous_town", "Köln")
+    fill(page, address_in_koeln("previous_"))
     continue_(page)
 
     # Landlord's confirmation: uploaded as a PDF.

@@ -8,14 +8,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import factories
 import pytest
+from factories import parking_permit_data, residence_registration_data
 from flask import Flask
 
 from service.cases.models import Case
 from service.cases.services import fire_transition, submit_case
 from service.extensions import db
 from service.jobs.services import drain
-from tests.conftest import actor_for
+from tests.conftest import actor_for, running
 
 TODAY = date.today()
 MOVE_IN = TODAY - timedelta(days=3)
@@ -31,88 +33,47 @@ def seal_paths(tmp_path: Path) -> tuple[Path, Path]:
 def app(make_app: Callable[..., Flask], seal_paths: tuple[Path, Path]) -> Iterator[Flask]:
     """The app with its own development seal, inside an application context."""
     key, cert = seal_paths
-    application = make_app(SEAL_KEY_PATH=str(key), SEAL_CERT_PATH=str(cert))
-    with application.app_context():
-        from service.transactions import ensure_definitions_synced
-
-        ensure_definitions_synced()
+    with running(make_app(SEAL_KEY_PATH=str(key), SEAL_CERT_PATH=str(cert))) as application:
         yield application
-        db.session.remove()
 
 
 def person(**overrides: Any) -> dict[str, Any]:
-    """Return one valid person of a residence registration."""
-    data: dict[str, Any] = {
-        "family_name": "Mustermann",
-        "first_names": "Erika Maria",
+    """Return a person whose birth place and citizenship must not reach the document.
+
+    The everyday name is the second first name, so that its marking can be told apart.
+    """
+    details: dict[str, Any] = {
         "everyday_name": "Maria",
-        "doctorate": "Dr.",
-        "birth_date": "1984-08-12",
         "birth_place": "Wuppertal",
-        "birth_country": "DE",
-        "sex": "female",
         "citizenship": "AT",
-        "religious_community": "none",
-        "marital_status": "single",
-        "id_document_kind": "id_card",
-        "id_document_number": "L01X00T47",
         "id_document_issuing_authority": "Stadt Wuppertal",
-        "id_document_issue_date": "2020-01-15",
-        "id_document_expiry_date": "2030-01-14",
     }
-    data.update(overrides)
-    return data
+    return factories.person(**{**details, **overrides})
 
 
 def registration_data(
     persons: list[dict[str, Any]] | None = None, **overrides: Any
 ) -> dict[str, Any]:
-    """Return valid answers of the residence registration form."""
-    data: dict[str, Any] = {
+    """Return a main residence with an address supplement, moving in from Wuppertal."""
+    details: dict[str, Any] = {
         "persons": persons or [person()],
         "street": "Königsallee",
         "house_number": "12a",
         "address_supplement": "3. OG links",
         "postal_code": "40212",
-        "town": "Düsseldorf",
-        "move_in_date": MOVE_IN.isoformat(),
         "residence_kind": "main",
-        "arriving_from_abroad": False,
         "previous_street": "Hofaue",
         "previous_house_number": "5",
         "previous_postal_code": "42103",
         "previous_town": "Wuppertal",
-        "landlord_confirmation_kind": "owner",
-        "email": "erika@example.org",
     }
-    data.update(overrides)
-    return data
+    return residence_registration_data(**{**details, **overrides})
 
 
 def parking_data(**overrides: Any) -> dict[str, Any]:
-    """Return valid answers of the parking permit form."""
-    data: dict[str, Any] = {
-        "first_name": "Erika",
-        "family_name": "Mustermann",
-        "street": "Kasernenstraße",
-        "house_number": "1",
-        "postal_code": "40213",
-        "town": "Düsseldorf",
-        "licence_plate": "D-AB 1234",
-        "vehicle_relation": "keeper",
-        "vehicle_registration": {
-            "id": "f" * 32,
-            "name": "schein.pdf",
-            "content_type": "application/pdf",
-            "size": 1000,
-        },
-        "zone": "c",
-        "period": "two_years",
-        "start_date": TODAY.isoformat(),
-        "fee_waiver_requested": False,
-    }
-    data.update(overrides)
-    return data
+    """Return a two-year permit in zone C that starts today."""
+    details: dict[str, Any] = {"zone": "c", "period": "two_years", "start_date": TODAY.isoformat()}
+    return parking_permit_data(**{**details, **overrides})
 
 
 @pytest.fixture

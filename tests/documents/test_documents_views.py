@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from pages import csrf_token
 
 from service.documents.rendering import date_de
 from service.documents.services import document_bytes, withdraw_document
@@ -16,17 +16,11 @@ from service.extensions import db
 from tests.documents.test_documents_seal import tamper
 
 
-def _csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match is not None
-    return match.group(1)
-
-
 def _upload(client: FlaskClient, code: str, pdf: bytes) -> Any:
     page = client.get(f"/verify/{code}").get_data(as_text=True)
     return client.post(
         f"/verify/{code}",
-        data={"csrf_token": _csrf_token(page), "file": (io.BytesIO(pdf), "meldebestaetigung.pdf")},
+        data={"csrf_token": csrf_token(page), "file": (io.BytesIO(pdf), "meldebestaetigung.pdf")},
         content_type="multipart/form-data",
     )
 

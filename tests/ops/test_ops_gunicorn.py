@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -13,8 +12,7 @@ from pathlib import Path
 
 import requests
 from flask import Flask
-
-ROOT = Path(__file__).resolve().parents[2]
+from processes import ROOT, process_env
 
 
 def _free_port() -> int:
@@ -29,17 +27,12 @@ def test_metrics_count_the_requests_of_every_gunicorn_worker(
     app = make_app()
     metrics_dir = tmp_path / "metrics"
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AMTSWEG_")}
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "AMTSWEG_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "AMTSWEG_INSTANCE_PATH": app.config["INSTANCE_DIR"],
-        "AMTSWEG_STORAGE_URL": app.config["STORAGE_URL"],
-        "AMTSWEG_JOBS_MODE": "manual",
-        "AMTSWEG_WEB_WORKERS": "2",
-        "AMTSWEG_LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-    })  # fmt: skip
+    env = process_env(
+        app,
+        AMTSWEG_JOBS_MODE="manual",
+        AMTSWEG_WEB_WORKERS="2",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+    )
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     command = [gunicorn, "-c", "service/gunicorn_conf.py", "--bind", f"127.0.0.1:{port}",
                "service:create_app()"]  # fmt: skip

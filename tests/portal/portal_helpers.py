@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any
 
+from factories import residence_registration_data
 from flask.testing import FlaskClient
+from pages import csrf_token
 
 from service.cases.models import Case
 from service.cases.services import submit_case
@@ -21,13 +22,6 @@ PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
-
-
-def csrf_token(html: str) -> str:
-    """Return the CSRF token of the first form on a page."""
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the page has no CSRF token"
-    return match[1]
 
 
 def post_form(
@@ -95,35 +89,8 @@ PREVIOUS_FLAT = {
 }
 
 
-VALID_CASE_DATA: dict[str, Any] = {
-    "persons": [
-        {
-            "family_name": "Mustermann",
-            "first_names": "Erika",
-            "everyday_name": "Erika",
-            "birth_date": "1988-04-12",
-            "birth_place": "Köln",
-            "birth_country": "DE",
-            "sex": "female",
-            "citizenship": "DE",
-            "religious_community": "none",
-            "marital_status": "single",
-            "id_document_kind": "none",
-        }
-    ],
-    "street": "Königsallee",
-    "house_number": "1",
-    "postal_code": "40212",
-    "town": "Düsseldorf",
-    "move_in_date": "2026-11-20",
-    "residence_kind": "sole",
-    "arriving_from_abroad": True,
-    "previous_country": "AT",
-    "landlord_confirmation_kind": "owner",
-}
-
-
 def open_case(user: Any) -> Case:
-    case = submit_case("residence_registration", VALID_CASE_DATA, user.id, actor_for(user)).case
+    """Submit a valid residence registration as `user` and commit."""
+    case = submit_case(SERVICE, residence_registration_data(), user.id, actor_for(user)).case
     db.session.commit()
     return case

@@ -14,7 +14,7 @@ from service.cases.models import Case, CaseNote
 from service.cases.services import fire_transition, submit_case
 from service.extensions import db
 from service.storage.services import get_storage, sha256
-from tests.conftest import actor_for
+from tests.conftest import actor_for, add_upload
 
 
 @pytest.fixture
@@ -23,26 +23,41 @@ def officer(make_user: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
+def make_draft(app: Flask) -> Callable[..., Any]:
+    """Add a draft of `owner` with the given answers; `kw` sets further columns. Flushes."""
+    from service.portal.models import Draft
+
+    def factory(owner: Any, service_key: str, data: dict[str, Any], **kw: Any) -> Draft:
+        draft = Draft(
+            owner_id=owner.id,
+            service_key=service_key,
+            workflow_version=1,
+            form_version=1,
+            data=data,
+            submit_token="t",
+            **kw,
+        )
+        db.session.add(draft)
+        db.session.flush()
+        return draft
+
+    return factory
+
+
+@pytest.fixture
 def closed_case(app: Flask, make_user: Callable[..., Any], officer: Any) -> Callable[..., Case]:
     """Return a factory of approved cases with an uploaded landlord confirmation."""
     from service.documents.models import Document
-    from service.portal.models import Upload
 
     def factory(resident: Any | None = None, n: int = 1) -> Case:
         resident = resident or make_user("Erika Mustermann")
         storage = get_storage()
-        content = b"%PDF-1.4 landlord confirmation of Erika Mustermann"
-        upload = Upload(
-            id=f"up{n:08d}abcdefghijklmnop"[:32],
-            owner_id=resident.id,
-            storage_key=storage.put(content, ".pdf"),
-            original_name="wohnungsgeberbestaetigung-mustermann.pdf",
-            content_type="application/pdf",
-            size=len(content),
-            sha256=sha256(content),
+        upload = add_upload(
+            resident,
+            b"%PDF-1.4 landlord confirmation of Erika Mustermann",
+            "wohnungsgeberbestaetigung-mustermann.pdf",
+            f"up{n:08d}abcdefghijklmnop"[:32],
         )
-        db.session.add(upload)
-        db.session.flush()
         data = residence_registration(n)
         for key in list(data):
             if key.startswith("landlord_"):

@@ -10,48 +10,26 @@ from flask import Flask
 
 from service.extensions import db, utcnow
 from service.privacy.services import expire_drafts
-from service.storage.services import get_storage, sha256
+from service.storage.services import get_storage
+from tests.conftest import add_upload
 
 
 def test_expired_drafts_and_their_files_are_deleted_fresh_ones_kept(
-    app: Flask, make_user: Callable[..., Any]
+    app: Flask, make_user: Callable[..., Any], make_draft: Callable[..., Any]
 ) -> None:
     from service.portal.models import Draft, Upload
 
     erika = make_user("Erika Mustermann")
     now = utcnow()
 
-    def draft(**kw: Any) -> Draft:
-        d = Draft(
-            owner_id=erika.id,
-            service_key="residence_registration",
-            workflow_version=1,
-            form_version=1,
-            data={"street": "Marktplatz"},
-            submit_token="t",
-            **kw,
-        )
-        db.session.add(d)
-        db.session.flush()
-        return d
+    def draft(**kw: Any) -> Any:
+        return make_draft(erika, "residence_registration", {"street": "Marktplatz"}, **kw)
 
     expired = draft(expires_at=now - timedelta(minutes=1), updated_at=now - timedelta(days=31))
     untouched = draft(expires_at=None, updated_at=now - timedelta(days=31))  # draft_ttl P30D
     fresh = draft(expires_at=now + timedelta(days=29), updated_at=now - timedelta(days=1))
-    content = b"%PDF-1.4 draft upload"
-    key = get_storage().put(content, ".pdf")
-    db.session.add(
-        Upload(
-            id="u" * 32,
-            owner_id=erika.id,
-            storage_key=key,
-            original_name="a.pdf",
-            content_type="application/pdf",
-            size=len(content),
-            sha256=sha256(content),
-            draft_id=expired.id,
-        )
-    )
+    upload = add_upload(erika, b"%PDF-1.4 draft upload", "a.pdf", "u" * 32, draft_id=expired.id)
+    key = upload.storage_key
     db.session.commit()
     expired_id, untouched_id, fresh_id = expired.id, untouched.id, fresh.id
 

@@ -22,25 +22,15 @@ def test_resident_downloads_their_profile_drafts_cases_and_files(
     login: Callable[..., None],
     make_user: Callable[..., Any],
     closed_case: Callable[..., Case],
+    make_draft: Callable[..., Any],
 ) -> None:
-    from service.portal.models import Draft
-
     erika = make_user("Erika Mustermann", email="erika@example.org")
     other = make_user("Max Muster", email="max@example.org")
     case = closed_case(erika)
     stranger = submit_case(
         "residence_registration", residence_registration(99), other.id, actor_for(other)
     ).case
-    db.session.add(
-        Draft(
-            owner_id=erika.id,
-            service_key="parking_permit",
-            workflow_version=1,
-            form_version=1,
-            data={"licence_plate": "D-EM 123"},
-            submit_token="t",
-        )
-    )
+    make_draft(erika, "parking_permit", {"licence_plate": "D-EM 123"})
     db.session.commit()
     login(erika)
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from processes import ROOT, process_env
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["ROOT", "flask_command", "process_env", "redis_db15", "wait_until"]
 
 
 def redis_db15(url: str) -> str:
@@ -21,23 +20,6 @@ def redis_db15(url: str) -> str:
     if tail.isdigit() and head.count("/") >= 2:
         base = head
     return f"{base}/15"
-
-
-def process_env(app: Flask, **extra: str) -> dict[str, str]:
-    """Return the environment of a subprocess that uses the same database and folders."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AMTSWEG_")}
-    env.update({
-        "PYTHONPATH": str(ROOT),
-        "AMTSWEG_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "AMTSWEG_INSTANCE_PATH": app.config["INSTANCE_DIR"],
-        "AMTSWEG_STORAGE_URL": app.config["STORAGE_URL"],
-        "AMTSWEG_DEFINITIONS_ROOT": app.config["DEFINITIONS_ROOT"],
-        "AMTSWEG_SECRET_KEY": app.config["SECRET_KEY"],
-        "AMTSWEG_BASE_URL": app.config["BASE_URL"],
-        "AMTSWEG_LOG_LEVEL": "WARNING",
-    })  # fmt: skip
-    env.update(extra)
-    return env
 
 
 def flask_command(*args: str) -> list[str]:

@@ -128,16 +128,17 @@ def test_worker_killed_after_the_receiver_answered_sends_again(
 
 
 def test_rolled_back_change_sends_no_event(api: FlaskClient, receiver: Receiver) -> None:
+    from factories import parking_permit_data
+
     from service.auth.models import User
     from service.cases.services import submit_case
     from service.engine import Actor
-    from tests.api.api_support import parking_data
 
     subscribe(api, receiver)
     user = User(issuer="https://idp.test", subject="s-1", name="Erika")
     db.session.add(user)
     db.session.commit()
-    submit_case("parking_permit", parking_data(), user.id, Actor(id=str(user.id)))
+    submit_case("parking_permit", parking_permit_data(), user.id, Actor(id=str(user.id)))
     db.session.rollback()  # the request failed after the case was flushed
 
     run_due()
