@@ -29,10 +29,13 @@ class DeliveryStatus(StrEnum):
     DEAD = "dead"
 
 
-#: Seconds to wait before each retry (Standard Webhooks): after the first attempt 5 s,
-#: then 5 min, 30 min, 2 h, 5 h, 10 h and 10 h: eight attempts over about 28 hours,
-#: with jitter so that many failed deliveries do not all retry at the same instant.
-RETRY_SCHEDULE = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
+#: Seconds to wait before each retry: the Standard Webhooks schedule (5 s, 5 min, 30 min,
+#: 2 h, 5 h, 10 h, 10 h: about 28 hours) followed by two daily retries, so that a receiver
+#: that is down over a long weekend still gets the event: ten attempts over about three
+#: days, with jitter so that many failed deliveries do not all retry at the same instant.
+RETRY_SCHEDULE = (
+    5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600, 24 * 3600, 24 * 3600,
+)  # fmt: skip
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 TIMEOUT_SECONDS = 10
 #: An old secret keeps signing for this long after a rotation.
