@@ -1,8 +1,10 @@
 """Submissions per second and p50/p99 latency over HTTP, next to the bare stack limit.
 
 For SQLite and PostgreSQL: amtsweg under gunicorn (service/gunicorn_conf.py) taking
-residence registrations, and in the same run a bare Flask app under the same gunicorn
-that parses the same JSON and inserts it as one row (bench/bare_app.py). The load comes
+residence registrations through the integrator API (POST /api/v1/cases with a signed
+access token and a new Idempotency-Key per request, bench/submit_app.py), and in the
+same run a bare Flask app under the same gunicorn that receives the same requests, parses
+the same JSON and inserts it as one row (bench/bare_app.py). The load comes
 from wrk with 16 keep-alive connections when it is installed (Debian: `apt-get install
 wrk`), else from 16 Python threads with keep-alive http.client connections.
 """
@@ -21,11 +23,13 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import Figure, print_table
 from bench.samples import residence_registration
+from bench.submit_app import bench_credentials, bench_environment, submission_body
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
@@ -95,14 +99,24 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def _wrk(url: str, body: bytes, seconds: float, workdir: Path) -> Load:
+def _wrk(url: str, body: bytes, headers: dict[str, str], seconds: float, workdir: Path) -> Load:
     body_file = workdir / "body.json"
     body_file.write_bytes(body)
     script = workdir / "post.lua"
+    fixed = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+    # Every request gets its own Idempotency-Key: run, thread and a counter.
     script.write_text(
         'wrk.method = "POST"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
-        f'local f = io.open("{body_file}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
+        + fixed
+        + f'local f = io.open("{body_file}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
+        + "local threads = 0\n"
+        'function setup(thread)\n  threads = threads + 1\n  thread:set("tid", threads)\nend\n'
+        "local n = 0\n"
+        "function request()\n  n = n + 1\n  local h = {}\n"
+        "  for k, v in pairs(wrk.headers) do h[k] = v end\n"
+        f'  h["Idempotency-Key"] = "{uuid.uuid4().hex}-" .. tostring(tid) .. "-" .. n\n'
+        "  return wrk.format(nil, nil, h, nil)\nend\n"
     )
     command = [
         "wrk",
@@ -129,7 +143,7 @@ def _wrk(url: str, body: bytes, seconds: float, workdir: Path) -> Load:
     return Load(rps, pct["50"], pct["99"], errors, "wrk")
 
 
-def _threads(url: str, body: bytes, seconds: float) -> Load:
+def _threads(url: str, body: bytes, headers: dict[str, str], seconds: float) -> Load:
     host, _, rest = url.removeprefix("http://").partition("/")
     hostname, port = host.split(":")
     path = "/" + rest
@@ -139,10 +153,14 @@ def _threads(url: str, body: bytes, seconds: float) -> Load:
 
     def run(i: int) -> None:
         conn = http.client.HTTPConnection(hostname, int(port), timeout=30)
-        headers = {"Content-Type": "application/json"}
+        fixed = {"Content-Type": "application/json", **headers}
+        run_id = uuid.uuid4().hex
+        n = 0
         while time.monotonic() < stop_at:
+            n += 1
             start = time.perf_counter()
-            conn.request("POST", path, body=body, headers=headers)
+            key = {"Idempotency-Key": f"{run_id}-{i}-{n}"}
+            conn.request("POST", path, body=body, headers={**fixed, **key})
             response = conn.getresponse()
             response.read()
             latencies[i].append(time.perf_counter() - start)
@@ -164,11 +182,11 @@ def _threads(url: str, body: bytes, seconds: float) -> Load:
     )
 
 
-def load(url: str, body: bytes, seconds: float, workdir: Path) -> Load:
-    """Drive `url` with POSTs of `body` from 16 connections for `seconds`."""
+def load(url: str, body: bytes, headers: dict[str, str], seconds: float, workdir: Path) -> Load:
+    """POST `body` with `headers` and a new Idempotency-Key each time, from 16 connections."""
     if shutil.which("wrk"):
-        return _wrk(url, body, seconds, workdir)
-    return _threads(url, body, seconds)
+        return _wrk(url, body, headers, seconds, workdir)
+    return _threads(url, body, headers, seconds)
 
 
 def _reset_postgres(url: str) -> bool:
@@ -197,6 +215,8 @@ def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Lo
         "AMTSWEG_WEB_WORKERS": env.get("AMTSWEG_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)),
         "AMTSWEG_WEB_MAX_REQUESTS": "0",
     })  # fmt: skip
+    jwks, token = bench_credentials()
+    env.update(bench_environment(jwks))
     env.pop("AMTSWEG_BROKER_URL", None)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     subprocess.run(
@@ -208,10 +228,12 @@ def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Lo
         ],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
-    body = json.dumps(residence_registration()).encode()
+    # Both sides get the same request: the API body, a bearer token, an Idempotency-Key.
+    body = json.dumps(submission_body(residence_registration())).encode()
+    headers = {"Authorization": f"Bearer {token}"}
     results = []
     for name, spec, path in (
-        ("amtsweg", "bench.submit_app:create_bench_app()", "/bench/cases"),
+        ("amtsweg", "bench.submit_app:create_bench_app()", "/api/v1/cases"),
         ("bare", "bench.bare_app:create_bare_app()", "/bare"),
     ):
         port = _free_port()
@@ -222,8 +244,8 @@ def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Lo
             else:
                 _wait_for(port, proc)
             url = f"http://127.0.0.1:{port}{path}"
-            load(url, body, WARMUP, workdir)
-            results.append((name, load(url, body, DURATION, workdir)))
+            load(url, body, headers, WARMUP, workdir)
+            results.append((name, load(url, body, headers, DURATION, workdir)))
         finally:
             _stop(proc)
     return results

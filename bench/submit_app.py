@@ -1,46 +1,75 @@
-"""amtsweg with a bench-only submission endpoint: POST /bench/cases.
+"""amtsweg as an integrator sees it: POST /api/v1/cases with a signed access token.
 
-The integrator API (/api/v1/cases) needs OAuth2 tokens from an identity provider; this
-endpoint measures the same work without the token check: parse the JSON, validate it
-against the form, open the case with its audit event and outbox rows, commit.
+The bench plays the identity provider: it makes an RSA key, hands the public key set to
+the app (the static `API_JWKS` setting, so no discovery request is needed) and signs one
+RFC 9068 access token for the load generator. The app then does everything a real call
+does: token check, Idempotency-Key record, applicant look-up, validation, case, audit
+event, outbox rows, the response body, commit and the JSON log line.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
-from sqlalchemy import select
+import json
+import os
+import time
+import uuid
+from typing import Any
 
-BENCH_SUBJECT = "bench-resident"
+from flask import Flask
+
+ISSUER = "https://bench.invalid/realms/city"
+AUDIENCE = "amtsweg-api"
+KEY_ID = "bench-key-1"
+#: Where the public key set travels from the bench to the gunicorn workers.
+JWKS_ENV = "AMTSWEG_BENCH_JWKS"
+
+
+def bench_credentials(lifetime: int = 3600) -> tuple[str, str]:
+    """Return (public JWKS as JSON, an access token with cases:write) for a fresh key."""
+    from joserfc import jwt
+    from joserfc.jwk import RSAKey
+
+    key = RSAKey.generate_key(2048, parameters={"kid": KEY_ID, "use": "sig", "alg": "RS256"})
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": "bench-register",
+        "aud": AUDIENCE,
+        "client_id": "bench-register",
+        "scope": "cases:write cases:read",
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    token = jwt.encode({"alg": "RS256", "typ": "at+jwt", "kid": KEY_ID}, claims, key)
+    return json.dumps({"keys": [key.as_dict(private=False)]}), token
+
+
+def bench_environment(jwks: str) -> dict[str, str]:
+    """Return the environment that makes amtsweg trust the bench's issuer."""
+    return {"AMTSWEG_API_ISSUER": ISSUER, "AMTSWEG_API_AUDIENCE": AUDIENCE, JWKS_ENV: jwks}
 
 
 def create_bench_app() -> Flask:
-    """Return amtsweg (from the environment) with /bench/cases added."""
+    """Return amtsweg (from the environment), trusting the bench's signing key."""
     from service import create_app
-    from service.auth.models import User
-    from service.cases.services import submit_case
-    from service.engine import Actor
-    from service.extensions import csrf, db
 
-    app = create_app()
-    bp = Blueprint("bench", __name__)
+    return create_app({"API_JWKS": json.loads(os.environ[JWKS_ENV])})
 
-    @bp.post("/bench/cases")
-    def submit() -> tuple[object, int]:
-        user = db.session.scalar(select(User).where(User.subject == BENCH_SUBJECT))
-        assert user is not None
-        actor = Actor(**user.as_actor_fields())
-        case = submit_case("residence_registration", request.get_json(), user.id, actor).case
-        return jsonify(reference=case.reference), 201
 
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
-    return app
+def submission_body(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the POST /api/v1/cases body for a residence registration."""
+    return {
+        "service": "residence_registration",
+        "applicant": {"subject": "bench-resident", "name": "Bench Resident"},
+        "data": data,
+        "lang": "de",
+    }
 
 
 def prepare_database() -> None:
-    """Create the tables, store the definitions and the bench resident (run once)."""
+    """Create the tables and store the definitions (run once, before the workers start)."""
     from service import create_app
-    from service.auth.models import User
     from service.extensions import db
     from service.transactions import ensure_definitions_synced
 
@@ -48,13 +77,4 @@ def prepare_database() -> None:
     with app.app_context():
         db.create_all()
         ensure_definitions_synced()
-        if db.session.scalar(select(User).where(User.subject == BENCH_SUBJECT)) is None:
-            db.session.add(
-                User(
-                    issuer="https://bench.invalid",
-                    subject=BENCH_SUBJECT,
-                    name="Bench Resident",
-                    email="bench@example.org",
-                )
-            )
         db.session.commit()

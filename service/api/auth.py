@@ -138,13 +138,34 @@ def _header(token: str) -> dict[str, Any]:
     return header
 
 
+_imported: dict[str, KeySet] = {}
+_imported_lock = threading.Lock()
+
+
+def _import_key_set(jwks: Mapping[str, Any]) -> KeySet:
+    """Return the key set for `jwks`, parsing each distinct set of keys once per process.
+
+    Parsing RSA keys costs more than checking a signature; the cache is keyed by the
+    keys' content, so a rotated key set is parsed afresh.
+    """
+    content = json.dumps(jwks, sort_keys=True)
+    found = _imported.get(content)
+    if found is None:
+        found = KeySet.import_key_set(cast(Any, jwks))
+        with _imported_lock:
+            if len(_imported) >= 16:  # a few issuers and rotations, never unbounded
+                _imported.clear()
+            _imported[content] = found
+    return found
+
+
 class AccessTokenValidator(JWTBearerTokenValidator):
     """Validate RFC 9068 JWT access tokens against the issuer's published keys."""
 
     def get_jwks(self) -> KeySet:
         """Return the issuer's public keys (fetched again when the token's key is new)."""
         kid = g.get("api_token_kid")
-        return KeySet.import_key_set(cast(Any, key_source.jwks(self.issuer, kid)))
+        return _import_key_set(key_source.jwks(self.issuer, kid))
 
     def authenticate_token(self, token_string: str) -> Any:
         """Refuse tokens of the wrong type or algorithm before checking the signature."""

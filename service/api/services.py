@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from service.api.constants import API_PREFIX
@@ -29,7 +31,7 @@ from service.cases.models import Case
 from service.cases.services import available_transitions
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
-from service.engine import APPLICANT, Actor, Text
+from service.engine import APPLICANT, Actor, HistoryEntry, Text
 from service.extensions import db
 
 
@@ -139,9 +141,14 @@ def find_case(reference: str, actor: Actor) -> Case | None:
     return db.session.scalar(query)
 
 
-def case_view(case: Case, actor: Actor, with_data: bool) -> dict[str, Any]:
+def case_view(
+    case: Case,
+    actor: Actor,
+    with_data: bool,
+    known_history: tuple[HistoryEntry, ...] | None = None,
+) -> dict[str, Any]:
     """Return the API representation of a case; the data only when the client may read it."""
-    options = available_transitions(case, actor)
+    options = available_transitions(case, actor, known_history)
     body: dict[str, Any] = {
         "id": case.id,
         "reference": case.reference,
@@ -245,6 +252,10 @@ def list_cases(
 # ---------------------------------------------------------------------------- submitting
 
 
+#: INSERT … ON CONFLICT DO NOTHING by dialect; others look the key up, then insert.
+_UPSERT_INSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
 def request_hash(body: Mapping[str, Any]) -> str:
     """Hash a request body canonically, so key order and spacing do not matter."""
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
@@ -257,7 +268,19 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> Idempoten
     Raise IdempotencyConflict when the key was used with a different body. The returned
     record has `status_code` set when it is a replay of an earlier success.
     """
+    insert = _UPSERT_INSERTS.get(db.engine.dialect.name)
     for _attempt in range(2):
+        if insert is not None:
+            # One statement: a concurrent request with the same key makes it a no-op
+            # (PostgreSQL waits for that request to commit or roll back first).
+            claimed = db.session.scalars(
+                insert(IdempotencyRecord)
+                .values(client_id=client_id, key=key, request_hash=body_hash)
+                .on_conflict_do_nothing(index_elements=["client_id", "key"])
+                .returning(IdempotencyRecord)
+            ).first()
+            if claimed is not None:
+                return claimed
         existing = db.session.scalar(
             select(IdempotencyRecord).where(
                 IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key
@@ -267,6 +290,8 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> Idempoten
             if existing.request_hash != body_hash:
                 raise IdempotencyConflict("Idempotency-Key reused with a different request")
             return existing
+        if insert is not None:
+            continue  # the conflicting request rolled back; claim the key again
         record = IdempotencyRecord(client_id=client_id, key=key, request_hash=body_hash)
         try:
             with db.session.begin_nested():

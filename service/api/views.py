@@ -27,6 +27,7 @@ from service.api.schemas import (
 from service.cases.models import Case
 from service.cases.services import fire_transition, submit_case
 from service.definitions.services import current_registry
+from service.engine import HistoryEntry
 from service.extensions import db
 
 
@@ -83,8 +84,9 @@ def _case_or_404(reference: str) -> Case:
     return case
 
 
-def _view(case: Case) -> dict[str, Any]:
-    return services.case_view(case, current_actor(), Scope.CASES_READ in token_scopes())
+def _view(case: Case, known_history: tuple[HistoryEntry, ...] | None = None) -> dict[str, Any]:
+    can_read = Scope.CASES_READ in token_scopes()
+    return services.case_view(case, current_actor(), can_read, known_history)
 
 
 @cases_blp.route("")
@@ -149,7 +151,7 @@ class CaseCollection(MethodView):
             lang=body["lang"],
             idempotency_key=f"api:{cid}:{idempotency_key}"[:255],
         )
-        view = _view(submission.case)
+        view = _view(submission.case, submission.history)
         record.status_code, record.response = 201, view
         db.session.flush()
         return view, 201, {"Location": view["links"]["self"]}

@@ -39,10 +39,15 @@ GENESIS_HASH = "0" * 64
 
 @dataclass(frozen=True)
 class Submission:
-    """The result of `submit_case`: the case, and whether this call created it."""
+    """The result of `submit_case`: the case, and whether this call created it.
+
+    `history` is the new case's history for the engine (its submission), so that an
+    answer describing the case need not read back what was just written; None on a replay.
+    """
 
     case: Case
     created: bool
+    history: tuple[engine.HistoryEntry, ...] | None = None
 
 
 def service_for(case: Case) -> ServiceDefinition:
@@ -105,14 +110,21 @@ def _append_event(
     to_state: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     at: datetime | None = None,
+    first: bool = False,
 ) -> AuditEvent:
-    """Append an event to the case's hash chain (the caller flushes)."""
-    last = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.case_id == case.id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+    """Append an event to the case's hash chain (the caller flushes).
+
+    `first` says the case was inserted in this transaction, so there is no earlier event
+    to look up.
+    """
+    last = None
+    if not first:
+        last = db.session.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.case_id == case.id)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
     ev = AuditEvent(
         case_id=case.id,
         seq=(last.seq + 1) if last else 1,
@@ -266,11 +278,17 @@ def submit_case(
             raise
         return _replay(existing, request_hash)
     ev = _append_event(
-        case, AuditAction.SUBMITTED, actor, transition=engine.SUBMIT, to_state=case.state, at=now
+        case,
+        AuditAction.SUBMITTED,
+        actor,
+        transition=engine.SUBMIT,
+        to_state=case.state,
+        at=now,
+        first=True,
     )
     _queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
     _flush_case()
-    return Submission(case, created=True)
+    return Submission(case, created=True, history=(_history_entry(ev),))
 
 
 def _by_idempotency_key(applicant_id: int, key: str) -> Case | None:
@@ -297,33 +315,40 @@ def history(case: Case) -> tuple[engine.HistoryEntry, ...]:
         )
         .order_by(AuditEvent.seq)
     )
-    return tuple(
-        engine.HistoryEntry(
-            transition=r.transition or "",
-            actor_id=r.actor_id,
-            at=r.at,
-            from_state=r.from_state or "",
-            to_state=r.to_state or "",
-        )
-        for r in rows
+    return tuple(_history_entry(r) for r in rows)
+
+
+def _history_entry(event: AuditEvent) -> engine.HistoryEntry:
+    return engine.HistoryEntry(
+        transition=event.transition or "",
+        actor_id=event.actor_id,
+        at=event.at,
+        from_state=event.from_state or "",
+        to_state=event.to_state or "",
     )
 
 
-def snapshot(case: Case) -> engine.CaseSnapshot:
-    """Describe the case to the engine."""
+def snapshot(
+    case: Case, known_history: tuple[engine.HistoryEntry, ...] | None = None
+) -> engine.CaseSnapshot:
+    """Describe the case to the engine (with `known_history` when the caller has it)."""
     return engine.CaseSnapshot(
         state=case.state,
         applicant_id=str(case.applicant_id),
         data=case.data,
-        history=history(case),
+        history=history(case) if known_history is None else known_history,
         due_at=case.due_at,
         clock_paused_at=case.clock_paused_at,
     )
 
 
-def available_transitions(case: Case, actor: engine.Actor) -> list[engine.Option]:
+def available_transitions(
+    case: Case,
+    actor: engine.Actor,
+    known_history: tuple[engine.HistoryEntry, ...] | None = None,
+) -> list[engine.Option]:
     """Return the transitions of the case's state, each allowed or with the reason why not."""
-    return engine.available(service_for(case).workflow, snapshot(case), actor)
+    return engine.available(service_for(case).workflow, snapshot(case, known_history), actor)
 
 
 def fire_transition(
