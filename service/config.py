@@ -46,6 +46,8 @@ def from_environment() -> dict[str, Any]:
         "INSTANCE_DIR": str(instance),
         "DEFINITIONS_ROOT": _env("DEFINITIONS_ROOT", str(ROOT)),
         "STORAGE_URL": _env("STORAGE_URL", f"file://{instance / 'files'}"),
+        # Endpoint of an S3-compatible store other than AWS (MinIO, Ceph) for s3:// URLs.
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
         "BROKER_URL": _env("BROKER_URL"),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         # Outbox: "thread" drains in a background thread after commit (embedded default),
