@@ -62,6 +62,23 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+def insert_unless_exists(row: Any) -> bool:
+    """Insert `row` in a savepoint; return False when a unique constraint says it exists.
+
+    The one way to create a row that a concurrent request or worker may create too: the
+    loser's savepoint rolls back, its transaction goes on, and the caller reads the winner.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

@@ -20,7 +20,6 @@ from flask import current_app
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from service.api.constants import API_PREFIX
 from service.api.models import IdempotencyRecord
@@ -32,7 +31,7 @@ from service.cases.services import available_transitions
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.engine import APPLICANT, Actor, HistoryEntry, Text
-from service.extensions import db
+from service.extensions import db, insert_unless_exists
 
 
 def api_url(path: str) -> str:
@@ -293,13 +292,9 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> Idempoten
         if insert is not None:
             continue  # the conflicting request rolled back; claim the key again
         record = IdempotencyRecord(client_id=client_id, key=key, request_hash=body_hash)
-        try:
-            with db.session.begin_nested():
-                db.session.add(record)
-                db.session.flush()
+        if insert_unless_exists(record):
             return record
-        except IntegrityError:
-            continue  # a concurrent request with the same key committed first
+        # else a concurrent request with the same key committed first: look again
     raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
 
 
@@ -313,17 +308,13 @@ def find_or_create_applicant(
         if not user.name:
             user.name = name
         return user
-    try:
-        with db.session.begin_nested():
-            user = User(issuer=issuer, subject=subject, name=name, email=email, locale=lang)
-            db.session.add(user)
-            db.session.flush()
+    user = User(issuer=issuer, subject=subject, name=name, email=email, locale=lang)
+    if insert_unless_exists(user):
         return user
-    except IntegrityError:
-        found = db.session.scalar(query)
-        if found is None:
-            raise
-        return found
+    found = db.session.scalar(query)  # created concurrently by another request
+    if found is None:
+        raise RuntimeError("the applicant could be neither created nor found")
+    return found
 
 
 # ---------------------------------------------------------------------------- documents

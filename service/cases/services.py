@@ -31,7 +31,7 @@ from service.cases.models import REFERENCE_SEQUENCE, AuditEvent, Case, Reference
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
-from service.extensions import db, utcnow
+from service.extensions import db, insert_unless_exists, utcnow
 from service.jobs import services as jobs
 
 GENESIS_HASH = "0" * 64
@@ -79,11 +79,8 @@ def _next_reference(prefix: str, now: datetime) -> str:
         ).scalar()
         if number is not None:
             return f"{prefix}-{year}-{number:06d}"
-        try:
-            with db.session.begin_nested():
-                db.session.add(ReferenceCounter(prefix=prefix, year=year, last=0))
-        except IntegrityError:
-            pass  # another request created the counter first; update it instead
+        # Whoever creates the counter first, the next round updates it.
+        insert_unless_exists(ReferenceCounter(prefix=prefix, year=year, last=0))
     raise RuntimeError("could not allocate a case reference")
 
 
@@ -267,15 +264,11 @@ def submit_case(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(case)
-            db.session.flush()
-    except IntegrityError:
+    if not insert_unless_exists(case):
         # A concurrent request with the same key won the race: answer with its case.
         existing = _by_idempotency_key(applicant_id, idempotency_key) if idempotency_key else None
         if existing is None:
-            raise
+            raise RuntimeError("the case could be neither created nor found")
         return _replay(existing, request_hash)
     ev = _append_event(
         case,

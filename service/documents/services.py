@@ -21,7 +21,6 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from service.cases.constants import CASE_DOCUMENT_READY, Effect
 from service.cases.models import AuditEvent, Case
@@ -31,7 +30,7 @@ from service.definitions.types import DocumentDefinition, ServiceDefinition
 from service.documents import rendering, seal
 from service.documents.constants import CODE_BYTES, ISSUER, DocumentStatus
 from service.documents.models import Document
-from service.extensions import db, utcnow
+from service.extensions import db, insert_unless_exists, utcnow
 from service.jobs import services as jobs
 from service.storage.services import get_storage, sha256
 
@@ -194,14 +193,11 @@ def prepare_document(case_id: int, key: str, event_seq: int) -> Document:
         status=DocumentStatus.PENDING,
         verification_code=new_verification_code(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(document)
-    except IntegrityError:
+    if not insert_unless_exists(document):
         # Another worker created the row first: use theirs, and their verification code.
         found = db.session.scalar(query)
         if found is None:
-            raise
+            raise RuntimeError("the document could be neither created nor found")
         return found
     return document
 

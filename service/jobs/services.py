@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import and_, event, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.extensions import db, utcnow
@@ -330,14 +329,3 @@ def init_app(app: Flask) -> None:
     from service.jobs import celery as celery_module
 
     celery_module.init_app(app)
-
-
-def ensure_unique_enqueue(
-    kind: str, payload: dict[str, Any], key: str, case_id: int | None
-) -> None:
-    """Queue an effect outside a request where a concurrent worker may queue the same key."""
-    try:
-        with db.session.begin_nested():
-            enqueue(kind, payload, key, case_id)
-    except IntegrityError:
-        pass

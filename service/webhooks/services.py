@@ -25,10 +25,9 @@ import urllib3
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from standardwebhooks.webhooks import Webhook
 
-from service.extensions import db, utcnow
+from service.extensions import db, insert_unless_exists, utcnow
 from service.jobs import services as jobs
 from service.webhooks import ssrf
 from service.webhooks.constants import (
@@ -337,11 +336,7 @@ def fan_out(event: dict[str, Any]) -> None:
             created_at=now,
             updated_at=now,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(delivery)
-                db.session.flush()
-        except IntegrityError:
+        if not insert_unless_exists(delivery):
             continue
         if sub.active:
             _queue(delivery)
