@@ -298,6 +298,15 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> Idempoten
     raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
 
 
+def find_idempotency_record(client_id: str, key: str) -> IdempotencyRecord | None:
+    """Return the committed record of an earlier request with this key, if any (no lock)."""
+    return db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key
+        )
+    )
+
+
 def find_or_create_applicant(
     issuer: str, subject: str, name: str, email: str | None, lang: str
 ) -> User:

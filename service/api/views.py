@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from service.api import problems, services
 from service.api.auth import client_id, current_actor, require_scope, token_scopes
 from service.api.constants import API_PREFIX, SECURITY_SCHEME, Scope
+from service.api.models import IdempotencyRecord
 from service.api.problems import ApiProblem, _, api_language
 from service.api.schemas import (
     CaseListQuerySchema,
@@ -24,11 +25,13 @@ from service.api.schemas import (
     TransitionRequestSchema,
     TransitionResultSchema,
 )
+from service.cases.errors import IdempotencyConflict, UnknownService
 from service.cases.models import Case
-from service.cases.services import fire_transition, submit_case
+from service.cases.services import fire_transition, submit_case, validate_submission
 from service.definitions.services import current_registry
 from service.engine import HistoryEntry
 from service.extensions import db
+from service.forms.errors import ValidationFailed
 
 
 def secured(blp: Blueprint, scope: Scope) -> Any:
@@ -131,10 +134,7 @@ class CaseCollection(MethodView):
                 400, _("The Idempotency-Key header is required."), kind="idempotency-key-missing"
             )
         cid = client_id()
-        record = services.claim_idempotency_key(cid, idempotency_key, services.request_hash(body))
-        if record.status_code is not None and record.response is not None:
-            replay = record.response
-            return replay, record.status_code, {"Location": replay["links"]["self"]}
+        body_hash = services.request_hash(body)
         applicant = body["applicant"]
         user = services.find_or_create_applicant(
             applicant.get("issuer") or f"api:{cid}",
@@ -143,6 +143,18 @@ class CaseCollection(MethodView):
             applicant.get("email"),
             body["lang"],
         )
+        # Validate before claiming the key: on SQLite the claim takes the database's write
+        # lock, which the validation then need not hold. A key used before still decides
+        # first, exactly as if it had been claimed first: a replay or a conflict.
+        try:
+            validated = validate_submission(body["service"], body["data"], body["lang"])
+        except (ValidationFailed, UnknownService):
+            if (done := services.find_idempotency_record(cid, idempotency_key)) is not None:
+                return _replay(done, body_hash)
+            raise
+        record = services.claim_idempotency_key(cid, idempotency_key, body_hash)
+        if record.status_code is not None and record.response is not None:
+            return _replay(record, body_hash)
         submission = submit_case(
             body["service"],
             body["data"],
@@ -150,11 +162,23 @@ class CaseCollection(MethodView):
             current_actor(),
             lang=body["lang"],
             idempotency_key=f"api:{cid}:{idempotency_key}"[:255],
+            key_claimed=True,  # the Idempotency-Key record above holds the key
+            validated=validated,
         )
         view = _view(submission.case, submission.history)
         record.status_code, record.response = 201, view
         db.session.flush()
         return view, 201, {"Location": view["links"]["self"]}
+
+
+def _replay(record: IdempotencyRecord, body_hash: str) -> Any:
+    """Answer again as the first request with this key did, or refuse another body."""
+    if record.request_hash != body_hash:
+        raise IdempotencyConflict("Idempotency-Key reused with a different request")
+    if record.status_code is None or record.response is None:
+        raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
+    replay = record.response
+    return replay, record.status_code, {"Location": replay["links"]["self"]}
 
 
 @cases_blp.route("/<string:reference>")

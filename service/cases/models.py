@@ -127,6 +127,9 @@ def _refuse_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
 #: Case reference numbers on PostgreSQL: a sequence never blocks a concurrent submission
 #: (numbers are unique and rising; a rolled-back submission leaves a gap).
 REFERENCE_SEQUENCE = Sequence("case_reference_seq", metadata=db.metadata)
+#: The sequence PostgreSQL made for `cases.id` (SERIAL). Not part of the metadata: the
+#: column owns it; `submit_case` draws the id before the insert (see `_new_case_identity`).
+CASE_ID_SEQUENCE = Sequence("cases_id_seq")
 
 
 class ReferenceCounter(db.Model):  # type: ignore[name-defined]

@@ -27,11 +27,18 @@ from service.cases.constants import (
     Effect,
 )
 from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
-from service.cases.models import REFERENCE_SEQUENCE, AuditEvent, Case, ReferenceCounter
+from service.cases.models import (
+    CASE_ID_SEQUENCE,
+    REFERENCE_SEQUENCE,
+    AuditEvent,
+    Case,
+    ReferenceCounter,
+)
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
-from service.definitions.types import ServiceDefinition
+from service.definitions.types import FormDefinition, ServiceDefinition
 from service.extensions import db, insert_unless_exists, utcnow
+from service.forms.services import ValidationResult, validate
 from service.jobs import services as jobs
 
 GENESIS_HASH = "0" * 64
@@ -60,25 +67,35 @@ def _request_hash(service_key: str, data: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _next_reference(prefix: str, now: datetime) -> str:
-    """Hand out the next number for this prefix and year, safely under concurrency.
+def _new_case_identity(prefix: str, now: datetime) -> tuple[int, str]:
+    """Hand out the id and the reference number of a new case, safely under concurrency.
 
-    PostgreSQL draws from a sequence, so concurrent submissions never wait on each other;
-    SQLite (one writer at a time) counts per prefix and year in a row.
+    Knowing the id before the insert lets the case, its first audit event (whose hash
+    names the case id) and its outbox rows go to the database in one flush, with the
+    case's `audit_head` already set: no update of the row just inserted.
+
+    PostgreSQL draws both from sequences in one round trip, so concurrent submissions never
+    wait on each other. SQLite (one writer at a time) counts per prefix and year in a row;
+    the same statement takes the database's write lock, and under that lock the next
+    row id is the highest one plus one, which is what SQLite itself would choose.
     """
     year = now.year
     if db.engine.dialect.name == "postgresql":
-        number = db.session.execute(REFERENCE_SEQUENCE.next_value()).scalar_one()
-        return f"{prefix}-{year}-{number:06d}"
+        case_id, number = db.session.execute(
+            select(CASE_ID_SEQUENCE.next_value(), REFERENCE_SEQUENCE.next_value())
+        ).one()
+        return int(case_id), f"{prefix}-{year}-{number:06d}"
+    next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
     for _ in range(3):
-        number = db.session.execute(
+        row = db.session.execute(
             update(ReferenceCounter)
             .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
             .values(last=ReferenceCounter.last + 1)
-            .returning(ReferenceCounter.last)
-        ).scalar()
-        if number is not None:
-            return f"{prefix}-{year}-{number:06d}"
+            .returning(ReferenceCounter.last, next_id)
+        ).first()
+        if row is not None:
+            number, case_id = row
+            return int(case_id), f"{prefix}-{year}-{number:06d}"
         # Whoever creates the counter first, the next round updates it.
         insert_unless_exists(ReferenceCounter(prefix=prefix, year=year, last=0))
     raise RuntimeError("could not allocate a case reference")
@@ -211,6 +228,29 @@ def _queue_effects(
         )
 
 
+def _service_and_form(service_key: str) -> tuple[ServiceDefinition, FormDefinition]:
+    registry = current_registry()
+    try:
+        service = registry.service(service_key)
+        return service, registry.form(service.form_key)
+    except UnknownDefinition:
+        raise UnknownService(service_key) from None
+
+
+def validate_submission(
+    service_key: str, data: Mapping[str, Any], lang: str = "de"
+) -> ValidationResult:
+    """Validate `data` for a new case of `service_key` without writing anything.
+
+    Raise UnknownService or ValidationFailed. Callers that must do this before taking a
+    lock (the API validates before it claims the Idempotency-Key, so that on SQLite the
+    validation does not run while the database's write lock is held) pass the result on
+    to `submit_case(validated=...)`.
+    """
+    _service, form = _service_and_form(service_key)
+    return validate(form, data, lang)
+
+
 def submit_case(
     service_key: str,
     data: Mapping[str, Any],
@@ -219,31 +259,34 @@ def submit_case(
     *,
     lang: str = "de",
     idempotency_key: str | None = None,
+    key_claimed: bool = False,
+    validated: ValidationResult | None = None,
     now: datetime | None = None,
 ) -> Submission:
     """Validate `data` against the current form and open a case in the initial state.
 
     With an `idempotency_key`, the same key and data return the first case again and the
     same key with other data raises IdempotencyConflict; never a second case.
+    `key_claimed=True` says the caller already holds that key exclusively for this
+    transaction (the API's Idempotency-Key record: a second request with the key waits
+    for this one and then replays its answer), so no earlier case can have it and the
+    look-up is skipped; the unique constraint still refuses a duplicate. `validated` is
+    the result of `validate_submission` on the same data when the caller validated first.
     """
-    from service.forms.services import validate
-
-    registry = current_registry()
-    try:
-        service = registry.service(service_key)
-        form = registry.form(service.form_key)
-    except UnknownDefinition:
-        raise UnknownService(service_key) from None
+    service, form = _service_and_form(service_key)
     request_hash = _request_hash(service_key, data)
-    if idempotency_key is not None:
+    if idempotency_key is not None and not key_claimed:
         existing = _by_idempotency_key(applicant_id, idempotency_key)
         if existing is not None:
             return _replay(existing, request_hash)
-    result = validate(form, data, lang)
+    result = validated if validated is not None else validate(form, data, lang)
     now = now or utcnow()
     start = engine.start_case(service.workflow, now)
+    case_id, reference = _new_case_identity(service.reference_prefix, now)
+    flagged = {f.key for f in result.flags}
     case = Case(
-        reference=_next_reference(service.reference_prefix, now),
+        id=case_id,
+        reference=reference,
         service_key=service.key,
         workflow_version=service.version,
         form_version=form.version,
@@ -252,7 +295,7 @@ def submit_case(
         flags=[
             {"key": rule.key, "de": rule.message.de, "en": rule.message.en}
             for rule in form.rules
-            if rule.key in {f.key for f in result.flags}
+            if rule.key in flagged
         ],
         applicant_id=applicant_id,
         applicant_name=applicant_display_name(service, result.data),
@@ -264,12 +307,6 @@ def submit_case(
         idempotency_key=idempotency_key,
         request_hash=request_hash,
     )
-    if not insert_unless_exists(case):
-        # A concurrent request with the same key won the race: answer with its case.
-        existing = _by_idempotency_key(applicant_id, idempotency_key) if idempotency_key else None
-        if existing is None:
-            raise RuntimeError("the case could be neither created nor found")
-        return _replay(existing, request_hash)
     ev = _append_event(
         case,
         AuditAction.SUBMITTED,
@@ -279,6 +316,21 @@ def submit_case(
         at=now,
         first=True,
     )
+    # The case first (the unit of work does not order the event after it), then its
+    # first event and outbox rows; with the id drawn beforehand neither flush updates
+    # a row just inserted.
+    db.session.expunge(ev)
+    if idempotency_key is not None and not key_claimed:
+        # In a savepoint: a concurrent request with the same key may win the race.
+        if not insert_unless_exists(case):
+            existing = _by_idempotency_key(applicant_id, idempotency_key)
+            if existing is None:
+                raise RuntimeError("the case could be neither created nor found")
+            return _replay(existing, request_hash)
+    else:
+        db.session.add(case)
+        _flush_case()
+    db.session.add(ev)
     _queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
     _flush_case()
     return Submission(case, created=True, history=(_history_entry(ev),))

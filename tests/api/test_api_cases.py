@@ -50,6 +50,18 @@ def test_same_key_with_another_body_is_422(api: FlaskClient, submit: Any) -> Non
     assert db.session.query(Case).count() == 1
 
 
+def test_a_used_key_wins_over_faults_in_the_new_body(api: FlaskClient, submit: Any) -> None:
+    # The body is validated before the key is claimed; the key must still decide first.
+    first = submit(key="order-44", subject="r-1")
+    invalid = submit(key="order-44", subject="r-1", postal_code="4021")
+
+    assert invalid.status_code == 422
+    assert invalid.json["type"].endswith("/idempotency-conflict")
+    assert "errors" not in invalid.json
+    assert db.session.query(Case).count() == 1
+    assert submit(key="order-44", subject="r-1").json == first.json
+
+
 def test_missing_idempotency_key_is_400(api: FlaskClient) -> None:
     response = api.post("/api/v1/cases", json=submission(), headers=auth(mint()))
 
