@@ -1,6 +1,7 @@
 """The bare stack limit: a minimal Flask endpoint that parses the JSON and inserts one row.
 
-Same gunicorn, same database driver and engine as amtsweg; nothing else.
+Same gunicorn, same database driver, engine options and SQLite settings as amtsweg;
+nothing else.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from datetime import UTC, datetime
 
 from flask import Flask, jsonify, request
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, create_engine, insert
+
+from service.extensions import init_sqlite
 
 metadata = MetaData()
 submissions = Table(
@@ -32,6 +35,8 @@ def create_bare_app() -> Flask:
     """Return the bare app on AMTSWEG_DATABASE_URL."""
     app = Flask(__name__)
     engine = create_engine(os.environ["AMTSWEG_DATABASE_URL"], pool_pre_ping=True)
+    # The same SQLite settings as amtsweg (WAL, the same `synchronous` level).
+    init_sqlite(engine, os.environ.get("AMTSWEG_SQLITE_SYNCHRONOUS", "NORMAL"))
 
     @app.post("/bare")
     def bare() -> tuple[object, int]:

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from service import config as config_module
-from service.extensions import db, migrate
+from service.extensions import db, init_sqlite, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +46,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
+    with app.app_context():
+        init_sqlite(db.engine, app.config["SQLITE_SYNCHRONOUS"])
     migrate.init_app(
         app,
         db,

@@ -79,6 +79,8 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env != "development",
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+        # SQLite only: the journal is always WAL; NORMAL or FULL (see extensions.py).
+        "SQLITE_SYNCHRONOUS": _env("SQLITE_SYNCHRONOUS", "NORMAL"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     }
 

@@ -98,3 +98,49 @@ def _sqlite_savepoint(conn: Any, name: str) -> None:
     dbapi_connection = conn.connection.dbapi_connection
     if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
         conn.exec_driver_sql("BEGIN")
+
+
+#: `synchronous` levels SQLite accepts (https://sqlite.org/pragma.html#pragma_synchronous).
+SQLITE_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def configure_sqlite_connection(dbapi_connection: Any, synchronous: str = "NORMAL") -> None:
+    """Put an SQLite connection in write-ahead-log mode with the given `synchronous` level.
+
+    WAL lets readers go on while a request writes, and a long read (a report, an export)
+    no longer holds up the next commit; a commit appends to the log instead of rewriting
+    a rollback journal. With `synchronous=NORMAL` a commit does not wait for the disk: an
+    application crash loses nothing, a power cut can lose the last commits but never
+    corrupts the database. That is SQLite's recommendation for applications (and the
+    default of Rails 8, for example); `AMTSWEG_SQLITE_SYNCHRONOUS=FULL` makes every
+    commit durable at the price of one disk sync each. The bench's bare stack applies
+    the same function, so both sides of the comparison run alike.
+    """
+    level = _sqlite_synchronous(synchronous)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={level}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_synchronous(value: str) -> str:
+    level = value.strip().upper()
+    if level not in SQLITE_SYNCHRONOUS_LEVELS:
+        raise ValueError(
+            f"AMTSWEG_SQLITE_SYNCHRONOUS is {value!r}; use one of "
+            + ", ".join(SQLITE_SYNCHRONOUS_LEVELS)
+        )
+    return level
+
+
+def init_sqlite(engine: Engine, synchronous: str) -> None:
+    """Apply `configure_sqlite_connection` to every new connection of an SQLite engine."""
+    if engine.dialect.name != "sqlite":
+        return
+    level = _sqlite_synchronous(synchronous)  # a wrong setting fails at start, not later
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        configure_sqlite_connection(dbapi_connection, level)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from service.cases.models import ReferenceCounter
 from service.extensions import db
@@ -37,3 +38,40 @@ def test_failed_request_leaves_the_database_as_it_was(app: Any, client: Any) -> 
     assert (
         db.session.scalar(select(ReferenceCounter).where(ReferenceCounter.prefix == "FX")) is None
     )
+
+
+def test_a_long_read_does_not_hold_up_a_submission(app: Any) -> None:
+    """A report reading in one connection while another commits (WAL on SQLite, MVCC on PG)."""
+    reader, writer = db.engine.raw_connection(), db.engine.raw_connection()
+    sqlite = db.engine.dialect.name == "sqlite"
+    try:
+        if sqlite:
+            reader.execute("BEGIN")
+        cursor = reader.cursor()
+        cursor.execute("SELECT count(*) FROM reference_counters")
+        assert cursor.fetchone()[0] == 0
+        wait = writer.cursor()
+        wait.execute("PRAGMA busy_timeout = 200" if sqlite else "SET lock_timeout = '200ms'")
+        wait.execute("INSERT INTO reference_counters (prefix, year, last) VALUES ('LR', 2026, 1)")
+        writer.commit()  # in rollback-journal mode: "database is locked" after 200 ms
+        cursor.execute("SELECT count(*) FROM reference_counters")
+        assert cursor.fetchone()[0] == (0 if sqlite else 1)  # the reader's snapshot (SQLite)
+        reader.rollback()
+        cursor = reader.cursor()
+        cursor.execute("SELECT count(*) FROM reference_counters")
+        assert cursor.fetchone()[0] == 1
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_sqlite_commit_durability_follows_the_setting(make_app: Any) -> None:
+    app = make_app(SQLITE_SYNCHRONOUS="full")
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            assert db.engine.dialect.name == "postgresql"  # the setting is SQLite's only
+            return
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    with pytest.raises(ValueError, match="AMTSWEG_SQLITE_SYNCHRONOUS"):
+        make_app(SQLITE_SYNCHRONOUS="sometimes")
