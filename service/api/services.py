@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -261,41 +261,60 @@ def request_hash(body: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> IdempotencyRecord:
+@dataclass(frozen=True)
+class KeyClaim:
+    """The outcome of `claim_idempotency_key`.
+
+    Either this request now holds the key (`record_id`, answer with
+    `store_idempotent_response`), or `earlier` is the committed record of the first
+    request with the same key and body, to be replayed.
+    """
+
+    record_id: int | None = None
+    earlier: IdempotencyRecord | None = None
+
+
+def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
     """Reserve the key for this request, or return the earlier record for a replay.
 
-    Raise IdempotencyConflict when the key was used with a different body. The returned
-    record has `status_code` set when it is a replay of an earlier success.
+    Raise IdempotencyConflict when the key was used with a different body.
     """
     insert = _UPSERT_INSERTS.get(db.engine.dialect.name)
     for _attempt in range(2):
         if insert is not None:
             # One statement: a concurrent request with the same key makes it a no-op
             # (PostgreSQL waits for that request to commit or roll back first).
-            claimed = db.session.scalars(
+            claimed = db.session.scalar(
                 insert(IdempotencyRecord)
                 .values(client_id=client_id, key=key, request_hash=body_hash)
                 .on_conflict_do_nothing(index_elements=["client_id", "key"])
-                .returning(IdempotencyRecord)
-            ).first()
-            if claimed is not None:
-                return claimed
-        existing = db.session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key
+                .returning(IdempotencyRecord.id)
             )
-        )
+            if claimed is not None:
+                return KeyClaim(record_id=claimed)
+        existing = find_idempotency_record(client_id, key)
         if existing is not None:
             if existing.request_hash != body_hash:
                 raise IdempotencyConflict("Idempotency-Key reused with a different request")
-            return existing
+            if existing.status_code is None or existing.response is None:
+                raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
+            return KeyClaim(earlier=existing)
         if insert is not None:
             continue  # the conflicting request rolled back; claim the key again
         record = IdempotencyRecord(client_id=client_id, key=key, request_hash=body_hash)
         if insert_unless_exists(record):
-            return record
+            return KeyClaim(record_id=record.id)
         # else a concurrent request with the same key committed first: look again
     raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
+
+
+def store_idempotent_response(record_id: int, status_code: int, response: Any) -> None:
+    """Keep the answer to the request that holds the key, for replays (same transaction)."""
+    db.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .values(status_code=status_code, response=response)
+    )
 
 
 def find_idempotency_record(client_id: str, key: str) -> IdempotencyRecord | None:
@@ -309,18 +328,21 @@ def find_idempotency_record(client_id: str, key: str) -> IdempotencyRecord | Non
 
 def find_or_create_applicant(
     issuer: str, subject: str, name: str, email: str | None, lang: str
-) -> User:
-    """Return the resident known by (issuer, subject), creating them on first sight."""
-    query = select(User).where(User.issuer == issuer, User.subject == subject)
-    user = db.session.scalar(query)
-    if user is not None:
-        if not user.name:
-            user.name = name
-        return user
+) -> int:
+    """Return the id of the resident known by (issuer, subject), creating them on first sight.
+
+    Reads only the two columns it needs: this runs on every submission.
+    """
+    where = (User.issuer == issuer, User.subject == subject)
+    row = db.session.execute(select(User.id, User.name).where(*where)).first()
+    if row is not None:
+        if not row.name:
+            db.session.execute(update(User).where(User.id == row.id).values(name=name))
+        return int(row.id)
     user = User(issuer=issuer, subject=subject, name=name, email=email, locale=lang)
     if insert_unless_exists(user):
-        return user
-    found = db.session.scalar(query)  # created concurrently by another request
+        return user.id
+    found = db.session.scalar(select(User.id).where(*where))  # created concurrently
     if found is None:
         raise RuntimeError("the applicant could be neither created nor found")
     return found

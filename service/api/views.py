@@ -30,7 +30,6 @@ from service.cases.models import Case
 from service.cases.services import fire_transition, submit_case, validate_submission
 from service.definitions.services import current_registry
 from service.engine import HistoryEntry
-from service.extensions import db
 from service.forms.errors import ValidationFailed
 
 
@@ -136,7 +135,7 @@ class CaseCollection(MethodView):
         cid = client_id()
         body_hash = services.request_hash(body)
         applicant = body["applicant"]
-        user = services.find_or_create_applicant(
+        applicant_id = services.find_or_create_applicant(
             applicant.get("issuer") or f"api:{cid}",
             applicant["subject"],
             applicant["name"],
@@ -152,13 +151,13 @@ class CaseCollection(MethodView):
             if (done := services.find_idempotency_record(cid, idempotency_key)) is not None:
                 return _replay(done, body_hash)
             raise
-        record = services.claim_idempotency_key(cid, idempotency_key, body_hash)
-        if record.status_code is not None and record.response is not None:
-            return _replay(record, body_hash)
+        claim = services.claim_idempotency_key(cid, idempotency_key, body_hash)
+        if claim.earlier is not None:
+            return _replay(claim.earlier, body_hash)
         submission = submit_case(
             body["service"],
             body["data"],
-            user.id,
+            applicant_id,
             current_actor(),
             lang=body["lang"],
             idempotency_key=f"api:{cid}:{idempotency_key}"[:255],
@@ -166,8 +165,8 @@ class CaseCollection(MethodView):
             validated=validated,
         )
         view = _view(submission.case, submission.history)
-        record.status_code, record.response = 201, view
-        db.session.flush()
+        if claim.record_id is not None:
+            services.store_idempotent_response(claim.record_id, 201, view)
         return view, 201, {"Location": view["links"]["self"]}
 
 

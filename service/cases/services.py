@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -194,8 +194,8 @@ def _queue_effects(
     transition: str | None,
 ) -> None:
     at = utcnow().isoformat()
-    for event_type in events:
-        jobs.enqueue(
+    effects = [
+        jobs.NewEffect(
             Effect.WEBHOOK_EVENT,
             {
                 "type": event_type,
@@ -208,24 +208,29 @@ def _queue_effects(
             },
             key=f"event:{case.id}:{event_seq}:{event_type}",
             case_id=case.id,
-            fresh=True,
         )
-    for document in documents:
-        jobs.enqueue(
+        for event_type in events
+    ]
+    effects += [
+        jobs.NewEffect(
             Effect.RENDER_DOCUMENT,
             {"case_id": case.id, "document": document, "event_seq": event_seq},
             key=f"document:{case.id}:{document}:{event_seq}",
             case_id=case.id,
-            fresh=True,
         )
+        for document in documents
+    ]
     if notify:
-        jobs.enqueue(
-            Effect.EMAIL,
-            {"case_id": case.id, "template": notify, "event_seq": event_seq},
-            key=f"email:{case.id}:{event_seq}:{notify}",
-            case_id=case.id,
-            fresh=True,
+        effects.append(
+            jobs.NewEffect(
+                Effect.EMAIL,
+                {"case_id": case.id, "template": notify, "event_seq": event_seq},
+                key=f"email:{case.id}:{event_seq}:{notify}",
+                case_id=case.id,
+            )
         )
+    # The keys name the new audit event, so none can exist yet: one INSERT, no look-up.
+    jobs.enqueue_new(effects)
 
 
 def _service_and_form(service_key: str) -> tuple[ServiceDefinition, FormDefinition]:
@@ -316,9 +321,8 @@ def submit_case(
         at=now,
         first=True,
     )
-    # The case first (the unit of work does not order the event after it), then its
-    # first event and outbox rows; with the id drawn beforehand neither flush updates
-    # a row just inserted.
+    # The case first, then its first event and the outbox rows, each one INSERT; with the
+    # id drawn beforehand nothing updates the row just inserted.
     db.session.expunge(ev)
     if idempotency_key is not None and not key_claimed:
         # In a savepoint: a concurrent request with the same key may win the race.
@@ -330,10 +334,18 @@ def submit_case(
     else:
         db.session.add(case)
         _flush_case()
-    db.session.add(ev)
+    db.session.execute(insert(AuditEvent), [_event_row(ev)])
     _queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
-    _flush_case()
     return Submission(case, created=True, history=(_history_entry(ev),))
+
+
+def _event_row(ev: AuditEvent) -> dict[str, Any]:
+    """The column values of an event that is not in the session, for a plain INSERT."""
+    return {
+        column.key: getattr(ev, column.key)
+        for column in AuditEvent.__table__.columns
+        if column.key != "id"
+    }
 
 
 def _by_idempotency_key(applicant_id: int, key: str) -> Case | None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.extensions import db, utcnow
@@ -104,6 +104,44 @@ def enqueue(
     db.session.add(item)
     db.session.info["outbox_dirty"] = True
     return item
+
+
+@dataclass(frozen=True)
+class NewEffect:
+    """An effect for `enqueue_new`: what `enqueue` takes, for a key that cannot exist yet."""
+
+    kind: str
+    payload: dict[str, Any]
+    key: str
+    case_id: int | None = None
+
+
+def enqueue_new(effects: list[NewEffect]) -> None:
+    """Add effects whose keys name something new (an audit event of this transaction).
+
+    One INSERT for all of them and no look-up, no objects in the session: the cheap path
+    for submissions and transitions. The unique key still refuses a duplicate.
+    """
+    if not effects:
+        return
+    now = utcnow()
+    db.session.execute(
+        insert(OutboxItem),
+        [
+            {
+                "kind": e.kind,
+                "key": e.key,
+                "payload": e.payload,
+                "case_id": e.case_id,
+                "status": JobStatus.PENDING,
+                "attempts": 0,
+                "available_at": now,
+                "created_at": now,
+            }
+            for e in effects
+        ],
+    )
+    db.session.info["outbox_dirty"] = True
 
 
 def worker_id() -> str:
