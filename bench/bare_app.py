@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from flask import Flask, jsonify, request
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, create_engine, insert
 
-from service.extensions import init_sqlite
+from service import sqlite
 
 metadata = MetaData()
 submissions = Table(
@@ -34,9 +34,11 @@ def prepare_bare_database() -> None:
 def create_bare_app() -> Flask:
     """Return the bare app on AMTSWEG_DATABASE_URL."""
     app = Flask(__name__)
-    engine = create_engine(os.environ["AMTSWEG_DATABASE_URL"], pool_pre_ping=True)
-    # The same SQLite settings as amtsweg (WAL, the same `synchronous` level).
-    init_sqlite(engine, os.environ.get("AMTSWEG_SQLITE_SYNCHRONOUS", "NORMAL"))
+    url = os.environ["AMTSWEG_DATABASE_URL"]
+    # The same engine options and SQLite settings as amtsweg (WAL, `synchronous`, the
+    # write gate): see service/sqlite.py.
+    engine = create_engine(url, **sqlite.engine_options(url, {"pool_pre_ping": True}))
+    sqlite.init_engine(engine, os.environ.get("AMTSWEG_SQLITE_SYNCHRONOUS", "NORMAL"))
 
     @app.post("/bare")
     def bare() -> tuple[object, int]:

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask
 
 from service import config as config_module
-from service.extensions import db, init_sqlite, migrate
+from service import sqlite
+from service.extensions import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,9 +46,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     config_module.check(app.config)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    )
     db.init_app(app)
     with app.app_context():
-        init_sqlite(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+        sqlite.init_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
     migrate.init_app(
         app,
         db,
