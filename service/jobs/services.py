@@ -81,18 +81,14 @@ def enqueue(
     key: str,
     case_id: int | None = None,
     delay: timedelta | None = None,
-    *,
-    fresh: bool = False,
 ) -> OutboxItem:
     """Add an effect to the current transaction; `key` makes queuing it twice a no-op.
 
-    `fresh=True` skips the look-up for callers whose key cannot exist yet (it names a
-    new audit event); the unique key still refuses a duplicate.
+    Effects of a new audit event go through `enqueue_new`, which skips the look-up.
     """
-    if not fresh:
-        existing = db.session.scalar(select(OutboxItem).where(OutboxItem.key == key))
-        if existing is not None:
-            return existing
+    existing = db.session.scalar(select(OutboxItem).where(OutboxItem.key == key))
+    if existing is not None:
+        return existing
     item = OutboxItem(
         kind=kind,
         key=key,
