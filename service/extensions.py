@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations look the same on SQLite and PostgreSQL.
@@ -77,6 +77,17 @@ def insert_unless_exists(row: Any) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def core() -> Connection:
+    """Return the connection of the current transaction, for plain SQL statements.
+
+    The hot paths (a submission runs about ten statements) send simple statements this
+    way: it skips the ORM's statement handling, about half of the client-side cost of a
+    statement. Such statements do not flush pending objects first, so use it only where
+    nothing is pending or after a flush, and never for rows the session holds as objects.
+    """
+    return db.session.connection()
 
 
 def utcnow() -> datetime:

@@ -31,7 +31,7 @@ from service.cases.services import available_transitions
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.engine import APPLICANT, Actor, HistoryEntry, Text
-from service.extensions import db, insert_unless_exists
+from service.extensions import core, db, insert_unless_exists
 
 
 def api_url(path: str) -> str:
@@ -284,7 +284,7 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
         if insert is not None:
             # One statement: a concurrent request with the same key makes it a no-op
             # (PostgreSQL waits for that request to commit or roll back first).
-            claimed = db.session.scalar(
+            claimed = core().scalar(
                 insert(IdempotencyRecord)
                 .values(client_id=client_id, key=key, request_hash=body_hash)
                 .on_conflict_do_nothing(index_elements=["client_id", "key"])
@@ -310,7 +310,7 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
 
 def store_idempotent_response(record_id: int, status_code: int, response: Any) -> None:
     """Keep the answer to the request that holds the key, for replays (same transaction)."""
-    db.session.execute(
+    core().execute(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.id == record_id)
         .values(status_code=status_code, response=response)
@@ -334,10 +334,10 @@ def find_or_create_applicant(
     Reads only the two columns it needs: this runs on every submission.
     """
     where = (User.issuer == issuer, User.subject == subject)
-    row = db.session.execute(select(User.id, User.name).where(*where)).first()
+    row = core().execute(select(User.id, User.name).where(*where)).first()
     if row is not None:
         if not row.name:
-            db.session.execute(update(User).where(User.id == row.id).values(name=name))
+            core().execute(update(User).where(User.id == row.id).values(name=name))
         return int(row.id)
     user = User(issuer=issuer, subject=subject, name=name, email=email, locale=lang)
     if insert_unless_exists(user):

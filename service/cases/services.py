@@ -37,7 +37,7 @@ from service.cases.models import (
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, ServiceDefinition
-from service.extensions import db, insert_unless_exists, utcnow
+from service.extensions import core, db, insert_unless_exists, utcnow
 from service.forms.services import ValidationResult, validate
 from service.jobs import services as jobs
 
@@ -81,18 +81,24 @@ def _new_case_identity(prefix: str, now: datetime) -> tuple[int, str]:
     """
     year = now.year
     if db.engine.dialect.name == "postgresql":
-        case_id, number = db.session.execute(
-            select(CASE_ID_SEQUENCE.next_value(), REFERENCE_SEQUENCE.next_value())
-        ).one()
+        case_id, number = (
+            core()
+            .execute(select(CASE_ID_SEQUENCE.next_value(), REFERENCE_SEQUENCE.next_value()))
+            .one()
+        )
         return int(case_id), f"{prefix}-{year}-{number:06d}"
     next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
     for _ in range(3):
-        row = db.session.execute(
-            update(ReferenceCounter)
-            .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
-            .values(last=ReferenceCounter.last + 1)
-            .returning(ReferenceCounter.last, next_id)
-        ).first()
+        row = (
+            core()
+            .execute(
+                update(ReferenceCounter)
+                .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+                .values(last=ReferenceCounter.last + 1)
+                .returning(ReferenceCounter.last, next_id)
+            )
+            .first()
+        )
         if row is not None:
             number, case_id = row
             return int(case_id), f"{prefix}-{year}-{number:06d}"
@@ -334,7 +340,7 @@ def submit_case(
     else:
         db.session.add(case)
         _flush_case()
-    db.session.execute(insert(AuditEvent), [_event_row(ev)])
+    core().execute(insert(AuditEvent), [_event_row(ev)])
     _queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
     return Submission(case, created=True, history=(_history_entry(ev),))
 

@@ -24,7 +24,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.extensions import db, utcnow
+from service.extensions import core, db, utcnow
 from service.jobs.constants import JobStatus
 from service.jobs.models import OutboxItem
 
@@ -121,7 +121,7 @@ def enqueue_new(effects: list[NewEffect]) -> None:
     if not effects:
         return
     now = utcnow()
-    db.session.execute(
+    core().execute(
         insert(OutboxItem),
         [
             {
