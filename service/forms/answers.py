@@ -3,22 +3,26 @@
 Loading turns raw input into stored values (invalid ones are left out and reported);
 visibility is evaluated on those values with CEL, and a hidden field's value counts as
 null for every other condition (repeated until nothing changes).
+
+The CEL contexts hold only the fields that the form's conditions and rules read (the
+compiled form knows them), and a group's items only the fields read of them, unless an
+expression uses an item as a whole (see `CompiledForm.item_fields`). Contexts are
+`Bindings`, so each value is handed to the interpreter once however many expressions
+read it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError
-
 from service.forms.constants import FieldType
 from service.forms.display import field_label, item_label, labelled
 from service.forms.parsing import parse_date
-from service.forms.schema import CompiledField, CompiledForm, CompiledPage
-from service.rules.services import Expression
+from service.forms.schema import AnswersSchema, CompiledField, CompiledForm, Conditional
+from service.rules.services import Bindings, Expression
 from service.rules.values import to_native
 
 Context = dict[str, Any]
@@ -89,13 +93,10 @@ def cel_value(f: CompiledField, value: Any) -> Any:
     return to_native(value)
 
 
-def _load(schema: Schema, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    try:
-        loaded, errors = schema.load(data), {}
-    except ValidationError as exc:
-        loaded = exc.valid_data if isinstance(exc.valid_data, dict) else {}
-        errors = exc.messages if isinstance(exc.messages, dict) else {}
-    values = {k: v for k, v in loaded.items() if v is not None}
+def _load(
+    schema: AnswersSchema, data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    values, errors = schema.load_answers(data)
     return values, {str(k): _messages(v) for k, v in errors.items()}
 
 
@@ -106,6 +107,8 @@ def _messages(value: Any) -> list[str]:
 def _load_item(group: CompiledField, raw: Mapping[str, Any], index: int, lang: str) -> Item:
     schema = group.item_schemas.get(lang) or next(iter(group.item_schemas.values()))
     values, raw_errors = _load(schema, raw)
+    if not raw_errors:
+        return Item(values=values, errors={})
     where = item_label(group.definition, index, lang)
     by_key = {f.key: f for f in group.items}
     errors = {
@@ -118,37 +121,65 @@ def _load_item(group: CompiledField, raw: Mapping[str, Any], index: int, lang: s
 def _resolve_visibility(compiled: CompiledForm, answers: Answers) -> None:
     hidden_pages: set[str] = set()
     hidden: set[str] = set()
-    shown = _Shown(_context(compiled.fields, answers, hidden, answers.items))
+    converted = _converted(compiled.read, answers)
+    context = Bindings()
+    for f in compiled.read:
+        context[f.key] = _value(compiled, f, converted, answers.items)
+    shown = _Shown(context)
     for _ in range(len(compiled.fields) + 1):
-        hidden_pages = {p.key for p in compiled.pages if not shown(p)}
-        new_hidden = {
-            f.key
-            for f in compiled.fields
-            if compiled.page_of.get(f.key) in hidden_pages or not shown(f)
-        }
+        hidden_pages = {key for key, condition in compiled.page_conditions if not shown(condition)}
+        new_hidden = _hidden(compiled.field_conditions, hidden_pages, shown)
         if new_hidden == hidden:
             break
         changed, hidden = new_hidden ^ hidden, new_hidden
-        shown.update(_context(compiled.fields, answers, hidden, answers.items), changed)
+        for f in compiled.read:
+            if f.key in changed:
+                value = None if f.key in hidden else _value(compiled, f, converted, answers.items)
+                context.rebind(f.key, value)
+        if compiled.one_pass:
+            break  # no condition reads what changed: another pass would find the same
+        shown.changed(changed)
     for group in compiled.fields:
         for item in answers.items.get(group.key, ()):
-            resolve_item(group, item, shown.context)
+            resolve_item(group, item, context)
     answers.hidden_pages, answers.hidden = hidden_pages, hidden
     # Conditions and rules after this point see hidden item fields as null as well.
-    answers.context = _context(compiled.fields, answers, hidden, answers.items)
+    final = Bindings()
+    for f in compiled.read:
+        final[f.key] = None if f.key in hidden else _value(compiled, f, converted, answers.items)
+    answers.context = final
 
 
 def resolve_item(group: CompiledField, item: Item, top: Context) -> None:
     """Work out which of an item's fields are shown, and its CEL context."""
     hidden: set[str] = set()
-    shown = _Shown({**top, **_context(group.items, item, hidden, {})})
+    converted = _converted(group.item_read, item)
+    context = Bindings(top)
+    for f in group.item_read:
+        context[f.key] = converted[f.key]
+    shown = _Shown(context)
     for _ in range(len(group.items) + 1):
-        new_hidden = {f.key for f in group.items if not shown(f)}
+        new_hidden = _hidden(group.item_conditions, set(), shown)
         if new_hidden == hidden:
             break
         changed, hidden = new_hidden ^ hidden, new_hidden
-        shown.update({**top, **_context(group.items, item, hidden, {})}, changed)
-    item.context, item.hidden = shown.context, hidden
+        for key in changed & group.item_reads:
+            context.rebind(key, None if key in hidden else converted[key])
+        if group.item_one_pass:
+            break  # no condition reads what changed: another pass would find the same
+        shown.changed(changed)
+    item.context, item.hidden = context, hidden
+
+
+def _hidden(
+    conditionals: tuple[Conditional, ...], hidden_pages: set[str], shown: _Shown
+) -> set[str]:
+    """Return the keys of the fields on a hidden page or whose condition does not hold."""
+    hidden: set[str] = set()
+    for c in conditionals:
+        if c.page in hidden_pages or not shown(c.condition):
+            hidden.update(c.keys)
+    return hidden
 
 
 class _Shown:
@@ -158,12 +189,11 @@ class _Shown:
     hidden only the conditions that read it need evaluating again.
     """
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Bindings) -> None:
         self.context = context
         self.results: dict[Expression, bool] = {}
 
-    def __call__(self, thing: CompiledField | CompiledPage) -> bool:
-        expression = thing.visible_if
+    def __call__(self, expression: Expression | None) -> bool:
         if expression is None:
             return True
         result = self.results.get(expression)
@@ -171,39 +201,36 @@ class _Shown:
             result = self.results[expression] = expression.test(self.context) is True
         return result
 
-    def update(self, context: Context, changed: set[str]) -> None:
-        """Switch to `context`, in which the fields `changed` were hidden or shown."""
-        self.context = context
+    def changed(self, changed: set[str]) -> None:
+        """Forget the results that read the fields `changed` (hidden or shown again)."""
         self.results = {e: r for e, r in self.results.items() if not e.identifiers & changed}
 
 
-def _context(
-    fields: Iterable[CompiledField],
-    owner: Answers | Item,
-    hidden: set[str],
+def _value(
+    compiled: CompiledForm,
+    f: CompiledField,
+    converted: Mapping[str, Any],
     items: Mapping[str, list[Item]],
-) -> Context:
-    context: Context = {}
-    converted = _converted(fields, owner)
+) -> Any:
+    """Return the CEL value of the shown top-level field `f`."""
+    if f.is_group:
+        fields = compiled.item_fields[f.key]
+        return [_item_map(fields, item) for item in items.get(f.key, ())]
+    return converted[f.key]
+
+
+def _converted(fields: tuple[CompiledField, ...], owner: Answers | Item) -> dict[str, Any]:
+    """Return the CEL values of the answers, converting those of `fields` once per load."""
+    converted = owner.converted
+    if converted is None:
+        converted = owner.converted = {}
+    values = owner.values
     for f in fields:
-        if f.key in hidden:
-            context[f.key] = None
-        elif f.is_group:
-            context[f.key] = [_item_map(f, item) for item in items.get(f.key, ())]
-        else:
-            context[f.key] = converted[f.key]
-    return context
+        if f.key not in converted and not f.is_group:
+            converted[f.key] = cel_value(f, values.get(f.key))
+    return converted
 
 
-def _converted(fields: Iterable[CompiledField], owner: Answers | Item) -> dict[str, Any]:
-    """Convert the answers to CEL values once; contexts are rebuilt for every visibility pass."""
-    if owner.converted is None:
-        owner.converted = {
-            f.key: cel_value(f, owner.values.get(f.key)) for f in fields if not f.is_group
-        }
-    return owner.converted
-
-
-def _item_map(group: CompiledField, item: Item) -> dict[str, Any]:
-    converted = _converted(group.items, item)
-    return {f.key: None if f.key in item.hidden else converted[f.key] for f in group.items}
+def _item_map(fields: tuple[CompiledField, ...], item: Item) -> dict[str, Any]:
+    converted = _converted(fields, item)
+    return {f.key: None if f.key in item.hidden else converted[f.key] for f in fields}

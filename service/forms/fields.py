@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NoReturn
 
 from marshmallow import ValidationError
@@ -24,6 +25,10 @@ from service.i18n import gettext_for
 from service.rules.dates import local_today, resolve_date_bound
 
 _CENT = Decimal("0.01")
+
+#: Date bounds as date fields resolve them for every answer; the result depends on nothing
+#: but the text and today's date (a refused text is not cached and raises again).
+_date_bound = lru_cache(maxsize=256)(resolve_date_bound)
 
 
 def is_empty(value: Any) -> bool:
@@ -72,7 +77,9 @@ class TextField(AnswerField):
         self.pattern = re.compile(definition.pattern) if definition.pattern else None
 
     def clean(self, value: Any) -> str:
-        text = self.text(value)
+        if not isinstance(value, str):
+            self.refuse(self._("enter text."))
+        text = value.strip()
         d = self.definition
         if d.min_length is not None and len(text) < d.min_length:
             self.refuse(
@@ -116,9 +123,9 @@ class DateField(AnswerField):
             self.refuse(self._("enter a valid date (DD.MM.YYYY)."))
         d = self.definition
         today = local_today()
-        if d.minimum is not None and day < (low := resolve_date_bound(str(d.minimum), today)):
+        if d.minimum is not None and day < (low := _date_bound(str(d.minimum), today)):
             self.refuse(self._("enter a date on or after {date}."), date=format_day(low, self.lang))
-        if d.maximum is not None and day > (high := resolve_date_bound(str(d.maximum), today)):
+        if d.maximum is not None and day > (high := _date_bound(str(d.maximum), today)):
             self.refuse(
                 self._("enter a date on or before {date}."), date=format_day(high, self.lang)
             )
@@ -162,15 +169,23 @@ class MoneyField(BoundedField):
 class ChoiceField(AnswerField):
     """Select and radio: one of the options."""
 
+    def __init__(self, definition: FieldDefinition, lang: str) -> None:
+        super().__init__(definition, lang)
+        self.values = frozenset(o.value for o in definition.options)
+
     def clean(self, value: Any) -> str:
         message = self._("select one of the options offered.")
         choice = self.text(value, message)
-        if choice not in {o.value for o in self.definition.options}:
+        if choice not in self.values:
             self.refuse(message)
         return choice
 
 
 class CheckboxesField(AnswerField):
+    def __init__(self, definition: FieldDefinition, lang: str) -> None:
+        super().__init__(definition, lang)
+        self.values = frozenset(o.value for o in definition.options)
+
     def clean(self, value: Any) -> list[str] | None:
         message = self._("select only options offered.")
         raw = [value] if isinstance(value, str) else value
@@ -179,7 +194,7 @@ class CheckboxesField(AnswerField):
         chosen = list(dict.fromkeys(v.strip() for v in raw if v.strip()))
         if not chosen:
             return None
-        if not set(chosen) <= {o.value for o in self.definition.options}:
+        if not self.values.issuperset(chosen):
             self.refuse(message)
         d = self.definition
         if d.min_items is not None and len(chosen) < d.min_items:

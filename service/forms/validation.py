@@ -95,25 +95,28 @@ class _Check:
         value: Any,
         errors: Mapping[str, list[str]],
         path: str,
-        item: tuple[str, Context] | None = None,
+        item: tuple[CompiledField, int, Context] | None = None,
     ) -> Any:
         """Return the stored value of a shown field, reporting what is wrong with it.
 
-        `item` is the label and CEL context of the group item the field belongs to.
+        `item` is the group, the index and the CEL context of the item the field belongs to.
         """
-        top = path.split("[", 1)[0]
-        where, context = item if item else (None, self.answers.context)
-        label = field_label(f.definition, self.lang, where)
         if f.key in errors:
-            self.report(top, path, errors[f.key])
+            self.report(_top(path), path, errors[f.key])
             return None
         if value is None:
-            if is_required(f, context):
-                self.report(top, path, [labelled(self.lang, label, self.required_message(f))])
+            if is_required(f, item[2] if item else self.answers.context):
+                message = self.required_message(f)
+                self.report(_top(path), path, [labelled(self.lang, self.label(f, item), message)])
             return None
         if f.type == FieldType.FILE and self.files is not None:
-            return self.upload(f, value, top, path, label)
+            return self.upload(f, value, _top(path), path, self.label(f, item))
         return value
+
+    def label(self, f: CompiledField, item: tuple[CompiledField, int, Context] | None) -> str:
+        """Return the label of `f`, naming its group item if any ("Vornamen (Person 2)")."""
+        where = item_label(item[0].definition, item[1], self.lang) if item else None
+        return field_label(f.definition, self.lang, where)
 
     def required_message(self, f: CompiledField) -> str:
         """Return what to say when a required field is not answered."""
@@ -167,13 +170,17 @@ class _Check:
 
     def item(self, group: CompiledField, index: int, item: Item) -> dict[str, Any]:
         """Return the stored values of one shown group item."""
-        where = item_label(group.definition, index, self.lang)
         cleaned: dict[str, Any] = {}
+        hidden, values, errors, context = item.hidden, item.values, item.errors, item.context
         for f in group.items:
-            if f.key in item.hidden:
+            if f.key in hidden:
+                continue
+            value = values.get(f.key)
+            if value is not None and f.key not in errors and f.type != FieldType.FILE:
+                cleaned[f.key] = value  # the common case, as `answer` would return it
                 continue
             path = f"{group.key}[{index}].{f.key}"
-            value = self.answer(f, item.values.get(f.key), item.errors, path, (where, item.context))
+            value = self.answer(f, value, errors, path, (group, index, context))
             if value is not None:
                 cleaned[f.key] = value
         return cleaned
@@ -181,12 +188,13 @@ class _Check:
     def rules(self) -> list[Flag]:
         """Evaluate the cross-field rules whose fields are checked and free of errors."""
         flags: list[Flag] = []
-        field_keys = {f.key for f in self.compiled.fields}
         # With `pages`, a rule runs only when all its fields are checked, so every error
         # of its fields is among those reported.
-        with_errors = {path.split("[", 1)[0] for path in self.errors}
-        for compiled_rule in self.compiled.rules:
-            rule, names = compiled_rule.rule, compiled_rule.expression.identifiers & field_keys
+        with_errors = {_top(path) for path in self.errors}
+        for compiled_rule, names in zip(
+            self.compiled.rules, self.compiled.rule_fields, strict=True
+        ):
+            rule = compiled_rule.rule
             if self.checked is not None and not names <= self.checked:
                 continue
             if names & with_errors:
@@ -200,3 +208,8 @@ class _Check:
                 for path in rule.fields or (rule.key,):
                     self.errors.setdefault(path, []).append(message)
         return flags
+
+
+def _top(path: str) -> str:
+    """Return the top-level field key of an error path (`persons` of `persons[0].sex`)."""
+    return path.split("[", 1)[0]

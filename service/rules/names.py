@@ -60,3 +60,52 @@ def _bare_ident(node: Tree | Token) -> str | None:
             return str(node.children[0])
         node = node.children[0]
     return None
+
+
+def item_fields_read(tree: Tree, name: str) -> frozenset[str] | None:
+    """Return the fields `tree` reads of the items of the list of maps `name`.
+
+    None when it may use an item other than by reading a named field (`p["x"]`, `p.size()`,
+    `persons.filter(...)`, `persons[0]`): then it may see all of an item's keys. Only
+    `name.size()` and `name.all/exists/exists_one/map(p, ...)` whose bodies use `p` as
+    `p.field` are understood; anything else is None.
+    """
+    found: set[str] = set()
+    return frozenset(found) if _reads_only_fields(tree, name, frozenset(), found) else None
+
+
+def _reads_only_fields(node: Tree, name: str, items: frozenset[str], found: set[str]) -> bool:
+    """Walk `node`, collecting the fields read of the item variables `items`."""
+    if node.data in ("ident", "dot_ident"):
+        token = node.children[0]
+        return not (isinstance(token, Token) and (token == name or token in items))
+    if node.data == "member_dot" and _bare_ident(node.children[0]) in items:
+        found.add(str(node.children[1]))
+        return True
+    if node.data == "member_dot_arg":
+        member, method, *rest = node.children
+        if _bare_ident(member) == name:
+            if method == "size" and not rest:
+                return True
+            if method not in ("all", "exists", "exists_one", "map") or not rest:
+                return False
+            args = rest[0]
+            if not isinstance(args, Tree) or len(args.children) < 2:
+                return False
+            variable = _bare_ident(args.children[0])
+            if variable is None or variable == name or variable in items:
+                return False
+            return all(
+                isinstance(body, Tree) and _reads_only_fields(body, name, items | {variable}, found)
+                for body in args.children[1:]
+            )
+        if isinstance(method, Token) and method in MACROS and rest and isinstance(rest[0], Tree):
+            # A macro elsewhere must not bind the names followed here.
+            args = rest[0]
+            if args.children and _bare_ident(args.children[0]) in (items | {name}):
+                return False
+    return all(
+        _reads_only_fields(child, name, items, found)
+        for child in node.children
+        if isinstance(child, Tree)
+    )

@@ -6,7 +6,8 @@ names an expression reads. `common-expression-language` (bindings to the Rust CE
 interpreter) runs it: about a hundred times faster than interpreting the Python tree,
 which matters because every page of every form evaluates its conditions again.
 Programs are compiled once per process and source text; evaluating one only converts
-the values of the names it reads.
+the values of the names it reads. `Bindings` share that conversion between the expressions
+evaluated against the same values (a form's conditions and rules).
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ import celpy
 from service.rules.dates import is_date_bound, local_today, resolve_date_bound
 from service.rules.errors import EvaluationError, ExpressionError
 from service.rules.functions import NATIVE_FUNCTIONS
-from service.rules.names import referenced_names
+from service.rules.names import item_fields_read, referenced_names
+from service.rules.simple import Check, simple_check
 from service.rules.values import from_cel, to_cel, to_native
 
 __all__ = [
+    "Bindings",
     "EvaluationError",
     "Expression",
     "ExpressionError",
     "compile_expression",
+    "fields_read",
     "from_cel",
     "is_date_bound",
     "local_today",
@@ -42,17 +46,81 @@ _environment = celpy.Environment()
 _parse_lock = threading.Lock()
 
 
+class Bindings(dict[str, Any]):
+    """Plain values by name, converted for the native interpreter once, when first read.
+
+    Handing values to the Rust interpreter costs about a microsecond per value (a map of
+    twenty answers, twenty); evaluating a program is a fraction of that. Expressions
+    evaluated against the same Bindings share one interpreter context, to which each name
+    is added when an expression first reads it. Values must be what `to_native` returns
+    (they are not converted again) and change only through `rebind`.
+    """
+
+    __slots__ = ("_added", "_prepared")
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        super().__init__(values or {})
+        self._prepared: Any = None
+        self._added: set[str] = set()
+
+    @property
+    def names(self) -> set[str]:
+        """Return the names already handed to the interpreter."""
+        return self._added
+
+    def rebind(self, name: str, value: Any) -> None:
+        """Set `name` to `value`, in the interpreter context too if it was read already."""
+        self[name] = value
+        if name in self._added:
+            self._prepared.add_variable(name, value)
+
+    def prepared(self, names: frozenset[str]) -> Any:
+        """Return the interpreter context with `names` added (missing ones as null)."""
+        if self._prepared is None:
+            self._prepared = native_cel.Context(None, NATIVE_FUNCTIONS)
+        missing = names - self._added
+        if missing:
+            for name in missing:
+                self._prepared.add_variable(name, self.get(name))
+            self._added |= missing
+        return self._prepared
+
+
 class Expression:
     """A compiled CEL expression, ready to evaluate against many contexts."""
 
-    __slots__ = ("_calls_ours", "_program", "identifiers", "source")
+    __slots__ = (
+        "_calls_ours",
+        "_check",
+        "_other_names",
+        "_program",
+        "_shares",
+        "identifiers",
+        "source",
+    )
 
-    def __init__(self, source: str, program: Any, identifiers: frozenset[str]) -> None:
+    def __init__(
+        self,
+        source: str,
+        program: Any,
+        identifiers: frozenset[str],
+        check: Check | None = None,
+    ) -> None:
         self.source = source
         self.identifiers = identifiers
         self._program = program
+        # Decides the simplest conditions on plain values without the interpreter.
+        self._check = check
         # Only expressions calling today()/days()/age() need the (slower) function context.
         self._calls_ours = any(f"{name}(" in source for name in NATIVE_FUNCTIONS)
+        # A shared context (Bindings) always has our functions and may hold other names.
+        # Programs for which that could matter are run on their own values instead: those
+        # calling one of our functions without `_calls_ours` knowing (`age (x)` fails
+        # without them), and those where a name the interpreter reads but `identifiers`
+        # lacks (macro variables) could be found in the shared context.
+        calls = set(program.functions()) & NATIVE_FUNCTIONS.keys()
+        self._shares = self._calls_ours or not calls
+        self._other_names = frozenset(program.variables()) - identifiers
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -63,6 +131,17 @@ class Expression:
         Names the expression reads but `context` lacks are null (not answered). Values may
         be plain Python values or cel-python values; dates become timestamps.
         """
+        if type(context) is Bindings and self._check is not None:
+            result = self._check(context)
+            if result is not None:
+                return result
+        if type(context) is Bindings and self._shares:
+            try:
+                prepared = context.prepared(self.identifiers)
+                if not self._other_names & context.names:
+                    return self._program.execute(prepared)
+            except Exception as exc:
+                raise EvaluationError(f"{self.source!r}: {exc}") from None
         variables = {name: to_native(context.get(name)) for name in self.identifiers}
         try:
             if self._calls_ours:
@@ -93,6 +172,15 @@ def compile_expression(source: str, names: Iterable[str] | None = None) -> Expre
     return expression
 
 
+def fields_read(expression: Expression, name: str) -> frozenset[str] | None:
+    """Return the fields `expression` reads of the items of the list of maps `name`.
+
+    None when it may use an item as a whole (see `names.item_fields_read`): then the
+    items must be complete maps. A map holding only the fields read gives the same result.
+    """
+    return item_fields_read(_parse(expression.source), name)
+
+
 @lru_cache(maxsize=4096)
 def _compile(source: str) -> Expression:
     tree = _parse(source)
@@ -101,7 +189,7 @@ def _compile(source: str) -> Expression:
         program = native_cel.compile(source)
     except (ValueError, RuntimeError) as exc:
         raise ExpressionError(f"cannot parse {source!r}: {str(exc).splitlines()[0]}") from None
-    return Expression(source, program, identifiers)
+    return Expression(source, program, identifiers, simple_check(tree))
 
 
 @lru_cache(maxsize=4096)
