@@ -67,6 +67,8 @@ def from_environment() -> dict[str, Any]:
         "API_ISSUER": _env("API_ISSUER"),
         "API_TOKEN_URL": _env("API_TOKEN_URL"),
         "API_ROLE_MAPPING": _env("API_ROLE_MAPPING", ""),
+        # How long an Idempotency-Key and the answer it replays are kept.
+        "API_IDEMPOTENCY_HOURS": _int("API_IDEMPOTENCY_HOURS", 24),
         "SMTP_URL": _env("SMTP_URL"),
         "MAIL_FROM": _env("MAIL_FROM", "amtsweg <noreply@localhost>"),
         "SEAL_KEY_PATH": _env("SEAL_KEY_PATH", str(instance / "seal" / "key.pem")),

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import importlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import and_, bindparam, delete, false, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -274,6 +275,32 @@ class KeyClaim:
     earlier: IdempotencyRecord | None = None
 
 
+# Statements of every submission, built once: building one costs more than running it
+# through SQLAlchemy's compiled cache.
+_APPLICANT = select(User.id, User.name).where(
+    User.issuer == bindparam("issuer"), User.subject == bindparam("subject")
+)
+_STORE_RESPONSE = (
+    update(IdempotencyRecord)
+    .where(IdempotencyRecord.id == bindparam("record_id"))
+    .values(status_code=bindparam("status_code"), response=bindparam("response"))
+)
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    return (
+        _UPSERT_INSERTS[dialect](IdempotencyRecord)
+        .values(
+            client_id=bindparam("client_id"),
+            key=bindparam("key"),
+            request_hash=bindparam("request_hash"),
+        )
+        .on_conflict_do_nothing(index_elements=["client_id", "key"])
+        .returning(IdempotencyRecord.id)
+    )
+
+
 def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
     """Reserve the key for this request, or return the earlier record for a replay.
 
@@ -285,10 +312,8 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
             # One statement: a concurrent request with the same key makes it a no-op
             # (PostgreSQL waits for that request to commit or roll back first).
             claimed = core().scalar(
-                insert(IdempotencyRecord)
-                .values(client_id=client_id, key=key, request_hash=body_hash)
-                .on_conflict_do_nothing(index_elements=["client_id", "key"])
-                .returning(IdempotencyRecord.id)
+                _claim_statement(db.engine.dialect.name),
+                {"client_id": client_id, "key": key, "request_hash": body_hash},
             )
             if claimed is not None:
                 return KeyClaim(record_id=claimed)
@@ -311,10 +336,21 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
 def store_idempotent_response(record_id: int, status_code: int, response: Any) -> None:
     """Keep the answer to the request that holds the key, for replays (same transaction)."""
     core().execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(status_code=status_code, response=response)
+        _STORE_RESPONSE, {"record_id": record_id, "status_code": status_code, "response": response}
     )
+
+
+def prune_idempotency_records(now: datetime, keep: timedelta) -> int:
+    """Delete Idempotency-Key records older than `keep`; return how many went.
+
+    A record holds a copy of its answer, which can carry the case's data, so it must not
+    outlive the time a client may retry (24 hours by default, as most APIs keep keys).
+    A key used again after that opens a new case.
+    """
+    result = core().execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - keep)
+    )
+    return int(result.rowcount or 0)
 
 
 def find_idempotency_record(client_id: str, key: str) -> IdempotencyRecord | None:
@@ -334,7 +370,7 @@ def find_or_create_applicant(
     Reads only the two columns it needs: this runs on every submission.
     """
     where = (User.issuer == issuer, User.subject == subject)
-    row = core().execute(select(User.id, User.name).where(*where)).first()
+    row = core().execute(_APPLICANT, {"issuer": issuer, "subject": subject}).first()
     if row is not None:
         if not row.name:
             core().execute(update(User).where(User.id == row.id).values(name=name))

@@ -160,8 +160,10 @@ class CaseCollection(MethodView):
             applicant_id,
             current_actor(),
             lang=body["lang"],
-            idempotency_key=f"api:{cid}:{idempotency_key}"[:255],
-            key_claimed=True,  # the Idempotency-Key record above holds the key
+            # The record above holds the key; naming it keeps the case's key unique when
+            # the record has been pruned and the client uses the key again.
+            idempotency_key=f"api:{cid}:{claim.record_id}:{idempotency_key}"[:255],
+            key_claimed=True,
             validated=validated,
         )
         view = _view(submission.case, submission.history)

@@ -31,6 +31,9 @@ DRAIN_TASK = "amtsweg.jobs.drain"
 ESCALATE_TASK = "amtsweg.jobs.escalate_overdue"
 RETENTION_TASK = "amtsweg.jobs.retention"
 DRAFTS_TASK = "amtsweg.jobs.expire_drafts"
+IDEMPOTENCY_TASK = "amtsweg.jobs.prune_idempotency_keys"
+#: How often Idempotency-Key records past their lifetime are deleted.
+HOURLY = timedelta(hours=1)
 
 
 def create_celery(app: Flask) -> Celery:
@@ -72,6 +75,7 @@ def create_celery(app: Flask) -> Celery:
             "deadline-escalation": {"task": ESCALATE_TASK, "schedule": DAILY},
             "retention": {"task": RETENTION_TASK, "schedule": DAILY},
             "draft-expiry": {"task": DRAFTS_TASK, "schedule": DAILY},
+            "idempotency-keys": {"task": IDEMPOTENCY_TASK, "schedule": HOURLY},
         },
     )
     _register_tasks(celery)
@@ -107,6 +111,10 @@ def _register_tasks(celery: Celery) -> None:
     def drafts_task() -> int:
         return run_periodic("drafts")
 
+    @celery.task(name=IDEMPOTENCY_TASK)
+    def idempotency_task() -> int:
+        return run_periodic("idempotency")
+
 
 def run_periodic(job: str) -> int:
     """Run one periodic job inside the app context, commit, and return how many it touched.
@@ -130,6 +138,10 @@ def run_periodic(job: str) -> int:
             from service.privacy.services import expire_drafts
 
             count = expire_drafts(now)
+        elif job == "idempotency":
+            api = importlib.import_module("service.api.services")
+            hours = current_app.config.get("API_IDEMPOTENCY_HOURS", 24)
+            count = api.prune_idempotency_records(now, timedelta(hours=hours))
         else:
             raise ValueError(f"unknown periodic job {job!r}")
     except (ImportError, AttributeError):
@@ -172,6 +184,7 @@ PERIODIC = (
     ("escalate", DAILY.total_seconds()),
     ("retention", DAILY.total_seconds()),
     ("drafts", DAILY.total_seconds()),
+    ("idempotency", HOURLY.total_seconds()),
 )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from service.api.models import IdempotencyRecord
 from service.cases.models import AuditEvent, Case
-from service.extensions import db
+from service.extensions import db, utcnow
+from service.jobs.celery import run_periodic
 from tests.api.api_support import auth, mint, submission
 
 READ = ["cases:read"]
@@ -60,6 +63,29 @@ def test_a_used_key_wins_over_faults_in_the_new_body(api: FlaskClient, submit: A
     assert "errors" not in invalid.json
     assert db.session.query(Case).count() == 1
     assert submit(key="order-44", subject="r-1").json == first.json
+
+
+def test_keys_and_their_answers_are_deleted_after_24_hours(api: FlaskClient, submit: Any) -> None:
+    """The stored answer can carry the case's data: it must not be kept for ever."""
+    old = submit(key="order-45", subject="r-1", token=mint(["cases:write", "cases:read"]))
+    assert "data" in old.json  # a reading client's answer holds personal data
+    recent = submit(key="order-46", subject="r-1")
+    db.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.key == "order-45")
+        .values(created_at=utcnow() - timedelta(hours=25))
+    )
+    db.session.commit()
+
+    assert run_periodic("idempotency") == 1
+
+    keys = set(db.session.scalars(select(IdempotencyRecord.key)))
+    assert keys == {"order-46"}
+    assert submit(key="order-46", subject="r-1").json == recent.json  # still a replay
+    again = submit(key="order-45", subject="r-1")  # the key may be used afresh
+    assert again.status_code == 201
+    assert again.json["id"] != old.json["id"]
+    assert db.session.query(Case).count() == 3
 
 
 def test_missing_idempotency_key_is_400(api: FlaskClient) -> None:
