@@ -33,6 +33,11 @@ from bench.submit_app import bench_credentials, bench_environment, submission_bo
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 16
+#: gunicorn sync workers for both sides. The database runs on the same cores and the
+#: work is CPU-bound, so cores + 1 (gunicorn's 2 x cores + 1 is for processes that wait
+#: on a database elsewhere): on the 2-core machine 3 workers gave both sides more
+#: throughput and a lower p99 than 5 (docs/performance.md). AMTSWEG_WEB_WORKERS overrides.
+WORKERS = int(os.environ.get("AMTSWEG_WEB_WORKERS") or (os.cpu_count() or 1) + 1)
 DURATION = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = float(os.environ.get("BENCH_WARMUP", "5"))
 PG_URL = os.environ.get(
@@ -212,7 +217,7 @@ def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Lo
         "AMTSWEG_DATABASE_URL": database_url,
         "AMTSWEG_INSTANCE_PATH": str(workdir / "instance"),
         "AMTSWEG_JOBS_MODE": "manual",
-        "AMTSWEG_WEB_WORKERS": env.get("AMTSWEG_WEB_WORKERS", str((os.cpu_count() or 1) * 2 + 1)),
+        "AMTSWEG_WEB_WORKERS": str(WORKERS),
         "AMTSWEG_WEB_MAX_REQUESTS": "0",
     })  # fmt: skip
     jwks, token = bench_credentials()
@@ -282,7 +287,7 @@ def measure() -> list[Figure]:
             share = ours.rps / bare.rps if bare.rps else 0.0
             errors = f", {ours.errors} errors" if ours.errors else ""
             figures.append(Figure(
-                f"submissions/s, {label} ({ours.tool}, {CONNECTIONS} conn.)",
+                f"submissions/s, {label} ({ours.tool}, {CONNECTIONS} conn., {WORKERS} workers)",
                 f"{ours.rps:,.0f}/s{errors}",
                 f"bare {bare.rps:,.0f}/s ({share:.0%})",
                 ">= 50% of bare",
