@@ -11,9 +11,11 @@ way. A session cookie never authenticates an API call: only the bearer token is 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -159,6 +161,16 @@ def _import_key_set(jwks: Mapping[str, Any]) -> KeySet:
     return found
 
 
+#: Tokens whose signature was checked, per key set: token -> (key set, verified claims).
+#: A client sends the same token for many calls until it expires; the signature and the
+#: JSON need checking once per key set, the claims (expiry, audience, issuer, scope) are
+#: validated on every call all the same. The entry keeps its key set alive, so a new key
+#: set is never mistaken for the one the token was checked with.
+_verified: OrderedDict[str, tuple[KeySet, Any]] = OrderedDict()
+_verified_lock = threading.Lock()
+VERIFIED_TOKENS_KEPT = 1024
+
+
 class AccessTokenValidator(JWTBearerTokenValidator):
     """Validate RFC 9068 JWT access tokens against the issuer's published keys."""
 
@@ -176,11 +188,21 @@ class AccessTokenValidator(JWTBearerTokenValidator):
         if header.get("alg") not in ALGORITHMS:
             raise InvalidTokenError(description="the token's algorithm is not accepted")
         g.api_token_kid = str(header["kid"]) if header.get("kid") else None
+        key_set = self.get_jwks()
+        with _verified_lock:
+            known = _verified.get(token_string)
+            if known is not None and known[0] is key_set:
+                _verified.move_to_end(token_string)
+                return copy.copy(known[1])  # validated afresh by validate_token
         claims = super().authenticate_token(token_string)
         # Authlib refuses blank optional claims; a client without roles may send "roles": [].
         for name in OPTIONAL_CLAIMS:
             if name in claims and claims[name] in (None, "", [], {}):
                 del claims[name]
+        with _verified_lock:
+            _verified[token_string] = (key_set, copy.copy(claims))
+            while len(_verified) > VERIFIED_TOKENS_KEPT:
+                _verified.popitem(last=False)
         return claims
 
 

@@ -154,3 +154,53 @@ def test_authentication_comes_before_reading_the_request(api: FlaskClient) -> No
     listed = api.get("/api/v1/cases?limit=-5")
 
     assert (response.status_code, listed.status_code) == (401, 401)
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(api: FlaskClient) -> None:
+    """The signature check is remembered per token; expiry is checked on every call."""
+    from datetime import UTC, datetime, timedelta
+
+    from freezegun import freeze_time
+
+    token = mint(["cases:read"], exp=int(time.time()) + 60)
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 200
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 200
+
+    with freeze_time(datetime.now(UTC) + timedelta(minutes=5)):
+        late = api.get("/api/v1/services", headers=auth(token))
+
+    assert late.status_code == 401
+    assert 'error="invalid_token"' in late.headers["WWW-Authenticate"]
+
+
+def test_tokens_of_a_key_the_issuer_withdrew_are_refused(make_app, receiver) -> None:
+    """A token checked before must not outlive its key: a new key set checks it afresh."""
+    from joserfc.jwk import RSAKey
+
+    from service.api import auth as api_auth
+    from tests.api.api_support import public_jwks
+
+    issuer = f"http://127.0.0.1:{receiver.port}"
+    receiver.documents = {
+        "/.well-known/openid-configuration": {"issuer": issuer, "jwks_uri": issuer + "/jwks"},
+        "/jwks": public_jwks(),
+    }
+    api_auth.key_source.clear()
+    app = make_app(API_ISSUER=issuer, API_AUDIENCE="amtsweg-api")
+    client = app.test_client()
+    token = mint(iss=issuer)
+    assert client.get("/api/v1/services", headers=auth(token)).status_code == 200
+
+    new_key = RSAKey.generate_key(2048, parameters={"kid": "test-key-2", "alg": "RS256"})
+    receiver.documents["/jwks"] = {"keys": [new_key.as_dict(private=False)]}
+    api_auth.key_source.clear()  # the cached key set has expired
+    try:
+        withdrawn = client.get("/api/v1/services", headers=auth(token))
+        fresh = client.get(
+            "/api/v1/services",
+            headers=auth(mint(iss=issuer, key=new_key, header={"kid": "test-key-2"})),
+        )
+    finally:
+        api_auth.key_source.clear()
+
+    assert (withdrawn.status_code, fresh.status_code) == (401, 200)
