@@ -165,6 +165,7 @@ class CaseCollection(MethodView):
             idempotency_key=f"api:{cid}:{claim.record_id}:{idempotency_key}"[:255],
             key_claimed=True,
             validated=validated,
+            numbers=claim.case_numbers,
         )
         view = _view(submission.case, submission.history)
         if claim.record_id is not None:
