@@ -263,6 +263,29 @@ class TimelineEntry:
     inputs: list[tuple[str, str]]
 
 
+#: Readable names of what the system's own events record.
+_MARK_LABELS: dict[str, dict[str, Text]] = {
+    AuditAction.ESCALATED: {"due_at": Text(de="Frist", en="Deadline")},
+    AuditAction.ANONYMISED: {
+        "fields": Text(de="Gelöschte Felder", en="Fields erased"),
+        "files": Text(de="Gelöschte Dateien", en="Files deleted"),
+        "documents": Text(de="Zurückgezogene Dokumente", en="Documents withdrawn"),
+    },
+}
+#: Inputs the entry's title already says.
+_HIDDEN_INPUTS = {(AuditAction.ASSIGNED, "assignee_id"), (AuditAction.LEGAL_HOLD, "on")}
+
+
+def _local_date(iso: str) -> str:
+    """The date of an ISO timestamp in the page's language (Flask-Babel)."""
+    from flask_babel import format_date
+
+    try:
+        return str(format_date(datetime.fromisoformat(iso), "medium"))
+    except ValueError:
+        return iso
+
+
 def timeline(case: Case, lang: str) -> list[TimelineEntry]:
     """Return the case's audit events, newest first, with titles and readable inputs."""
     service = service_for(case)
@@ -286,9 +309,12 @@ def timeline(case: Case, lang: str) -> list[TimelineEntry]:
                     labels[spec.name] = spec.label.get(lang)
             except KeyError:
                 pass
+        labels.update({k: v.get(lang) for k, v in _MARK_LABELS.get(e.action, {}).items()})
         for name, value in (e.inputs or {}).items():
-            if e.action == AuditAction.ASSIGNED and name == "assignee_id":
+            if (e.action, name) in _HIDDEN_INPUTS:
                 continue
+            if e.action == AuditAction.ESCALATED and name == "due_at" and value:
+                value = _local_date(str(value))
             if value not in (None, ""):
                 inputs.append((labels.get(name, name), str(value)))
         if e.action == AuditAction.ASSIGNED:
@@ -307,6 +333,16 @@ def timeline(case: Case, lang: str) -> list[TimelineEntry]:
             )
         elif e.action in (AuditAction.TRANSITION, AuditAction.SUBMITTED):
             title = transition_title(service, e.transition)
+        elif e.action == AuditAction.ESCALATED:
+            title = Text(de="Frist überschritten: eskaliert", en="Deadline passed: escalated")
+        elif e.action == AuditAction.LEGAL_HOLD:
+            title = (
+                Text(de="Aufbewahrungssperre gesetzt", en="Legal hold set")
+                if e.inputs.get("on")
+                else Text(de="Aufbewahrungssperre aufgehoben", en="Legal hold lifted")
+            )
+        elif e.action == AuditAction.ANONYMISED:
+            title = Text(de="Personenbezogene Daten gelöscht", en="Personal data erased")
         else:
             title = Text(e.action, e.action)
         moved = e.from_state != e.to_state

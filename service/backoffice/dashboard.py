@@ -5,36 +5,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from service.backoffice.inbox import day_start, overdue_condition
+from service.cases.constants import AuditAction
 from service.cases.models import Case
+from service.cases.services import record_mark
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
+from service.engine import Actor
 from service.engine.types import Text
 from service.extensions import db, utcnow
 
 # --- deadlines -----------------------------------------------------------------------
 
 
+#: Who escalates overdue cases in the audit trail.
+ESCALATION_ACTOR = Actor(id="system:escalation", kind="system", label="Escalation")
+
+
 def escalate_overdue(now: datetime | None = None) -> int:
     """Mark open, overdue cases as escalated (once each); return how many were marked.
 
-    Run daily (`flask --app service backoffice escalate`). The mark is not a state change,
-    so it leaves the case version alone and never makes a colleague's open page stale.
+    Run daily (`flask --app service backoffice escalate`). Each mark is an "escalated"
+    event in the case's audit trail, with the deadline that passed. The mark is not a
+    state change, so it leaves the case version alone and never makes a colleague's open
+    page stale.
     """
     now = now or utcnow()
-    result = db.session.execute(
-        update(Case)
-        .where(overdue_condition(now), Case.escalated_at.is_(None))
-        .values(escalated_at=now)
-        .execution_options(synchronize_session=False)
-    )
     db.session.flush()
+    due = db.session.execute(
+        select(Case.id, Case.due_at)
+        .where(overdue_condition(now), Case.escalated_at.is_(None))
+        .order_by(Case.id)
+    ).all()
+    marked = 0
+    for case_id, due_at in due:
+        event = record_mark(
+            case_id,
+            AuditAction.ESCALATED,
+            ESCALATION_ACTOR,
+            {"escalated_at": now},
+            {"due_at": due_at.isoformat() if due_at else None},
+            now,
+        )
+        marked += event is not None
     for case in db.session.identity_map.values():
         if isinstance(case, Case):
-            db.session.expire(case, ["escalated_at"])
-    return int(getattr(result, "rowcount", 0) or 0)
+            db.session.expire(case, ["escalated_at", "audit_head"])
+    return marked
 
 
 # --- dashboard -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ class AuditAction(StrEnum):
     NOTE = "note"
     LEGAL_HOLD = "legal_hold"
     ANONYMISED = "anonymised"
+    ESCALATED = "escalated"  # the deadline passed; recorded by the daily escalation
 
 
 class Effect(StrEnum):

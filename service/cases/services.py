@@ -191,6 +191,59 @@ def record_event(
     return ev
 
 
+def record_mark(
+    case_id: int,
+    action: AuditAction,
+    actor: engine.Actor,
+    values: Mapping[str, Any],
+    inputs: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent | None:
+    """Set `values` on a case and record `action`, without changing the case's version.
+
+    For marks that are not a change of the case a case worker acts on (the daily
+    escalation), so a colleague's open page stays valid. The case row is locked while
+    the event is appended (PostgreSQL); a transition appending its own event at the same
+    time fails on the event's unique sequence number and asks its user to reload, so the
+    chain never forks. Return None when the case is gone.
+    """
+    now = now or utcnow()
+    query = select(Case.state).where(Case.id == case_id)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    state = core().execute(query).scalar()
+    if state is None:
+        return None
+    last = (
+        core()
+        .execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.case_id == case_id)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        )
+        .first()
+    )
+    ev = AuditEvent(
+        case_id=case_id,
+        seq=(last.seq + 1) if last else 1,
+        at=now,
+        action=action,
+        transition=None,
+        from_state=state,
+        to_state=state,
+        actor_id=actor.id,
+        actor_kind=actor.kind,
+        actor_label=actor.label[:200],
+        inputs=dict(inputs or {}),
+        prev_hash=last.hash if last else GENESIS_HASH,
+    )
+    ev.hash = ev.compute_hash()
+    core().execute(insert(AuditEvent), [_event_row(ev)])
+    core().execute(update(Case).where(Case.id == case_id).values(**values, audit_head=ev.hash))
+    return ev
+
+
 def _flush_case() -> None:
     try:
         db.session.flush()

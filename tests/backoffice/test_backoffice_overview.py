@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
 from service.backoffice.charts import layers
 from service.backoffice.services import dashboard, escalate_overdue
-from service.cases.models import Case
-from service.cases.services import fire_transition
+from service.cases.models import AuditEvent, Case
+from service.cases.services import fire_transition, verify_audit_chain
 from service.definitions.services import current_registry
 from service.engine import Actor
 from service.extensions import db
@@ -118,3 +119,39 @@ def test_diagram_layers_follow_the_workflow_from_its_initial_state(app: Flask) -
         "withdrawn",
     }
     assert set(layers(workflow)[2]) == {"waiver_proposed", "approved"}
+
+
+def test_escalation_is_an_event_in_the_audit_trail(
+    app: Flask, make_case: Callable[..., Case], staff: Callable[..., Any], client_for: Any
+) -> None:
+    now = datetime.now(UTC)
+    overdue = make_case(now=now - timedelta(days=15))
+    db.session.commit()
+    version, due = overdue.version, overdue.due_at
+
+    assert escalate_overdue(now) == 1
+    db.session.commit()
+    assert escalate_overdue(now) == 0
+
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == overdue.id).order_by(AuditEvent.seq)
+    ).all()
+    assert [e.action for e in events] == ["submitted", "escalated"]
+    assert events[-1].actor_id == "system:escalation"
+    assert events[-1].inputs == {"due_at": due.isoformat()}
+    assert verify_audit_chain(overdue.id) == []  # the chain and the case's head agree
+    db.session.expire_all()
+    assert db.session.get(Case, overdue.id).version == version
+
+    # The next transition follows the escalation in the chain.
+    case = db.session.get(Case, overdue.id)
+    fire_transition(case, "start_review", SETUP, expected_version=version)
+    db.session.commit()
+    assert verify_audit_chain(overdue.id) == []
+
+    html = (
+        client_for(staff("case_worker"))
+        .get(f"/backoffice/cases/{overdue.id}")
+        .get_data(as_text=True)
+    )
+    assert "Frist überschritten: eskaliert" in html

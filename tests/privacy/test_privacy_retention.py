@@ -104,6 +104,15 @@ def test_legal_hold_keeps_the_case_until_it_is_lifted(
         )
     )
     assert actions[-3:] == ["legal_hold", "legal_hold", "anonymised"]
+    from service.backoffice.casefile import timeline
+
+    newest = timeline(case, "de")[:3]
+    assert [(t.title.de, t.inputs) for t in newest] == [
+        ("Personenbezogene Daten gelöscht", newest[0].inputs),
+        ("Aufbewahrungssperre aufgehoben", []),
+        ("Aufbewahrungssperre gesetzt", []),
+    ]
+    assert ("Gelöschte Felder", newest[0].inputs[0][1]) in newest[0].inputs
 
 
 def test_dry_run_lists_what_would_go_and_changes_nothing(
