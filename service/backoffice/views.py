@@ -96,6 +96,7 @@ def _layout() -> dict[str, Any]:
     user = g.get("staff")
     return {
         "bo_services": services.visible_services(user) if user is not None else [],
+        "bo_admin": user is not None and services.may_manage_integrations(user),
         "lang": g.get("lang", "de"),
     }
 
@@ -462,6 +463,43 @@ def retry_document(case_id: int, document_id: int) -> ResponseReturnValue:
     else:
         flash(_("There is nothing to retry for this document."), "error")
     return redirect(url_for("backoffice.case_page", case_id=case.id) + "#documents")
+
+
+# --- integrations (administrators) -----------------------------------------------------
+
+
+def _require_admin() -> None:
+    # Other staff do not learn that the page exists.
+    if not services.may_manage_integrations(_staff()):
+        abort(404)
+
+
+@bp.get("/webhooks")
+def webhooks() -> ResponseReturnValue:
+    """List every webhook subscription with how its deliveries stand."""
+    _require_admin()
+    return render_template("backoffice/webhooks.html", rows=services.subscription_rows())
+
+
+@bp.get("/webhooks/<int:subscription_id>")
+def webhook_log(subscription_id: int) -> ResponseReturnValue:
+    """Show a subscription's delivery log, newest first, a page at a time."""
+    _require_admin()
+    before = request.args.get("before", type=int)
+    page = services.delivery_log(subscription_id, before)
+    if page is None:
+        abort(404)
+    return render_template("backoffice/webhook_log.html", page=page)
+
+
+@bp.post("/webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver")
+def webhook_redeliver(subscription_id: int, delivery_id: int) -> ResponseReturnValue:
+    """Send a delivery again now, with the same webhook-id."""
+    _require_admin()
+    if not services.redeliver(subscription_id, delivery_id):
+        abort(404)
+    flash(_("The delivery will be sent again."), "success")
+    return redirect(url_for("backoffice.webhook_log", subscription_id=subscription_id))
 
 
 # --- service dashboard ---------------------------------------------------------------

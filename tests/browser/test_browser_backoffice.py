@@ -144,3 +144,62 @@ def test_case_workers_day(browser: Any, live_server: LiveServer, axe_source: str
     checker.check("case page after approval")
     assert checker.csp_violations == []
     context.close()
+
+
+def _failed_webhook(server: LiveServer) -> None:
+    from service.extensions import db
+    from service.webhooks.models import Delivery, Subscription
+
+    with server.app.app_context():
+        sub = Subscription(
+            client_id="client:register",
+            url="https://register.example/hooks",
+            event_types=["case.submitted"],
+            secret_encrypted="unused",
+        )
+        db.session.add(sub)
+        db.session.flush()
+        db.session.add(
+            Delivery(
+                subscription_id=sub.id,
+                message_id="msg_browser_1",
+                event_key="event:1",
+                event_type="case.submitted",
+                payload={"data": {"reference": "WA-2026-000042"}},
+                status="dead",
+                attempts=10,
+                last_status_code=503,
+            )
+        )
+        db.session.commit()
+
+
+def test_the_admin_sends_a_dead_webhook_delivery_again(
+    browser: Any, live_server: LiveServer, axe_source: str
+) -> None:
+    _failed_webhook(live_server)
+    context = browser.new_context(locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    checker = Checker(page, axe_source)
+
+    login_via_dev_idp(page, live_server, "anna")
+    page.goto(f"{live_server.url}/backoffice/")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Webhooks").click()
+    assert page.locator("h1").inner_text() == "Webhooks"
+    checker.check("webhook subscriptions")
+
+    with page.expect_navigation():
+        page.get_by_role("link", name="https://register.example/hooks").click()
+    assert "WA-2026-000042" in page.locator("table").inner_text()
+    checker.check("delivery log")
+
+    button = page.get_by_role("button", name="case.submitted vom")
+    button.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Die Zustellung wird erneut gesendet." in page.locator("[role=status]").inner_text()
+    checker.check("delivery log after sending again")
+    assert checker.csp_violations == []
+    context.close()
