@@ -74,6 +74,8 @@ def from_environment() -> dict[str, Any]:
         "SEAL_KEY_PATH": _env("SEAL_KEY_PATH", str(instance / "seal" / "key.pem")),
         "SEAL_CERT_PATH": _env("SEAL_CERT_PATH", str(instance / "seal" / "cert.pem")),
         "WEBHOOK_ALLOWED_HOSTS": _env("WEBHOOK_ALLOWED_HOSTS", ""),
+        # PEM file of further CAs trusted for webhook receivers (besides the system's).
+        "WEBHOOK_CA_BUNDLE": _env("WEBHOOK_CA_BUNDLE"),
         "METRICS_ALLOWED_NETWORKS": _env("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 8),

@@ -11,11 +11,13 @@ can drop duplicates.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
 import random
 import secrets
+import ssl
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -388,6 +390,19 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+@functools.lru_cache(maxsize=4)
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """The TLS settings for receivers: the system's CAs, plus the city's own if configured.
+
+    `AMTSWEG_WEBHOOK_CA_BUNDLE` names a PEM file of further CAs (an internal PKI for the
+    city's own systems). Certificates and host names are always checked.
+    """
+    context = ssl.create_default_context()
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
 def _host_header(target: ssrf.Target) -> str:
     host = f"[{target.host}]" if ":" in target.host else target.host
     default = 443 if target.scheme == "https" else 80
@@ -418,6 +433,7 @@ def send(delivery: Delivery, sub: Subscription, now: datetime | None = None) -> 
         pool = urllib3.HTTPSConnectionPool(
             target.address, target.port, timeout=timeout, retries=False,
             server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+            ssl_context=_tls_context(current_app.config.get("WEBHOOK_CA_BUNDLE") or None),
         )  # fmt: skip
     else:
         pool = urllib3.HTTPConnectionPool(

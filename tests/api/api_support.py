@@ -6,6 +6,8 @@ Both folders' conftests import the fixtures at the end of this module.
 from __future__ import annotations
 
 import json
+import socket
+import ssl
 import threading
 import time
 import uuid
@@ -120,11 +122,15 @@ class Receiver:
     #: JSON documents served to GET requests, by path.
     documents: dict[str, Any] = field(default_factory=dict)
     port: int = 0
+    #: Serve HTTPS with this context, as `localhost` (the certificate's name).
+    tls: ssl.SSLContext | None = None
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
+        if self.tls is not None:
+            return f"https://localhost:{self.port}/hooks"
         return f"http://127.0.0.1:{self.port}/hooks"
 
     def start(self) -> None:
@@ -156,7 +162,14 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if self.tls is None:
+            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        else:
+            # Listen where the name resolves first, as the webhook sender connects there.
+            family, *_rest, address = socket.getaddrinfo("localhost", self.port, proto=6)[0]
+            server_class = type("Server", (ThreadingHTTPServer,), {"address_family": family})
+            self._server = server_class(address[:2], Handler)
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
