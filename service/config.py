@@ -76,6 +76,8 @@ def from_environment() -> dict[str, Any]:
         "WEBHOOK_ALLOWED_HOSTS": _env("WEBHOOK_ALLOWED_HOSTS", ""),
         # PEM file of further CAs trusted for webhook receivers (besides the system's).
         "WEBHOOK_CA_BUNDLE": _env("WEBHOOK_CA_BUNDLE"),
+        # Days a delivered or given-up webhook delivery stays in the log.
+        "WEBHOOK_LOG_DAYS": _int("WEBHOOK_LOG_DAYS", 30),
         "METRICS_ALLOWED_NETWORKS": _env("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 8),

@@ -32,6 +32,7 @@ ESCALATE_TASK = "amtsweg.jobs.escalate_overdue"
 RETENTION_TASK = "amtsweg.jobs.retention"
 DRAFTS_TASK = "amtsweg.jobs.expire_drafts"
 IDEMPOTENCY_TASK = "amtsweg.jobs.prune_idempotency_keys"
+WEBHOOK_LOG_TASK = "amtsweg.jobs.prune_webhook_log"
 #: How often Idempotency-Key records past their lifetime are deleted.
 HOURLY = timedelta(hours=1)
 
@@ -76,6 +77,7 @@ def create_celery(app: Flask) -> Celery:
             "retention": {"task": RETENTION_TASK, "schedule": DAILY},
             "draft-expiry": {"task": DRAFTS_TASK, "schedule": DAILY},
             "idempotency-keys": {"task": IDEMPOTENCY_TASK, "schedule": HOURLY},
+            "webhook-log": {"task": WEBHOOK_LOG_TASK, "schedule": DAILY},
         },
     )
     _register_tasks(celery)
@@ -115,6 +117,10 @@ def _register_tasks(celery: Celery) -> None:
     def idempotency_task() -> int:
         return run_periodic("idempotency")
 
+    @celery.task(name=WEBHOOK_LOG_TASK)
+    def webhook_log_task() -> int:
+        return run_periodic("webhook_log")
+
 
 def run_periodic(job: str) -> int:
     """Run one periodic job inside the app context, commit, and return how many it touched.
@@ -142,6 +148,10 @@ def run_periodic(job: str) -> int:
             api = importlib.import_module("service.api.services")
             hours = current_app.config.get("API_IDEMPOTENCY_HOURS", 24)
             count = api.prune_idempotency_records(now, timedelta(hours=hours))
+        elif job == "webhook_log":
+            webhooks = importlib.import_module("service.webhooks.services")
+            days = current_app.config.get("WEBHOOK_LOG_DAYS", 30)
+            count = webhooks.prune_deliveries(now, timedelta(days=days))
         else:
             raise ValueError(f"unknown periodic job {job!r}")
     except (ImportError, AttributeError):
@@ -185,6 +195,7 @@ PERIODIC = (
     ("retention", DAILY.total_seconds()),
     ("drafts", DAILY.total_seconds()),
     ("idempotency", HOURLY.total_seconds()),
+    ("webhook_log", DAILY.total_seconds()),
 )
 
 

@@ -211,6 +211,25 @@ def resume(sub: Subscription) -> int:
 # ------------------------------------------------------------------------ delivery log
 
 
+def prune_deliveries(now: datetime, keep: timedelta) -> int:
+    """Delete finished deliveries (delivered or given up) older than `keep`, with attempts.
+
+    Deliveries still pending or retrying stay whatever their age, so nothing is lost;
+    return how many went.
+    """
+    old = select(Delivery.id).where(
+        Delivery.status.in_([DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD]),
+        Delivery.updated_at < now - keep,
+    )
+    ids = list(db.session.scalars(old))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        db.session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(chunk)))
+        db.session.execute(delete(Delivery).where(Delivery.id.in_(chunk)))
+    db.session.flush()
+    return len(ids)
+
+
 def deliveries_for_subscription(
     subscription_id: int, limit: int = 50, before_id: int | None = None
 ) -> list[Delivery]:

@@ -330,3 +330,40 @@ def test_delivery_connects_to_the_checked_address_with_the_host_name(
     # Resolved when subscribing and when checking at delivery; the connection itself
     # went to the checked address and never looked the name up again.
     assert asked.count("hooks.example.test") == 2
+
+
+def test_finished_deliveries_leave_the_log_after_30_days(api_app: Flask) -> None:
+    from service.jobs.celery import run_periodic
+    from service.webhooks.models import DeliveryAttempt
+
+    sub = Subscription(
+        client_id="client:register",
+        url="https://register.example/hooks",
+        event_types=["case.submitted"],
+        secret_encrypted="unused",
+    )
+    db.session.add(sub)
+    db.session.flush()
+    old = utcnow() - timedelta(days=31)
+    for n, (status, when) in enumerate(
+        [("succeeded", old), ("dead", old), ("failed", old), ("succeeded", utcnow())]
+    ):
+        delivery = Delivery(
+            subscription_id=sub.id,
+            message_id=f"msg_prune_{n}",
+            event_key=f"event:{n}",
+            event_type="case.submitted",
+            payload={},
+            status=status,
+            updated_at=when,
+        )
+        db.session.add(delivery)
+        db.session.flush()
+        db.session.add(DeliveryAttempt(delivery_id=delivery.id, status_code=200))
+    db.session.commit()
+
+    assert run_periodic("webhook_log") == 2
+
+    left = {d.message_id: d.status for d in db.session.scalars(select(Delivery))}
+    assert left == {"msg_prune_2": "failed", "msg_prune_3": "succeeded"}  # still retrying, new
+    assert len(db.session.scalars(select(DeliveryAttempt)).all()) == 2
