@@ -151,18 +151,52 @@ def _append_event(
     `first` says the case was inserted in this transaction, so there is no earlier event
     to look up.
     """
-    last = None
-    if not first:
-        last = db.session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.case_id == case.id)
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
-    ev = AuditEvent(
-        case_id=case.id,
-        seq=(last.seq + 1) if last else 1,
+    ev = _chained_event(
+        case.id,
+        None if first else _last_event(case.id),
+        action,
+        actor,
+        transition=transition,
+        from_state=from_state,
+        to_state=to_state,
+        inputs=inputs,
         at=at or utcnow(),
+    )
+    case.audit_head = ev.hash
+    db.session.add(ev)
+    return ev
+
+
+def _last_event(case_id: int) -> Any:
+    """Return (seq, hash) of the case's newest event, or None.
+
+    Through the session, so that an event still pending in it is flushed and counted.
+    """
+    return db.session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.case_id == case_id)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+
+
+def _chained_event(
+    case_id: int,
+    last: Any,
+    action: AuditAction,
+    actor: engine.Actor,
+    *,
+    transition: str | None,
+    from_state: str | None,
+    to_state: str | None,
+    inputs: Mapping[str, Any] | None,
+    at: datetime,
+) -> AuditEvent:
+    """Build the event that follows `last` ((seq, hash) or None) with its hash set."""
+    ev = AuditEvent(
+        case_id=case_id,
+        seq=(last.seq + 1) if last else 1,
+        at=at,
         action=action,
         transition=transition,
         from_state=from_state,
@@ -174,8 +208,6 @@ def _append_event(
         prev_hash=last.hash if last else GENESIS_HASH,
     )
     ev.hash = ev.compute_hash()
-    case.audit_head = ev.hash
-    db.session.add(ev)
     return ev
 
 
@@ -214,31 +246,17 @@ def record_mark(
     state = core().execute(query).scalar()
     if state is None:
         return None
-    last = (
-        core()
-        .execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.case_id == case_id)
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        )
-        .first()
-    )
-    ev = AuditEvent(
-        case_id=case_id,
-        seq=(last.seq + 1) if last else 1,
-        at=now,
-        action=action,
+    ev = _chained_event(
+        case_id,
+        _last_event(case_id),
+        action,
+        actor,
         transition=None,
         from_state=state,
         to_state=state,
-        actor_id=actor.id,
-        actor_kind=actor.kind,
-        actor_label=actor.label[:200],
-        inputs=dict(inputs or {}),
-        prev_hash=last.hash if last else GENESIS_HASH,
+        inputs=inputs,
+        at=now,
     )
-    ev.hash = ev.compute_hash()
     core().execute(insert(AuditEvent), [_event_row(ev)])
     core().execute(update(Case).where(Case.id == case_id).values(**values, audit_head=ev.hash))
     return ev

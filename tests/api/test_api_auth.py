@@ -117,10 +117,8 @@ def test_role_mapping_turns_provider_roles_into_workflow_roles(make_app) -> None
     assert client.post(url, json={"transition": "start_review"}, headers=mapped).status_code == 200
 
 
-def test_a_rotated_issuer_key_is_fetched_again(make_app, receiver) -> None:
-    """Tokens signed with a key the cached JWKS does not name yet lead to one refetch."""
-    from joserfc.jwk import RSAKey
-
+def _client_of_an_issuer_serving_keys(make_app, receiver) -> tuple[FlaskClient, str]:
+    """An app trusting an issuer (the receiver) that serves discovery and its key set."""
     from service.api import auth as api_auth
     from tests.api.api_support import public_jwks
 
@@ -131,7 +129,16 @@ def test_a_rotated_issuer_key_is_fetched_again(make_app, receiver) -> None:
     }
     api_auth.key_source.clear()
     app = make_app(API_ISSUER=issuer, API_AUDIENCE="amtsweg-api")
-    client = app.test_client()
+    return app.test_client(), issuer
+
+
+def test_a_rotated_issuer_key_is_fetched_again(make_app, receiver) -> None:
+    """Tokens signed with a key the cached JWKS does not name yet lead to one refetch."""
+    from joserfc.jwk import RSAKey
+
+    from service.api import auth as api_auth
+
+    client, issuer = _client_of_an_issuer_serving_keys(make_app, receiver)
     assert client.get("/api/v1/services", headers=auth(mint(iss=issuer))).status_code == 200
 
     new_key = RSAKey.generate_key(2048, parameters={"kid": "test-key-2", "alg": "RS256"})
@@ -178,16 +185,8 @@ def test_tokens_of_a_key_the_issuer_withdrew_are_refused(make_app, receiver) -> 
     from joserfc.jwk import RSAKey
 
     from service.api import auth as api_auth
-    from tests.api.api_support import public_jwks
 
-    issuer = f"http://127.0.0.1:{receiver.port}"
-    receiver.documents = {
-        "/.well-known/openid-configuration": {"issuer": issuer, "jwks_uri": issuer + "/jwks"},
-        "/jwks": public_jwks(),
-    }
-    api_auth.key_source.clear()
-    app = make_app(API_ISSUER=issuer, API_AUDIENCE="amtsweg-api")
-    client = app.test_client()
+    client, issuer = _client_of_an_issuer_serving_keys(make_app, receiver)
     token = mint(iss=issuer)
     assert client.get("/api/v1/services", headers=auth(token)).status_code == 200
 
