@@ -56,10 +56,34 @@ def _getlist(post: FormPost | Mapping[str, Any], name: str) -> list[Any]:
 
 
 def _value(f: FieldDefinition, post: FormPost | Mapping[str, Any], name: str) -> Any:
+    if f.type == FieldType.DATE and any(_getlist(post, f"{name}-{p}") for p in DATE_PARTS):
+        return _date(post, name)
     values = [v for v in _getlist(post, name) if isinstance(v, str)]
     if f.type == FieldType.CHECKBOXES:
         return [v for v in values if v.strip()]
     return values[0] if values else None
+
+
+#: The boxes of a date field, named `<field>-day`, `<field>-month`, `<field>-year`.
+DATE_PARTS = ("day", "month", "year")
+
+
+def _date(post: FormPost | Mapping[str, Any], name: str) -> str | None:
+    """Join the day, month and year boxes into "YYYY-MM-DD" for the date check.
+
+    Numbers are padded ("5" → "05"); anything else is kept as typed, so the check names
+    the mistake and the boxes show it again. All three empty is no answer.
+    """
+    typed = []
+    for part in DATE_PARTS:
+        values = [v for v in _getlist(post, f"{name}-{part}") if isinstance(v, str)]
+        typed.append(values[0].strip() if values else "")
+    day, month, year = typed
+    if not (day or month or year):
+        return None
+    if day.isdigit() and month.isdigit() and year.isdigit():
+        return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    return f"{year}-{month}-{day}"
 
 
 def _items(group: FieldDefinition, post: FormPost | Mapping[str, Any]) -> list[dict[str, Any]]:

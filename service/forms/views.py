@@ -58,6 +58,11 @@ class FieldView:
     items: tuple[ItemView, ...] = ()
     can_add_item: bool = False
 
+    @property
+    def date_parts(self) -> tuple[str, str, str]:
+        """A date's day, month and year as typed, for the three boxes of a date field."""
+        return date_parts(self.value)
+
 
 @dataclass(frozen=True)
 class ErrorLink:
@@ -195,6 +200,21 @@ class _Views:
 
 def _count(raw: Any) -> int:
     return len(raw) if isinstance(raw, list | tuple) else 0
+
+
+def date_parts(value: str) -> tuple[str, str, str]:
+    """Split "YYYY-MM-DD" (or what was typed, joined by `parse_post`) into day, month, year.
+
+    Leading zeros are dropped for display ("05" shows as "5"); what cannot be split
+    shows in the year box, so nothing the person typed is lost.
+    """
+    if not value:
+        return "", "", ""
+    parts = value.split("-")
+    if len(parts) != 3:
+        return "", "", value
+    year, month, day = (p.lstrip("0") if p.isdigit() and p.strip("0") else p for p in parts)
+    return day, month, year
 
 
 def input_value(raw: Any) -> str:

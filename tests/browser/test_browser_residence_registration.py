@@ -3,6 +3,7 @@ and in English; axe-core checks every page, each also in its error state."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,20 @@ def expect_errors(page: Any, checker: Checker, label: str) -> None:
 
 
 def fill(page: Any, answers: dict[str, str]) -> None:
-    """Type each answer into the field of that name."""
+    """Type each answer into the field of that name (dates into their three boxes)."""
     for name, value in answers.items():
-        page.fill(f"#f-{name}", value)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            fill_date(page, f"#f-{name}", value)
+        else:
+            page.fill(f"#f-{name}", value)
+
+
+def fill_date(page: Any, field: str, iso: str) -> None:
+    """Type an ISO date as a person does: day, month and year in their own boxes."""
+    year, month, day = iso.split("-")
+    page.fill(field, day.lstrip("0"))
+    page.fill(f"{field}-month", month.lstrip("0"))
+    page.fill(f"{field}-year", year)
 
 
 def fill_person(page: Any, index: int, family: str, first: str) -> None:
@@ -48,7 +60,7 @@ def fill_person(page: Any, index: int, family: str, first: str) -> None:
     page.fill(p + "family_name", family)
     page.fill(p + "first_names", first)
     page.fill(p + "everyday_name", first.split()[0])
-    page.fill(p + "birth_date", "1988-04-12")
+    fill_date(page, p + "birth_date", "1988-04-12")
     page.fill(p + "birth_place", "Köln")
     page.select_option(p + "birth_country", "DE")
     page.select_option(p + "sex", "female" if index == 0 else "male")

@@ -292,3 +292,37 @@ def test_every_page_of_every_service_renders_empty_and_with_errors(
             assert shown.status_code == 200, path
             html = post_form(client, path, {"action": "continue"}).get_data(as_text=True)
             assert "<h1>" in html, path
+
+
+def test_dates_are_typed_into_day_month_and_year_boxes(
+    client: Any, make_user: Any, login: Any
+) -> None:
+    login(make_user("Erika Mustermann"))
+    client.get(f"{BASE}/apply")
+    answers = person(0, "Mustermann", "Erika Maria")
+    del answers["persons-0-birth_date"]
+    boxes = {"persons-0-birth_date-day": "31", "persons-0-birth_date-month": "2"}
+    wrong = post_form(
+        client,
+        page("people"),
+        {**answers, **boxes, "persons-0-birth_date-year": "1988", "action": "continue"},
+    )
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 200 and "error-summary" in html  # the page again, with errors
+    assert 'href="#f-persons-0-birth_date"' in html  # the summary leads to the day box
+    day = re.search(r'<input[^>]*id="f-persons-0-birth_date"[^>]*>', html)
+    assert day and 'name="persons-0-birth_date-day"' in day[0] and 'value="31"' in day[0]
+    assert re.search(r'id="f-persons-0-birth_date-month"[^>]*value="2"', html)
+
+    right = post_form(
+        client,
+        page("people"),
+        {**answers, "persons-0-birth_date-day": "7", "persons-0-birth_date-month": "4",
+         "persons-0-birth_date-year": "1988", "action": "continue"},
+    )  # fmt: skip
+    assert right.status_code == 303
+    draft = db.session.scalar(select(Draft))
+    assert draft is not None and draft.data["persons"][0]["birth_date"] == "1988-04-07"
+    again = client.get(page("people")).get_data(as_text=True)
+    assert re.search(r'id="f-persons-0-birth_date"[^>]*value="7"', again)
+    assert re.search(r'id="f-persons-0-birth_date-year"[^>]*value="1988"', again)
