@@ -120,7 +120,7 @@ class DateField(AnswerField):
         try:
             day = parse_date(value)
         except ValueError:
-            self.refuse(self._("enter a valid date (DD.MM.YYYY)."))
+            self.refuse(self._("enter a valid date, for example 17.05.1990."))
         d = self.definition
         today = local_today()
         if d.minimum is not None and day < (low := _date_bound(str(d.minimum), today)):

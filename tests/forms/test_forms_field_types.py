@@ -96,7 +96,7 @@ def test_invalid_answers_are_refused_with_a_german_message(make_form, type_, typ
         ("iban", "DE00", "Answer: enter a valid IBAN, for example DE89 3704 0044 0532 0130 00."),
         ("tax_id_de", "123", "Answer: enter a valid tax identification number of 11 digits."),
         ("postal_code_de", "4021", "Answer: enter a valid postcode of 5 digits."),
-        ("date", "morgen", "Answer: enter a valid date (DD.MM.YYYY)."),
+        ("date", "morgen", "Answer: enter a valid date, for example 17.05.1990."),
     ],
 )
 def test_invalid_answers_are_refused_with_an_english_message(make_form, type_, typed, message):

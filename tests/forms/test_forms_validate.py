@@ -67,11 +67,13 @@ def test_invalid_date_in_a_group_item_has_the_item_path(registration, answers):
 
     assert errors_of(registration, answers, "de") == {
         "persons[1].birth_date": [
-            "„Geburtsdatum (Person 2)“: Bitte geben Sie ein gültiges Datum an (TT.MM.JJJJ)."
+            "„Geburtsdatum (Person 2)“: Bitte geben Sie ein gültiges Datum an, zum Beispiel 17.05.1990."
         ]
     }
     assert errors_of(registration, answers, "en") == {
-        "persons[1].birth_date": ["Date of birth (Person 2): enter a valid date (DD.MM.YYYY)."]
+        "persons[1].birth_date": [
+            "Date of birth (Person 2): enter a valid date, for example 17.05.1990."
+        ]
     }
 
 

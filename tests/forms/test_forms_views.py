@@ -100,7 +100,7 @@ def test_errors_are_shown_on_fields_and_in_the_summary(registration):
 
     assert view.fields[0].value == "morgen"
     assert view.fields[0].errors == (
-        "„Einzugsdatum“: Bitte geben Sie ein gültiges Datum an (TT.MM.JJJJ).",
+        "„Einzugsdatum“: Bitte geben Sie ein gültiges Datum an, zum Beispiel 17.05.1990.",
     )
     assert [link.href for link in view.errors] == [
         "#f-move_in_date",
