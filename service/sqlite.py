@@ -23,11 +23,13 @@ engine options, so both sides of the comparison run alike.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import event
@@ -70,32 +72,20 @@ def configure_connection(dbapi_connection: Any, synchronous: str = "NORMAL") -> 
 
 
 class GatedCursor(sqlite3.Cursor):
-    """A cursor that takes its connection's write gate before the first write."""
+    """A cursor of a `GatedConnection`: takes the write gate before the first write."""
+
+    connection: GatedConnection
 
     def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:
         """Run `sql`, first taking the gate if it writes."""
-        connection = self.connection
-        if isinstance(connection, GatedConnection):
-            connection.before(sql)
-            try:
-                super().execute(sql, parameters)
-            finally:
-                connection.after()
-            return self
-        super().execute(sql, parameters)
+        with self.connection.gate(sql):
+            super().execute(sql, parameters)
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> GatedCursor:
         """Run `sql` for each parameter set, first taking the gate if it writes."""
-        connection = self.connection
-        if isinstance(connection, GatedConnection):
-            connection.before(sql)
-            try:
-                super().executemany(sql, seq_of_parameters)
-            finally:
-                connection.after()
-            return self
-        super().executemany(sql, seq_of_parameters)
+        with self.connection.gate(sql):
+            super().executemany(sql, seq_of_parameters)
         return self
 
 
@@ -126,17 +116,20 @@ class GatedConnection(sqlite3.Connection):
         """Run `sql` for each parameter set on a new gated cursor."""
         return self.cursor().executemany(sql, seq_of_parameters)
 
-    def before(self, sql: str) -> None:
-        """Take the gate if `sql` writes and this connection does not hold it yet."""
-        if self._gate_held or self._gate_path is None or self.isolation_level is None:
-            return
-        if _WRITES.match(sql):
-            self._acquire()
+    @contextlib.contextmanager
+    def gate(self, sql: str) -> Iterator[None]:
+        """Hold the gate around `sql` if it writes; keep it while a transaction is open.
 
-    def after(self) -> None:
-        """Let the gate go when no transaction is open any more (a failed first write)."""
-        if self._gate_held and not self.in_transaction:
-            self._release()
+        A failed first write leaves no transaction open, and then the gate goes at once.
+        """
+        managed = self._gate_path is not None and self.isolation_level is not None
+        if managed and not self._gate_held and _WRITES.match(sql):
+            self._acquire()
+        try:
+            yield
+        finally:
+            if self._gate_held and not self.in_transaction:
+                self._release()
 
     def commit(self) -> None:
         """Commit, then let the next writer in."""

@@ -327,12 +327,8 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
             if claimed is not None:
                 numbers = (claimed[1], claimed[2]) if len(claimed) == 3 else None
                 return KeyClaim(record_id=claimed[0], case_numbers=numbers)
-        existing = find_idempotency_record(client_id, key)
+        existing = earlier_answer(client_id, key, body_hash)
         if existing is not None:
-            if existing.request_hash != body_hash:
-                raise IdempotencyConflict("Idempotency-Key reused with a different request")
-            if existing.status_code is None or existing.response is None:
-                raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
             return KeyClaim(earlier=existing)
         if insert is not None:
             continue  # the conflicting request rolled back; claim the key again
@@ -363,13 +359,24 @@ def prune_idempotency_records(now: datetime, keep: timedelta) -> int:
     return int(result.rowcount or 0)
 
 
-def find_idempotency_record(client_id: str, key: str) -> IdempotencyRecord | None:
-    """Return the committed record of an earlier request with this key, if any (no lock)."""
-    return db.session.scalar(
+def earlier_answer(client_id: str, key: str, body_hash: str) -> IdempotencyRecord | None:
+    """Return the committed record of an earlier request with this key to replay, if any.
+
+    Raise IdempotencyConflict when that request had another body (or is still running).
+    Takes no lock: `claim_idempotency_key` is the one that reserves a key.
+    """
+    existing = db.session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.client_id == client_id, IdempotencyRecord.key == key
         )
     )
+    if existing is None:
+        return None
+    if existing.request_hash != body_hash:
+        raise IdempotencyConflict("Idempotency-Key reused with a different request")
+    if existing.status_code is None or existing.response is None:
+        raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
+    return existing
 
 
 def find_or_create_applicant(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, request
 from flask.views import MethodView
@@ -25,7 +25,7 @@ from service.api.schemas import (
     TransitionRequestSchema,
     TransitionResultSchema,
 )
-from service.cases.errors import IdempotencyConflict, UnknownService
+from service.cases.errors import UnknownService
 from service.cases.models import Case
 from service.cases.services import fire_transition, submit_case, validate_submission
 from service.definitions.services import current_registry
@@ -148,12 +148,12 @@ class CaseCollection(MethodView):
         try:
             validated = validate_submission(body["service"], body["data"], body["lang"])
         except (ValidationFailed, UnknownService):
-            if (done := services.find_idempotency_record(cid, idempotency_key)) is not None:
-                return _replay(done, body_hash)
+            if (done := services.earlier_answer(cid, idempotency_key, body_hash)) is not None:
+                return _replay(done)
             raise
         claim = services.claim_idempotency_key(cid, idempotency_key, body_hash)
         if claim.earlier is not None:
-            return _replay(claim.earlier, body_hash)
+            return _replay(claim.earlier)
         submission = submit_case(
             body["service"],
             body["data"],
@@ -173,13 +173,9 @@ class CaseCollection(MethodView):
         return view, 201, {"Location": view["links"]["self"]}
 
 
-def _replay(record: IdempotencyRecord, body_hash: str) -> Any:
-    """Answer again as the first request with this key did, or refuse another body."""
-    if record.request_hash != body_hash:
-        raise IdempotencyConflict("Idempotency-Key reused with a different request")
-    if record.status_code is None or record.response is None:
-        raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
-    replay = record.response
+def _replay(record: IdempotencyRecord) -> Any:
+    """Answer again as the first request with this key did (`earlier_answer` checked it)."""
+    replay = cast(dict[str, Any], record.response)
     return replay, record.status_code, {"Location": replay["links"]["self"]}
 
 

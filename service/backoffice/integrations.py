@@ -81,14 +81,20 @@ class LogPage:
     next_before: int | None
 
 
+def _subscription(webhooks: Any, subscription_id: int) -> Any | None:
+    from service.webhooks.models import Subscription
+
+    if not 0 < subscription_id < webhooks.MAX_ID:
+        return None
+    return db.session.get(Subscription, subscription_id)
+
+
 def delivery_log(subscription_id: int, before: int | None = None) -> LogPage | None:
     """Return a page of the subscription's deliveries, or None if it does not exist."""
     webhooks = _webhooks()
-    if webhooks is None or not 0 < subscription_id < 2**31:
+    if webhooks is None:
         return None
-    from service.webhooks.models import Subscription
-
-    sub = db.session.get(Subscription, subscription_id)
+    sub = _subscription(webhooks, subscription_id)
     if sub is None:
         return None
     rows = webhooks.deliveries_for_subscription(sub.id, LOG_PAGE_SIZE + 1, before)
@@ -103,9 +109,7 @@ def redeliver(subscription_id: int, delivery_id: int) -> bool:
     webhooks = _webhooks()
     if webhooks is None:
         return False
-    from service.webhooks.models import Subscription
-
-    sub = db.session.get(Subscription, subscription_id) if 0 < subscription_id < 2**31 else None
+    sub = _subscription(webhooks, subscription_id)
     delivery = webhooks.get_delivery(sub, delivery_id) if sub is not None else None
     if delivery is None:
         return False

@@ -12,6 +12,8 @@ from service.forms.fields import is_empty
 
 #: More items than any group allows are ignored rather than built (a post is untrusted).
 MAX_POSTED_ITEMS = 100
+#: The boxes of a date field, named `<field>-day`, `<field>-month`, `<field>-year`.
+DATE_PARTS = ("day", "month", "year")
 
 
 class FormPost(Protocol):
@@ -62,10 +64,6 @@ def _value(f: FieldDefinition, post: FormPost | Mapping[str, Any], name: str) ->
     if f.type == FieldType.CHECKBOXES:
         return [v for v in values if v.strip()]
     return values[0] if values else None
-
-
-#: The boxes of a date field, named `<field>-day`, `<field>-month`, `<field>-year`.
-DATE_PARTS = ("day", "month", "year")
 
 
 def _date(post: FormPost | Mapping[str, Any], name: str) -> str | None:
