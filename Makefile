@@ -5,12 +5,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := service
 
-.PHONY: setup run test lint check-system definitions bench clean
+.PHONY: setup run test lint lock upgrade check-system definitions bench clean
 
-$(STAMP): pyproject.toml
+LOCK := requirements/lock.txt
+
+# Dependencies come from the lock file only; uv installs them (seconds, not minutes).
+$(BIN)/uv:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep '^uv==' $(LOCK))"
+
+$(STAMP): $(LOCK) pyproject.toml $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
+
+# After changing dependencies in pyproject.toml: `make lock`; to upgrade every pin: `make upgrade`.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet --no-header -o $(LOCK)
+
+upgrade: $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet --no-header --upgrade -o $(LOCK)
 
 setup: check-system $(STAMP)
 
