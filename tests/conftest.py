@@ -161,7 +161,7 @@ def actor_for(user: Any) -> Actor:
 
 def add_upload(owner: Any, content: bytes, name: str, upload_id: str, **kw: Any) -> Any:
     """Store a PDF as `owner`'s upload and flush its row; `kw` sets further columns."""
-    from service.portal.models import Upload
+    from service.attachments.models import Upload
     from service.storage.services import get_storage, sha256
 
     upload = Upload(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from service.attachments import services as attachments
 from service.auth.models import User
 from service.backoffice.access import (
     NotAllowed,
@@ -27,6 +28,7 @@ from service.definitions.types import FieldDefinition, FormDefinition, ServiceDe
 from service.engine.services import is_overdue
 from service.engine.types import Text
 from service.extensions import db, utcnow
+from service.forms.files import FileAnswer, file_answers
 
 # --- reading a case ------------------------------------------------------------------
 
@@ -138,25 +140,9 @@ def case_sections(case: Case, lang: str) -> list[Section]:
     return sections
 
 
-def case_files(case: Case) -> dict[str, Mapping[str, Any]]:
+def case_files(case: Case) -> dict[str, FileAnswer]:
     """Return the uploads named in the case's answers, by upload id."""
-    files: dict[str, Mapping[str, Any]] = {}
-
-    def collect(value: Any) -> None:
-        if isinstance(value, Mapping):
-            if {"id", "name", "content_type"} <= set(value) and not isinstance(
-                value["id"], Mapping
-            ):
-                files[str(value["id"])] = value
-                return
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-
-    collect(case.data or {})
-    return files
+    return {a.upload_id: a for a in file_answers(form_for(case), case.data or {})}
 
 
 @dataclass(frozen=True)
@@ -171,27 +157,20 @@ class CaseFile:
 def read_case_file(case: Case, file_id: str) -> CaseFile | None:
     """Return an upload of this case, or None when it does not belong to the case.
 
-    An upload belongs to the case when its answers name it or when it was sent with a
-    reply to the case; any other id answers None, so ids cannot be probed across cases.
+    An upload belongs to the case when it was bound to it: at submission (the answers
+    named it and the case's submitter uploaded it) or sent with a reply. Any other id
+    answers None, so ids cannot be probed across cases, and a case naming a stranger's
+    upload never serves it.
     """
-    try:
-        from service.portal.models import Upload
-    except ImportError:
-        return None
-    from service.storage.services import FileMissing, get_storage
-
-    upload = db.session.get(Upload, file_id)
+    upload = attachments.case_upload(case.id, file_id)
     if upload is None:
         return None
-    meta = case_files(case).get(file_id)
-    if meta is None and getattr(upload, "case_id", None) != case.id:
-        return None
     try:
-        data = get_storage().get(upload.storage_key)
-    except FileMissing:
+        data = attachments.read_upload(upload)
+    except attachments.FileMissing:
         return None
     return CaseFile(
-        name=str(upload.original_name or (meta or {}).get("name") or "file"),
+        name=str(upload.original_name or "file"),
         content_type=str(upload.content_type),
         data=data,
     )

@@ -13,16 +13,6 @@ ACTION_REMOVE_FILE = "remove-file"
 #: Query parameter of a "change" link on check-your-answers: come back there afterwards.
 RETURN_TO_CHECK = "check"
 
-#: Longest display name kept of an uploaded file.
-MAX_NAME_LENGTH = 120
-
-#: Suffixes of stored files by sniffed type (the stored name is generated, never the upload's).
-FILE_SUFFIXES = {
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-}
-
 #: Files a resident may send with a reply to a question from the city.
 REPLY_FILE_ACCEPT = ("application/pdf", "image/jpeg", "image/png")
 REPLY_FILE_MAX_SIZE = 10 * 1024 * 1024

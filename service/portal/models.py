@@ -1,4 +1,4 @@
-"""Residents' drafts of an application and the files they upload."""
+"""Residents' drafts of an application (their files live in `service.attachments`)."""
 
 from __future__ import annotations
 
@@ -34,35 +34,3 @@ class Draft(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
-
-
-class Upload(db.Model):  # type: ignore[name-defined]
-    """A file a resident uploaded, stored under a generated name; its id is not guessable."""
-
-    __tablename__ = "portal_uploads"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    storage_key: Mapped[str] = mapped_column(String(128))
-    #: The uploader's file name, reduced to a safe display name.
-    original_name: Mapped[str] = mapped_column(String(200))
-    #: The type the content's signature shows (never the browser's claim).
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    draft_id: Mapped[int | None] = mapped_column(
-        ForeignKey("portal_drafts.id", ondelete="SET NULL"), nullable=True, index=True
-    )
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
-    #: The audit event of the reply the file was sent with, when sent with a reply.
-    event_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
-
-    def as_answer(self) -> dict[str, Any]:
-        """Return the upload as a file field's answer."""
-        return {
-            "id": self.id,
-            "name": self.original_name,
-            "content_type": self.content_type,
-            "size": self.size,
-        }

@@ -9,15 +9,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+from service.attachments.services import Owner, check_file, store_upload
 from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case
 from service.cases.services import available_transitions, fire_transition, service_for
 from service.engine import Actor
 from service.engine.types import APPLICANT, Text, Transition
 from service.extensions import db
-from service.forms.services import ValidationFailed, check_upload
+from service.forms.services import ValidationFailed
 from service.portal.constants import REPLY_MAX_FILES
-from service.portal.uploads import REPLY_FILE_FIELD, IncomingFile, safe_file_name, store_upload
+from service.portal.uploads import REPLY_FILE_FIELD, IncomingFile
 
 
 @dataclass(frozen=True)
@@ -122,15 +123,15 @@ def reply(
     problems: dict[str, list[str]] = {}
     for name, content in contents:
         try:
-            check_upload(REPLY_FILE_FIELD, content, safe_file_name(name), lang)
+            check_file(REPLY_FILE_FIELD, content, name, lang)
         except ValidationFailed as exc:
             for messages in exc.errors.values():
                 problems.setdefault("files", []).extend(messages)
     if problems:
         raise ValidationFailed(problems)
     fire_transition(case, transition.name, actor, dict(inputs))
-    owner_id = case.applicant_id
-    stored = [store_upload(owner_id, REPLY_FILE_FIELD, c, n, lang) for n, c in contents]
+    owner = Owner.user(case.applicant_id)
+    stored = [store_upload(owner, REPLY_FILE_FIELD, c, n, lang) for n, c in contents]
     seq = db.session.scalar(
         select(AuditEvent.seq)
         .where(AuditEvent.case_id == case.id)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from service.attachments.services import Owner, bind_to_case, delete_draft_uploads
 from service.auth.models import User
 from service.cases.models import Case
 from service.cases.services import service_for, submit_case
@@ -23,6 +24,7 @@ from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, Page, ServiceDefinition
 from service.engine import Actor
 from service.extensions import db, utcnow
+from service.forms.files import file_answers
 from service.forms.services import (
     ValidationFailed,
     next_page,
@@ -32,7 +34,7 @@ from service.forms.services import (
     visible_pages,
 )
 from service.portal.constants import ACTION_ADD, ACTION_CONTINUE, ACTION_REMOVE, ACTION_REMOVE_FILE
-from service.portal.models import Draft, Upload
+from service.portal.models import Draft
 from service.portal.my_cases import (
     TimelineEntry,
     applicant_transitions,
@@ -45,14 +47,13 @@ from service.portal.my_cases import (
 )
 from service.portal.uploads import (
     IncomingFile,
-    file_lookup,
     read_upload,
+    resident_files,
     safe_file_name,
     store_upload,
     upload_for_owner,
     uploads_for_case,
 )
-from service.storage.services import get_storage
 
 __all__ = [
     "IncomingFile",
@@ -191,12 +192,7 @@ def _touch(draft: Draft, service: ServiceDefinition) -> None:
 
 def delete_draft(draft: Draft) -> None:
     """Delete a draft and the files uploaded only for it."""
-    uploads = db.session.scalars(
-        select(Upload).where(Upload.draft_id == draft.id, Upload.case_id.is_(None))
-    ).all()
-    for upload in uploads:
-        get_storage().delete(upload.storage_key)
-        db.session.delete(upload)
+    delete_draft_uploads(draft.id)
     db.session.delete(draft)
     db.session.flush()
 
@@ -260,7 +256,12 @@ def answer_page(
             continue
         try:
             upload = store_upload(
-                draft.owner_id, definition, incoming.read(), incoming.filename, lang, draft=draft
+                Owner.user(draft.owner_id),
+                definition,
+                incoming.read(),
+                incoming.filename,
+                lang,
+                draft_id=draft.id,
             )
         except ValidationFailed as exc:
             errors.update(exc.errors)
@@ -287,7 +288,7 @@ def answer_page(
         db.session.flush()
         return PageOutcome(data=data, errors=errors, anchor=anchor)
     try:
-        result = validate(form, data, lang, pages=[page_key], files=file_lookup(draft.owner_id))
+        result = validate(form, data, lang, pages=[page_key], files=resident_files(draft.owner_id))
     except ValidationFailed as exc:
         db.session.flush()
         return PageOutcome(data=data, errors=exc.errors)
@@ -348,7 +349,7 @@ def _shown_answers(
 def check_answers(draft: Draft, form: FormDefinition, lang: str) -> dict[str, list[str]]:
     """Return the errors of the whole form for the draft's answers (empty when complete)."""
     try:
-        validate(form, draft.data, lang, files=file_lookup(draft.owner_id))
+        validate(form, draft.data, lang, files=resident_files(draft.owner_id))
     except ValidationFailed as exc:
         return exc.errors
     return {}
@@ -379,7 +380,7 @@ def submit_draft(draft: Draft, actor: Actor, token: str, lang: str) -> Case:
     if pair is None:
         raise StaleSubmission()
     _service, form = pair
-    result = validate(form, draft.data, lang, files=file_lookup(draft.owner_id))
+    result = validate(form, draft.data, lang, files=resident_files(draft.owner_id))
     submission = submit_case(
         draft.service_key,
         result.data,
@@ -389,10 +390,7 @@ def submit_draft(draft: Draft, actor: Actor, token: str, lang: str) -> Case:
         idempotency_key=f"portal-draft-{draft.id}-{draft.submit_token}",
     )
     case = submission.case
-    for upload_id in _upload_ids(result.data):
-        upload = db.session.get(Upload, upload_id)
-        if upload is not None and upload.owner_id == draft.owner_id:
-            upload.case_id = case.id
+    bind_to_case(file_answers(form, result.data), Owner.user(draft.owner_id), case.id)
     # The case holds the answers now; the draft only remembers which case it became.
     draft.case_id = case.id
     draft.data = {}
@@ -408,18 +406,6 @@ def submitted_draft(owner_id: int, token: str) -> Draft | None:
             Draft.owner_id == owner_id, Draft.submit_token == token, Draft.case_id.is_not(None)
         )
     )
-
-
-def _upload_ids(value: Any) -> Iterable[str]:
-    if isinstance(value, Mapping):
-        if set(value) >= {"id", "content_type", "size"} and isinstance(value["id"], str):
-            yield value["id"]
-            return
-        for v in value.values():
-            yield from _upload_ids(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _upload_ids(v)
 
 
 def visible_pages_of(form: FormDefinition, data: Mapping[str, Any]) -> list[Page]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,12 +26,14 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from service import engine
+from service.attachments.models import Upload
 from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case, CaseNote
 from service.cases.services import record_event
 from service.definitions.services import current_registry
 from service.definitions.types import FieldDefinition, FormDefinition
 from service.extensions import db, utcnow
+from service.forms.files import file_answers, upload_ids
 from service.privacy.constants import EXPORT_FORMAT, RETENTION_ACTOR_ID, RETENTION_ACTOR_LABEL
 
 log = logging.getLogger(__name__)
@@ -215,27 +217,11 @@ def _strip_personal(fields: Iterable[FieldDefinition], data: Mapping[str, Any]) 
     return kept
 
 
-def _file_ids(value: Any) -> Iterator[str]:
-    if isinstance(value, Mapping):
-        if isinstance(value.get("id"), str) and "content_type" in value:
-            yield value["id"]
-        for v in value.values():
-            yield from _file_ids(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _file_ids(v)
-
-
-def _case_uploads(case: Case) -> list[Any]:
-    upload_model = _model("service.portal.models", "Upload")
-    if upload_model is None:
-        return []
-    ids = set(_file_ids(case.data or {}))
-    query = select(upload_model).where(upload_model.case_id == case.id)
+def _case_uploads(case: Case) -> list[Upload]:
+    ids = upload_ids(file_answers(_form_for(case), case.data or {}))
+    query = select(Upload).where(Upload.case_id == case.id)
     if ids:
-        query = select(upload_model).where(
-            (upload_model.case_id == case.id) | upload_model.id.in_(ids)
-        )
+        query = select(Upload).where((Upload.case_id == case.id) | Upload.id.in_(sorted(ids)))
     return list(db.session.scalars(query))
 
 
@@ -260,7 +246,6 @@ def expire_drafts(now: datetime | None = None) -> int:
     from service.storage.services import get_storage
 
     draft_model = _model("service.portal.models", "Draft")
-    upload_model = _model("service.portal.models", "Upload")
     if draft_model is None:
         return 0
     now = now or utcnow()
@@ -282,14 +267,11 @@ def expire_drafts(now: datetime | None = None) -> int:
             expires = draft.updated_at + ttl if ttl is not None else None
         if expires is None or expires > now:
             continue
-        if upload_model is not None:
-            for upload in db.session.scalars(
-                select(upload_model).where(
-                    upload_model.draft_id == draft.id, upload_model.case_id.is_(None)
-                )
-            ):
-                _delete_file(storage, upload.storage_key)
-                db.session.delete(upload)
+        for upload in db.session.scalars(
+            select(Upload).where(Upload.draft_id == draft.id, Upload.case_id.is_(None))
+        ):
+            _delete_file(storage, upload.storage_key)
+            db.session.delete(upload)
         db.session.delete(draft)
         count += 1
     db.session.flush()
@@ -306,7 +288,6 @@ def _iso(value: datetime | None) -> str | None:
 def export_for(user: Any) -> dict[str, Any]:
     """Return everything held about `user` as JSON-ready data (their data export)."""
     draft_model = _model("service.portal.models", "Draft")
-    upload_model = _model("service.portal.models", "Upload")
     document_model = _model("service.documents.models", "Document")
     cases = list(
         db.session.scalars(select(Case).where(Case.applicant_id == user.id).order_by(Case.id))
@@ -337,16 +318,10 @@ def export_for(user: Any) -> dict[str, Any]:
         if draft_model is not None
         else []
     )
-    uploads = (
-        list(
-            db.session.scalars(
-                select(upload_model)
-                .where(upload_model.owner_id == user.id)
-                .order_by(upload_model.created_at)
-            )
+    uploads = list(
+        db.session.scalars(
+            select(Upload).where(Upload.owner_id == user.id).order_by(Upload.created_at)
         )
-        if upload_model is not None
-        else []
     )
     return {
         "format": EXPORT_FORMAT,

@@ -235,9 +235,9 @@ def test_staff_preview_and_download_an_upload_only_through_its_own_case(
     staff: Callable[..., Any], make_case: Callable[..., Case], client_for: Any, resident: Any
 ) -> None:
     pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    upload = add_upload(resident, pdf, "fahrzeugschein.pdf", "a" * 32)
-    db.session.commit()
     case = make_case("parking_permit")
+    # Submission binds the uploads the answers name to the case.
+    upload = add_upload(resident, pdf, "fahrzeugschein.pdf", "a" * 32, case_id=case.id)
     case.data = {**case.data, "vehicle_registration": upload.as_answer()}
     other = make_case("parking_permit")
     db.session.commit()

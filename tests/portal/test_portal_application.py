@@ -18,9 +18,10 @@ from portal_helpers import (
 )
 from sqlalchemy import func, select
 
+from service.attachments.models import Upload
 from service.cases.models import Case
 from service.extensions import db
-from service.portal.models import Draft, Upload
+from service.portal.models import Draft
 
 
 def page(name: str) -> str:

@@ -9,10 +9,11 @@ from typing import Any
 from portal_helpers import BASE, PDF_BYTES, csrf_token, open_case, person, post_form
 from sqlalchemy import select
 
+from service.attachments.models import Upload
 from service.cases.models import Case
 from service.cases.services import fire_transition
 from service.extensions import db
-from service.portal.models import Draft, Upload
+from service.portal.models import Draft
 from tests.conftest import actor_for
 
 

@@ -17,7 +17,8 @@ from tests.conftest import add_upload
 def test_expired_drafts_and_their_files_are_deleted_fresh_ones_kept(
     app: Flask, make_user: Callable[..., Any], make_draft: Callable[..., Any]
 ) -> None:
-    from service.portal.models import Draft, Upload
+    from service.attachments.models import Upload
+    from service.portal.models import Draft
 
     erika = make_user("Erika Mustermann")
     now = utcnow()

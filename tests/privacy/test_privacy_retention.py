@@ -21,8 +21,8 @@ AFTER_RETENTION = CLOSED_AT + timedelta(days=2 * 366)
 
 
 def _files(case: Case) -> tuple[list[Any], list[Any]]:
+    from service.attachments.models import Upload
     from service.documents.models import Document
-    from service.portal.models import Upload
 
     uploads = list(db.session.scalars(select(Upload).where(Upload.case_id == case.id)))
     documents = list(db.session.scalars(select(Document).where(Document.case_id == case.id)))
