@@ -113,6 +113,7 @@ def test_file_answers_are_found_by_the_form_s_file_fields_not_by_shape(app: Flas
         ("vehicle_registration", "a" * 32),
         ("keeper_confirmation", "b" * 32),
     }
-    assert found[0].as_value() == data["vehicle_registration"] or found[1].as_value() == (
-        data["vehicle_registration"]
+    assert (
+        found[0].as_value() == data["vehicle_registration"]
+        or found[1].as_value() == (data["vehicle_registration"])
     )
