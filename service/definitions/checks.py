@@ -6,7 +6,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from service.definitions.credentials import check_credentials
 from service.definitions.errors import Problems
 from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
 from service.engine.types import APPLICANT
@@ -127,8 +129,11 @@ def check_workflow(
         for source in t.sources:
             if source not in states:
                 problems.add(t.line, f"{what} starts from unknown state '{source}'")
-            elif states[source].final:
-                problems.add(t.line, f"{what} starts from final state '{source}'")
+            elif states[source].final and not _final(states, t.target):
+                # A decided case may still be revoked, but a closed case stays closed.
+                problems.add(
+                    t.line, f"{what} leaves final state '{source}' for a state that is not final"
+                )
         if t.target not in states:
             problems.add(t.line, f"{what} goes to unknown state '{t.target}'")
         for role in t.roles:
@@ -174,7 +179,12 @@ def check_workflow(
                     f"document '{d.key}': template "
                     f"templates/pdf/{d.template}/document.html is missing",
                 )
+    check_credentials(service, problems, fields)
     _check_graph(service, problems)
+
+
+def _final(states: dict[str, Any], name: str) -> bool:
+    return name in states and bool(states[name].final)
 
 
 def _check_graph(service: ServiceDefinition, problems: Problems) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import isodate
 
 from service.definitions.constants import FIELD_TYPES, KEY_PATTERN
+from service.definitions.credentials import parse_credentials
 from service.definitions.errors import Problems
 from service.definitions.types import (
     DocumentDefinition,
@@ -319,7 +320,7 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
 
 _WORKFLOW_KEYS = {
     "key", "version", "title", "form", "reference_prefix", "applicant_name", "retention",
-    "draft_ttl", "info", "roles", "states", "transitions", "documents",
+    "draft_ttl", "info", "roles", "states", "transitions", "documents", "credentials",
 }  # fmt: skip
 _INFO_KEYS = {"summary", "requirements", "duration", "legal_basis", "fee"}
 _STATE_KEYS = {"name", "title", "initial", "final", "deadline", "pauses_clock"}
@@ -447,6 +448,7 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         info=info,
         roles=tuple(roles),
         documents=tuple(documents),
+        credentials=parse_credentials(r, doc),
         applicant_name=r.string(doc, "applicant_name", "workflow"),
         retention=r.duration(doc, "retention", "workflow"),
         draft_ttl=r.duration(doc, "draft_ttl", "workflow"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from service.definitions.credentials import CredentialDefinition
 from service.engine.types import Text, Workflow
 
 
@@ -148,6 +149,8 @@ class ServiceDefinition:
     info: ServiceInfo
     roles: tuple[RoleDefinition, ...] = ()
     documents: tuple[DocumentDefinition, ...] = ()
+    #: Wallet credentials (SD-JWT VC) the workflow makes available, see credentials.py.
+    credentials: tuple[CredentialDefinition, ...] = ()
     #: CEL expression over the case data giving the applicant's display name (search, inbox).
     applicant_name: str | None = None
     #: How long a closed case keeps its personal data; how long an untouched draft lives.

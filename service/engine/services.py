@@ -60,8 +60,6 @@ def check(workflow: Workflow, case: CaseSnapshot, transition_name: str, actor: A
 
 def available(workflow: Workflow, case: CaseSnapshot, actor: Actor) -> list[Option]:
     """List the transitions out of the case's state that concern `actor`, allowed or not."""
-    if _is_final(workflow, case.state):
-        return []
     options = []
     for transition in workflow.transitions:
         if case.state not in transition.sources or not _concerns(transition, case, actor):
@@ -147,7 +145,8 @@ def _refusal(
     """Return the first reason, guard aside, why `actor` may not fire `transition`."""
     action_de, action_en = _de(transition.title), _en(transition.title)
     state = _state_title(workflow, case.state)
-    if _is_final(workflow, case.state):
+    # A closed case can only be left by a transition that names its state (a revocation).
+    if _is_final(workflow, case.state) and case.state not in transition.sources:
         return TransitionNotAllowed(
             Reason.FINAL_STATE,
             Text(

@@ -97,8 +97,8 @@ def test_valid_set_has_no_problems(tmp_path: Path) -> None:
 def test_shipped_definitions_pass_the_check() -> None:
     result = CliRunner().invoke(definitions_check, ["--root", str(ROOT)])
     assert result.exit_code == 0, result.output
-    assert "residence_registration v1" in result.output
-    assert "parking_permit v1" in result.output
+    assert "residence_registration v2" in result.output
+    assert "parking_permit v2" in result.output
 
 
 @pytest.mark.parametrize(
@@ -233,9 +233,9 @@ def test_case_stays_pinned_to_version_1_after_version_2_is_loaded(
         db.session.commit()
         officer = Actor(**olaf.as_actor_fields())
 
-    # Version 2 renames the review step and removes direct approval from "in_review".
+    # Version 3 renames the review step and removes direct approval from "in_review".
     wf = (root / "workflows" / "residence_registration.yaml").read_text()
-    wf = wf.replace("version: 1", "version: 2", 1).replace(
+    wf = wf.replace("version: 2", "version: 3", 1).replace(
         "name: start_review", "name: begin_check"
     )
     (root / "workflows" / "residence_registration.yaml").write_text(wf)
@@ -243,16 +243,16 @@ def test_case_stays_pinned_to_version_1_after_version_2_is_loaded(
     with app_v2.app_context():
         ensure_definitions_synced()
         registry = app_v2.extensions[EXTENSION_KEY]
-        assert registry.current_services["residence_registration"] == 2
-        assert sorted(registry.services["residence_registration"]) == [1, 2]
+        assert registry.current_services["residence_registration"] == 3
+        assert sorted(registry.services["residence_registration"]) == [2, 3]
         case = db.session.get(cases.Case, case_id)
-        assert case is not None and case.workflow_version == 1
-        cases.fire_transition(case, "start_review", officer)  # only v1 knows this name
+        assert case is not None and case.workflow_version == 2
+        cases.fire_transition(case, "start_review", officer)  # only v2 knows this name
         cases.fire_transition(case, "approve", officer)
         db.session.commit()
         assert case.state == "approved"
         new = cases.submit_case(
             "residence_registration", residence_registration_data(), case.applicant_id, officer
         ).case
-        assert new.workflow_version == 2
+        assert new.workflow_version == 3
         db.session.rollback()

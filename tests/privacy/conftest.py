@@ -25,13 +25,14 @@ def officer(make_user: Callable[..., Any]) -> Any:
 @pytest.fixture
 def make_draft(app: Flask) -> Callable[..., Any]:
     """Add a draft of `owner` with the given answers; `kw` sets further columns. Flushes."""
+    from service.definitions.services import current_registry
     from service.portal.models import Draft
 
     def factory(owner: Any, service_key: str, data: dict[str, Any], **kw: Any) -> Draft:
         draft = Draft(
             owner_id=owner.id,
             service_key=service_key,
-            workflow_version=1,
+            workflow_version=current_registry().current_services[service_key],
             form_version=1,
             data=data,
             submit_token="t",
