@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := service
+# Development settings for `make run` and the other targets here; anything not explicitly
+# development or test runs as production and refuses the development defaults.
+export AMTSWEG_ENV ?= development
 
 .PHONY: setup run test lint lock upgrade check-system definitions bench clean
 

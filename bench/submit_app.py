@@ -47,7 +47,12 @@ def bench_credentials(lifetime: int = 3600) -> tuple[str, str]:
 
 def bench_environment(jwks: str) -> dict[str, str]:
     """Return the environment that makes amtsweg trust the bench's issuer."""
-    return {"AMTSWEG_API_ISSUER": ISSUER, "AMTSWEG_API_AUDIENCE": AUDIENCE, JWKS_ENV: jwks}
+    return {
+        "AMTSWEG_ENV": "development",
+        "AMTSWEG_API_ISSUER": ISSUER,
+        "AMTSWEG_API_AUDIENCE": AUDIENCE,
+        JWKS_ENV: jwks,
+    }
 
 
 def create_bench_app() -> Flask:

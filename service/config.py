@@ -1,18 +1,36 @@
 """Configuration from environment variables with the prefix `AMTSWEG_`.
 
-Every setting has a development default so that `make run` works on a fresh clone;
-`AMTSWEG_ENV=production` turns on the checks that keep those defaults out of production.
+Every setting has a development default so that `make run` works on a fresh clone.
+The checks fail closed: only `AMTSWEG_ENV=development` and `AMTSWEG_ENV=test` are not
+production. Any other value (`prod`, `staging`, a typo), and no value at all outside
+`flask run` and the test suite, is production, and production refuses to start with any
+of the development defaults (see `check` and docs/security.md).
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Mapping
+import sys
+from collections import Counter
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_PORTAL_CLIENT_SECRET = "dev-portal-secret"
+#: Client secrets shipped in the source: known to everyone, so never valid in production.
+DEFAULT_CLIENT_SECRETS = frozenset({DEV_PORTAL_CLIENT_SECRET})
+#: The only values of AMTSWEG_ENV that are not production.
+NON_PRODUCTION = frozenset({"development", "test"})
+PRODUCTION = "production"
+#: The session cookie's name in production: `__Host-` binds it to this host, path `/`, HTTPS.
+PRODUCTION_SESSION_COOKIE = "__Host-amtsweg_session"
+#: A secret key must have at least this many bytes ...
+MIN_SECRET_BYTES = 32
+#: ... and at least this many bits of (empirical, per character) Shannon entropy.
+MIN_SECRET_BITS_PER_CHAR = 3.0
 
 
 class ConfigError(RuntimeError):
@@ -38,9 +56,9 @@ def _int(name: str, default: int) -> int:
 def from_environment() -> dict[str, Any]:
     """Read every setting from the environment, with development defaults."""
     instance = Path(_env("INSTANCE_PATH", str(ROOT / "instance")) or "")
-    env = _env("ENV", "development") or "development"
     return {
-        "AMTSWEG_ENV": env,
+        # None: decided by `settle` (flask run and tests: development/test; else production).
+        "AMTSWEG_ENV": _env("ENV"),
         "SECRET_KEY": _env("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{instance / 'amtsweg.db'}"),
         "INSTANCE_DIR": str(instance),
@@ -56,11 +74,12 @@ def from_environment() -> dict[str, Any]:
         "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 300),
         "OIDC_ISSUER": _env("OIDC_ISSUER"),
         "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID", "amtsweg-portal"),
-        "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET", "dev-portal-secret"),
+        "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET", DEV_PORTAL_CLIENT_SECRET),
         "OIDC_ROLES_CLAIM": _env("OIDC_ROLES_CLAIM", "roles"),
         # Provider group -> amtsweg role: JSON ({"grp": "role"}) or "grp=role,grp=role".
         "ROLE_MAPPING": _env("ROLE_MAPPING", ""),
-        "DEV_IDP": _bool("DEV_IDP", env == "development"),
+        # None: on outside production (decided by `settle`).
+        "DEV_IDP": _bool("DEV_IDP", False) if _env("DEV_IDP") is not None else None,
         "API_AUDIENCE": _env("API_AUDIENCE", "amtsweg-api"),
         # Integrator API: the token issuer (default: the dev IdP), its token URL for the
         # OpenAPI document, and "provider_role=workflow_role,..." for the clients' roles.
@@ -83,7 +102,10 @@ def from_environment() -> dict[str, Any]:
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 8),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env != "development",
+        # Virus scanning of uploads: clamd's address (tcp://host:3310 or unix:///path);
+        # production refuses to start without it unless AMTSWEG_UPLOAD_SCAN=off.
+        "CLAMD_URL": _env("CLAMD_URL"),
+        "UPLOAD_SCAN": (_env("UPLOAD_SCAN", "on") or "on").strip().lower(),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
         # SQLite only: the journal is always WAL; NORMAL or FULL (see extensions.py).
         "SQLITE_SYNCHRONOUS": _env("SQLITE_SYNCHRONOUS", "NORMAL"),
@@ -91,16 +113,136 @@ def from_environment() -> dict[str, Any]:
     }
 
 
+#: `flask` commands that, with AMTSWEG_ENV unset, run on development settings: the
+#: development server and tools that neither serve requests nor sign or send anything.
+DEVELOPMENT_COMMANDS = frozenset({"run", "db", "definitions", "routes"})
+#: Options of the `flask` command that take a value (skipped to find the command's name).
+_FLASK_OPTIONS_WITH_VALUE = frozenset({"--app", "-A", "--env-file", "-e"})
+
+
+def flask_command() -> str | None:
+    """Return the name of the `flask` command loading the app (`run`, `db`, ...), or None."""
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true":
+        return None
+    args = sys.argv[1:]
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg in _FLASK_OPTIONS_WITH_VALUE:
+            index += 2
+        elif arg.startswith("-"):
+            index += 1
+        else:
+            return arg
+    return None
+
+
+def environment_name(config: Mapping[str, Any]) -> str:
+    """Return `development`, `test` or `production` for these settings (fail closed)."""
+    raw = config.get("AMTSWEG_ENV")
+    if raw is None or not str(raw).strip():
+        if config.get("TESTING"):
+            return "test"
+        return "development" if flask_command() in DEVELOPMENT_COMMANDS else PRODUCTION
+    name = str(raw).strip().lower()
+    return name if name in NON_PRODUCTION else PRODUCTION
+
+
+def is_production(config: Mapping[str, Any]) -> bool:
+    """Say whether these settings are production's (anything not development or test)."""
+    return environment_name(config) == PRODUCTION
+
+
+def settle(config: MutableMapping[str, Any]) -> None:
+    """Decide the environment and the settings that follow from it, once all are known.
+
+    `AMTSWEG_ENV` becomes exactly `development`, `test` or `production`, so every
+    `== "production"` check elsewhere sees `staging` as production too; the value as
+    given stays in `AMTSWEG_ENV_GIVEN` for the error messages.
+    """
+    config["AMTSWEG_ENV_GIVEN"] = config.get("AMTSWEG_ENV")
+    env = config["AMTSWEG_ENV"] = environment_name(config)
+    production = env == PRODUCTION
+    if config.get("DEV_IDP") is None:
+        config["DEV_IDP"] = not production
+    if production:
+        config["SESSION_COOKIE_NAME"] = PRODUCTION_SESSION_COOKIE
+        config["SESSION_COOKIE_SECURE"] = True
+        config["SESSION_COOKIE_HTTPONLY"] = True
+        config["SESSION_COOKIE_SAMESITE"] = "Lax"
+        # `__Host-` cookies must have path / and no domain, or browsers drop them.
+        config["SESSION_COOKIE_PATH"] = "/"
+        config["SESSION_COOKIE_DOMAIN"] = None
+
+
+def secret_bits_per_char(secret: str | bytes) -> float:
+    """Return the Shannon entropy per character of `secret` as written (0 for `aaaa`)."""
+    data = secret.encode() if isinstance(secret, str) else bytes(secret)
+    if not data:
+        return 0.0
+    counts = Counter(data)
+    return -sum(n / len(data) * math.log2(n / len(data)) for n in counts.values())
+
+
+def _refuse(message: str, config: Mapping[str, Any]) -> ConfigError:
+    if config.get("AMTSWEG_ENV_GIVEN") in (None, ""):
+        message += (
+            " (AMTSWEG_ENV is not set, so this runs as production; for a development "
+            "machine set AMTSWEG_ENV=development)"
+        )
+    return ConfigError(message)
+
+
 def check(config: Mapping[str, Any]) -> None:
-    """Refuse unsafe settings in production."""
-    if config.get("AMTSWEG_ENV") != "production":
+    """Refuse unsafe settings in production; each refusal names the setting to change."""
+    if not is_production(config):
         return
-    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
-        raise ConfigError("AMTSWEG_SECRET_KEY must be set to a secret value in production.")
+    _check_secrets(config)
     if config.get("DEV_IDP"):
-        raise ConfigError(
+        raise _refuse(
             "The development identity provider must not run in production "
-            "(unset AMTSWEG_DEV_IDP and set AMTSWEG_OIDC_ISSUER)."
+            "(unset AMTSWEG_DEV_IDP and set AMTSWEG_OIDC_ISSUER).",
+            config,
         )
     if not config.get("OIDC_ISSUER"):
-        raise ConfigError("AMTSWEG_OIDC_ISSUER must name the city's OpenID Connect provider.")
+        raise _refuse("AMTSWEG_OIDC_ISSUER must name the city's OpenID Connect provider.", config)
+    if config.get("OIDC_CLIENT_SECRET") in DEFAULT_CLIENT_SECRETS:
+        raise _refuse(
+            "AMTSWEG_OIDC_CLIENT_SECRET is the development default, which is public; "
+            "set the secret the OpenID provider issued for amtsweg.",
+            config,
+        )
+    if not config.get("CLAMD_URL") and config.get("UPLOAD_SCAN") != "off":
+        raise _refuse(
+            "AMTSWEG_CLAMD_URL must name the virus scanner (clamd) for uploads in production; "
+            "to run without scanning, say so with AMTSWEG_UPLOAD_SCAN=off.",
+            config,
+        )
+
+
+def _check_secrets(config: Mapping[str, Any]) -> None:
+    secret = config.get("SECRET_KEY") or ""
+    if not secret or secret == DEV_SECRET_KEY:
+        raise _refuse("AMTSWEG_SECRET_KEY must be set to a secret value in production.", config)
+    size = len(secret.encode() if isinstance(secret, str) else secret)
+    if size < MIN_SECRET_BYTES or secret_bits_per_char(secret) < MIN_SECRET_BITS_PER_CHAR:
+        raise _refuse(
+            f"AMTSWEG_SECRET_KEY is too short or too regular: use at least {MIN_SECRET_BYTES} "
+            "random bytes, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'.",
+            config,
+        )
+
+
+def check_routes(app: Any) -> None:
+    """Refuse a production app that serves development pages under /dev (and /dev-idp)."""
+    if not is_production(app.config):
+        return
+    dev_rules = sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule == "/dev" or rule.rule.startswith(("/dev/", "/dev-"))
+    )
+    if dev_rules:
+        raise ConfigError(
+            "Development pages must not be served in production: " + ", ".join(dev_rules)
+        )

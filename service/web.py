@@ -29,6 +29,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from service.config import is_production
 from service.extensions import babel, csrf
 from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR
 
@@ -148,7 +149,7 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
-    if current_app.config.get("AMTSWEG_ENV") != "development":
+    if is_production(current_app.config):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages of a logged-in person may show personal data: never keep them in any cache.
     if session.get("user_id") is not None and response.mimetype == "text/html":

@@ -56,6 +56,28 @@ def base_config(tmp_path: Path) -> dict[str, Any]:
     }
 
 
+#: A secret key that passes production's check (long and random enough).
+PRODUCTION_SECRET_KEY = "kq3Vb8_Zr2xT0mWc9LpYhN5sD7fGj4AeU1oKi6RtQwE"
+
+
+def production_settings(tmp_path: Path) -> dict[str, Any]:
+    """Return settings with which a production app starts (each test breaks one of them)."""
+    from service.documents.seal import generate_dev_seal
+
+    key, cert = tmp_path / "seal" / "key.pem", tmp_path / "seal" / "cert.pem"
+    generate_dev_seal(key, cert)
+    return {
+        "AMTSWEG_ENV": "production",
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
+        "DEV_IDP": False,
+        "OIDC_ISSUER": "https://idp.example.org",
+        "OIDC_CLIENT_SECRET": "issued-by-the-city-provider-for-amtsweg",
+        "SEAL_KEY_PATH": str(key),
+        "SEAL_CERT_PATH": str(cert),
+        "UPLOAD_SCAN": "off",
+    }
+
+
 _pg_tables_created = False
 
 

@@ -22,6 +22,8 @@ def process_env(app: Flask, **extra: str) -> dict[str, str]:
         "AMTSWEG_SECRET_KEY": app.config["SECRET_KEY"],
         "AMTSWEG_BASE_URL": app.config["BASE_URL"],
         "AMTSWEG_LOG_LEVEL": "WARNING",
+        # Not production: the processes share the test app's development settings.
+        "AMTSWEG_ENV": "test",
     })  # fmt: skip
     env.update(extra)
     return env

@@ -8,6 +8,7 @@ import pytest
 
 from service import create_app
 from service.config import ConfigError
+from tests.conftest import PRODUCTION_SECRET_KEY
 
 
 def test_healthz_says_the_process_is_up(client: Any) -> None:
@@ -29,6 +30,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Any) -> None:
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
             "INSTANCE_DIR": str(tmp_path),
             "JOBS_MODE": "manual",
+            "TESTING": True,
         }
     )
     response = app.test_client().get("/readyz")
@@ -49,7 +51,7 @@ def test_production_refuses_the_development_identity_provider(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     monkeypatch.setenv("AMTSWEG_ENV", "production")
-    monkeypatch.setenv("AMTSWEG_SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("AMTSWEG_SECRET_KEY", PRODUCTION_SECRET_KEY)
     monkeypatch.setenv("AMTSWEG_DEV_IDP", "1")
     with pytest.raises(ConfigError, match="development identity provider"):
         create_app({"INSTANCE_DIR": str(tmp_path)})
@@ -61,7 +63,7 @@ def test_settings_come_from_amtsweg_environment_variables(
     url = f"sqlite:///{tmp_path / 'other.db'}"
     monkeypatch.setenv("AMTSWEG_DATABASE_URL", url)
     monkeypatch.setenv("AMTSWEG_SECRET_KEY", "from-env")
-    app = create_app({"INSTANCE_DIR": str(tmp_path), "JOBS_MODE": "manual"})
+    app = create_app({"INSTANCE_DIR": str(tmp_path), "JOBS_MODE": "manual", "TESTING": True})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
     assert app.config["SECRET_KEY"] == "from-env"
 
@@ -70,7 +72,7 @@ def test_production_needs_an_openid_provider(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     monkeypatch.setenv("AMTSWEG_ENV", "production")
-    monkeypatch.setenv("AMTSWEG_SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("AMTSWEG_SECRET_KEY", PRODUCTION_SECRET_KEY)
     monkeypatch.delenv("AMTSWEG_OIDC_ISSUER", raising=False)
     with pytest.raises(ConfigError, match="AMTSWEG_OIDC_ISSUER"):
         create_app({"INSTANCE_DIR": str(tmp_path)})

@@ -169,6 +169,9 @@ def send_case_email(payload: dict[str, Any]) -> None:
 
 def init_app(app: Flask) -> None:
     """Show written mails at /dev/mail (development only)."""
+    from service.config import is_production
     from service.mail.views import bp
 
-    app.register_blueprint(bp)
+    # Not even registered in production (create_app refuses any /dev route there).
+    if not is_production(app.config):
+        app.register_blueprint(bp)

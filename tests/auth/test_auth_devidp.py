@@ -16,6 +16,7 @@ from service.auth import devidp, devidp_views
 from service.auth.models import OAuthClient, User
 from service.config import ConfigError
 from service.extensions import db
+from tests.conftest import PRODUCTION_SECRET_KEY
 
 
 def test_discovery_document_names_every_endpoint(live: LiveApp) -> None:
@@ -70,7 +71,8 @@ def test_app_refuses_to_start_with_the_provider_in_production(tmp_path: Path) ->
         create_app(
             {
                 "AMTSWEG_ENV": "production",
-                "SECRET_KEY": "a-real-secret",
+                "SECRET_KEY": PRODUCTION_SECRET_KEY,
+                "OIDC_CLIENT_SECRET": "issued-by-the-provider",
                 "DEV_IDP": True,
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
                 "INSTANCE_DIR": str(tmp_path),

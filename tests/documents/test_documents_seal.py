@@ -17,6 +17,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from service.config import ConfigError
 from service.documents.services import document_bytes
+from tests.conftest import production_settings
 
 
 def tamper(pdf: bytes) -> bytes:
@@ -82,12 +83,11 @@ def test_production_refuses_to_start_without_the_seal(
 ) -> None:
     with pytest.raises(ConfigError, match="seal"):
         make_app(
-            AMTSWEG_ENV="production",
-            SECRET_KEY="a-real-secret-for-this-test",
-            DEV_IDP=False,
-            OIDC_ISSUER="https://idp.example.org",
-            SEAL_KEY_PATH=str(tmp_path / "missing" / "key.pem"),
-            SEAL_CERT_PATH=str(tmp_path / "missing" / "cert.pem"),
+            **{
+                **production_settings(tmp_path / "elsewhere"),
+                "SEAL_KEY_PATH": str(tmp_path / "missing" / "key.pem"),
+                "SEAL_CERT_PATH": str(tmp_path / "missing" / "cert.pem"),
+            }
         )
     assert not (tmp_path / "missing" / "key.pem").exists()
 

@@ -11,7 +11,7 @@ from bench.samples import residence_registration
 from service.cases.services import submit_case
 from service.extensions import db
 from service.jobs.services import drain
-from tests.conftest import actor_for
+from tests.conftest import actor_for, production_settings
 
 
 def test_development_mails_are_written_and_listed_at_dev_mail(
@@ -39,6 +39,8 @@ def test_development_mails_are_written_and_listed_at_dev_mail(
     assert client.get("/dev/mail/..%2Fsecret.eml").status_code == 404
 
 
-def test_dev_mail_is_not_there_in_production(make_app: Callable[..., Flask]) -> None:
-    app = make_app(AMTSWEG_ENV="production", DEV_IDP=False, OIDC_ISSUER="https://idp.example.org")
+def test_dev_mail_is_not_there_in_production(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    app = make_app(**production_settings(tmp_path))
     assert app.test_client().get("/dev/mail/").status_code == 404

@@ -6,6 +6,8 @@ from typing import Any
 
 from portal_helpers import BASE, csrf_token, post_form
 
+from tests.conftest import production_settings
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -71,8 +73,8 @@ def test_security_headers_on_every_page(client: Any, make_user: Any, login: Any)
     assert " style=" not in personal.get_data(as_text=True)
 
 
-def test_hsts_outside_development(make_app: Any) -> None:
-    app = make_app(AMTSWEG_ENV="staging")
+def test_hsts_outside_development(make_app: Any, tmp_path: Any) -> None:
+    app = make_app(**{**production_settings(tmp_path), "AMTSWEG_ENV": "staging"})
     response = app.test_client().get("/")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
