@@ -70,9 +70,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise DefinitionError(problems)
     app.extensions[EXTENSION_KEY] = registry
 
-    from service import cli, health, i18n, transactions
+    from service import cli, errors, health, i18n, transactions
 
     i18n.ensure_compiled()
+    errors.init_app(app)
     transactions.init_app(app)
     health.init_app(app)
     cli.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
+from service import errors
 from service.definitions.services import EXTENSION_KEY, DefinitionError, sync_versions
 from service.extensions import db
 
@@ -29,10 +30,19 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _commit(response: Response) -> Response:
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except Exception as exc:
+            # A race lost at commit (stale row) or a locked database is the client's 409
+            # or 503, answered by the one error map like any error raised in a view.
+            db.session.rollback()
+            answer = errors.response_for(exc)
+            if answer is None:
+                raise
+            return answer
         return response
 
     @app.teardown_request

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from service.errors import PROBLEM_JSON as PROBLEM_JSON  # one definition, re-exported
+from service.errors import PROBLEM_TYPE_BASE as PROBLEM_TYPE_BASE
+
 
 class Scope(StrEnum):
     """OAuth2 scopes an integrator client can be granted."""
@@ -21,9 +24,6 @@ SCOPE_DESCRIPTIONS = {
     Scope.WEBHOOKS_MANAGE: "Manage the client's webhook subscriptions",
 }
 
-PROBLEM_JSON = "application/problem+json"
-#: Prefix of problem `type` URIs; the path names the kind of problem.
-PROBLEM_TYPE_BASE = "https://amtsweg.example/problems/"
 API_PREFIX = "/api/v1"
 SECURITY_SCHEME = "oauth2"
 DEFAULT_PAGE_SIZE = 50

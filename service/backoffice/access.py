@@ -8,13 +8,21 @@ from service.cases.models import Case
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.engine import Actor
+from service.errors import AppError, Text
 from service.extensions import db
 
 # --- access --------------------------------------------------------------------------
 
 
-class NotAllowed(Exception):
+class NotAllowed(AppError):
     """The staff member may not do this (wrong role, case of another service)."""
+
+    status = 403
+    kind = "not-allowed"
+    message = Text(
+        de="Sie dürfen diese Aktion nicht ausführen.", en="You are not allowed to do this."
+    )
+    page_back = False
 
 
 def _service_roles(service: ServiceDefinition) -> set[str]:

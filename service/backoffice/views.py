@@ -24,14 +24,14 @@ from flask.cli import AppGroup
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from service import errors
 from service.auth.models import User
 from service.backoffice import services
 from service.backoffice.charts import Series, bar_chart, workflow_diagram
 from service.backoffice.constants import AssigneeFilter, Sort, StatusFilter
-from service.cases.errors import InputsInvalid, StaleCase, TransitionNotAllowed
+from service.cases.errors import InputsInvalid
 from service.cases.models import Case
 from service.cases.services import available_transitions, fire_transition, service_for
-from service.engine.constants import Reason
 from service.extensions import db, utcnow
 
 bp = Blueprint(
@@ -242,24 +242,8 @@ def bulk_assign() -> ResponseReturnValue:
     else:
         flash(_("Choose a colleague to assign the cases to."), "error")
         return redirect(_back(url_for("backoffice.inbox")))
-    try:
-        changed = services.bulk_assign(ids, assignee_id, user)
-    except services.NotAllowed:
-        abort(403)
-    except StaleCase:
-        return _conflict_redirect()
+    changed = services.bulk_assign(ids, assignee_id, user)
     flash(_("%(count)s case(s) changed.", count=changed), "success")
-    return redirect(_back(url_for("backoffice.inbox")))
-
-
-def _conflict_redirect() -> ResponseReturnValue:
-    flash(
-        _(
-            "A colleague changed one of these cases at the same time. "
-            "Nothing was changed; please try again."
-        ),
-        "error",
-    )
     return redirect(_back(url_for("backoffice.inbox")))
 
 
@@ -316,39 +300,10 @@ def fire(case_id: int, name: str) -> ResponseReturnValue:
     user = _staff()
     raw_version = request.form.get("version", "")
     expected = int(raw_version) if raw_version.isdigit() else -1
-    prefix = f"{name}-"
-    inputs = {k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)}
-    try:
-        decision = fire_transition(
-            case, name, services.actor_for(user), inputs, expected_version=expected
-        )
-    except StaleCase:
-        db.session.rollback()
-        fresh = _case_or_abort(case_id)
-        db.session.refresh(fresh)
-        return _render_case(
-            fresh,
-            409,
-            message=_(
-                "A colleague changed this case while you were looking at it. Your action was "
-                "not carried out. Below is the case as it is now; please check it and decide again."
-            ),
-        )
-    except TransitionNotAllowed as exc:
-        status = (
-            403
-            if exc.reason in (Reason.WRONG_ROLE, Reason.SAME_PERSON, Reason.ALREADY_APPROVED)
-            else 422
-        )
-        return _render_case(case, status, message=exc.message.get(g.lang))
-    except InputsInvalid as exc:
-        return _render_case(
-            case,
-            422,
-            errors={name: {k: v.get(g.lang) for k, v in exc.errors.items()}},
-            values={name: inputs},
-            message=_("Please check your entries."),
-        )
+    inputs = _inputs_of(name)
+    decision = fire_transition(
+        case, name, services.actor_for(user), inputs, expected_version=expected
+    )
     service = service_for(case)
     title = services.transition_title(service, name).get(g.lang)
     if decision.completed:
@@ -356,6 +311,33 @@ def fire(case_id: int, name: str) -> ResponseReturnValue:
     else:
         flash(_("Your approval was recorded; another person must approve as well."), "success")
     return redirect(url_for("backoffice.case_page", case_id=case.id))
+
+
+def _inputs_of(transition: str) -> dict[str, str]:
+    prefix = f"{transition}-"
+    return {k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)}
+
+
+@bp.errorhandler(InputsInvalid)
+def _inputs_invalid(exc: InputsInvalid) -> ResponseReturnValue:
+    """Show the transition's form again, each refused input's message beside it."""
+    view_args = request.view_args or {}
+    name = view_args.get("name", "")
+    return _render_case(
+        _case_or_abort(view_args.get("case_id", -1)),
+        422,
+        errors={name: {k: v.get(g.lang) for k, v in exc.errors.items()}},
+        values={name: _inputs_of(name)},
+        message=_("Please check your entries."),
+    )
+
+
+def _way_back() -> str:
+    """Return where a refused form goes back to: the case it was about, else the inbox."""
+    case_id = (request.view_args or {}).get("case_id")
+    if case_id is not None:
+        return url_for("backoffice.case_page", case_id=case_id)
+    return _back(url_for("backoffice.inbox"))
 
 
 @bp.post("/cases/<int:case_id>/assign")
@@ -375,19 +357,7 @@ def assign(case_id: int) -> ResponseReturnValue:
     else:
         flash(_("Choose a colleague to assign the case to."), "error")
         return redirect(url_for("backoffice.case_page", case_id=case.id))
-    try:
-        services.assign(case, target, user)
-    except services.NotAllowed:
-        abort(403)
-    except StaleCase:
-        flash(
-            _(
-                "A colleague changed this case at the same time. "
-                "Nothing was changed; please try again."
-            ),
-            "error",
-        )
-        return redirect(url_for("backoffice.case_page", case_id=case_id))
+    services.assign(case, target, user)
     flash(_("Assignment saved."), "success")
     return redirect(_back(url_for("backoffice.case_page", case_id=case.id)))
 
@@ -404,17 +374,7 @@ def add_note(case_id: int) -> ResponseReturnValue:
             errors={"note": {"text": _("Write a note first.")}},
             message=_("Write a note first."),
         )
-    try:
-        services.add_note(case, _staff(), text)
-    except StaleCase:
-        flash(
-            _(
-                "A colleague changed this case at the same time. "
-                "Nothing was changed; please try again."
-            ),
-            "error",
-        )
-        return redirect(url_for("backoffice.case_page", case_id=case_id))
+    services.add_note(case, _staff(), text)
     flash(_("Note saved."), "success")
     return redirect(url_for("backoffice.case_page", case_id=case.id) + "#notes")
 
@@ -574,4 +534,5 @@ def init_app(app: Flask) -> None:
     if "csrf" not in app.extensions:
         csrf.init_app(app)
     app.register_blueprint(bp)
+    errors.way_back(bp.name, _way_back)
     app.cli.add_command(cli)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from service.errors import AppError, FieldError, Text
 
-class ValidationFailed(Exception):
+
+class ValidationFailed(AppError):
     """Answers that are refused; `errors` maps field paths to messages.
 
     Paths are field keys (`move_in_date`), item fields of a group with a 0-based index
@@ -11,8 +13,13 @@ class ValidationFailed(Exception):
     rule's key for a failing rule that names no fields.
     """
 
+    status = 422
+    kind = "validation"
+    message = Text(de="Die übermittelten Daten sind ungültig.", en="The submitted data is invalid.")
+
     def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
+        fields = [FieldError(path, m) for path, msgs in errors.items() for m in msgs]
+        super().__init__(fields=fields)
         self.errors = errors
 
     def __str__(self) -> str:

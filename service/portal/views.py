@@ -22,6 +22,7 @@ from flask import (
 from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
+from service import errors
 from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
@@ -406,10 +407,19 @@ def _mime_name(content_type: str) -> str:
     return MIME_NAMES.get(content_type, content_type)
 
 
+def _way_back() -> str:
+    """Return where a refused form goes back to: the resident's case, else the same page."""
+    case_id = (request.view_args or {}).get("case_id")
+    if case_id is not None:
+        return url_for(".case_detail", case_id=case_id)
+    return request.path
+
+
 def init_app(app: Flask) -> None:
     """Register the resident pages."""
     from service.portal import cli
 
     app.register_blueprint(bp)
+    errors.way_back(bp.name, _way_back)
     app.add_template_filter(_mime_name, "mime_name")
     cli.init_app(app)

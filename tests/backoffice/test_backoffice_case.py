@@ -81,9 +81,10 @@ def test_two_case_workers_acting_at_once_one_wins_the_other_sees_the_conflict(
     )
 
     assert won.status_code == 302
-    assert lost.status_code == 409
-    html = lost.get_data(as_text=True)
-    assert "hat diesen Vorgang geändert" in html
+    assert lost.status_code == 303
+    assert lost.headers["Location"].endswith(f"/backoffice/cases/{case.id}")
+    html = second.get(lost.headers["Location"]).get_data(as_text=True)
+    assert "Jemand anderes hat diesen Fall inzwischen geändert" in html
     assert "In Bearbeitung" in html  # the fresh case, as it is now
     assert f'name="version" value="{case_version(case.id)}"' in html
     assert _state(case.id) == "in_review"
@@ -162,7 +163,7 @@ def test_request_information_pauses_the_clock_and_the_reply_returns_the_case(
         page = client.get(f"/backoffice/cases/{case.id}").get_data(as_text=True)
         assert "Ausweis hochgeladen." in page  # the reply in the timeline
 
-        assert _post(client, case, "start_review").status_code == 422  # wrong state now
+        assert _post(client, case, "start_review").status_code == 303  # wrong state: back, flashed
         assert _state(case.id) == "in_review"
         db.session.expire_all()
         assert db.session.get(Case, case.id).resident_replied is True
