@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,11 +9,11 @@ from typing import Any
 
 from service.definitions.credentials import check_credentials
 from service.definitions.errors import Problems
+from service.definitions.scope import form_scope, item_scope, with_inputs
 from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
+from service.definitions.yamlio import Source
 from service.engine.types import APPLICANT
-
-_DATA_REF = re.compile(r"\bdata\.([A-Za-z_][A-Za-z0-9_]*)")
-_INPUT_REF = re.compile(r"\binputs\.([A-Za-z_][A-Za-z0-9_]*)")
+from service.rules.typecheck import CelType
 
 
 def _duplicates(names: Iterable[str]) -> list[str]:
@@ -22,16 +21,48 @@ def _duplicates(names: Iterable[str]) -> list[str]:
 
 
 def _expression(
-    problems: Problems, line: int, what: str, source: str | None, names: set[str]
+    problems: Problems,
+    line: int,
+    what: str,
+    source: str | None,
+    scope: dict[str, CelType],
+    expect: str | None = "bool",
 ) -> None:
+    """Type-check `source`; report a mistake with its line, column and a caret under it."""
     if source is None:
         return
-    from service.rules.services import compile_expression
+    from service.rules.services import ExpressionError, check_expression
 
     try:
-        compile_expression(source, names=names)
-    except Exception as exc:
-        problems.add(line, f"{what}: {exc}")
+        result = check_expression(source, scope)
+    except ExpressionError as exc:
+        at_line, column = _position(problems, line, source, exc.line, exc.column or 0)
+        problems.add(at_line, f"{what}: {exc.message}", column, exc.width)
+        return
+    if expect is not None and result.kind not in (expect, "dyn"):
+        at_line, column = _position(problems, line, source, 1, 1)
+        problems.add(
+            at_line,
+            f"{what}: must be a yes/no condition, not a {result}",
+            column,
+            len(source.splitlines()[0]) if source else 1,
+        )
+
+
+def _position(
+    problems: Problems, line: int, source: str, in_line: int, in_column: int
+) -> tuple[int, int]:
+    """Return the file line and column of position (`in_line`, `in_column`) of `source`."""
+    if not isinstance(source, Source) or not in_column:
+        return line, 0
+    if source.block:
+        # The text starts on the line after `|`, indented like its first line.
+        at = source.line + in_line
+        return at, problems.indent(source.line + 1) + in_column
+    if in_line > 1:
+        at = source.line + in_line - 1
+        return at, problems.indent(at) + in_column
+    return source.line, source.column + in_column
 
 
 def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
@@ -39,6 +70,7 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
     if form.key != stem:
         problems.add(1, f"form key '{form.key}' must equal the file name '{stem}'")
     top = {f.key for f in form.fields}
+    scope = form_scope(form)
     for dup in _duplicates(f.key for f in form.fields):
         problems.add(
             next(f.line for f in form.fields if f.key == dup), f"duplicate field key '{dup}'"
@@ -53,7 +85,7 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
         )
     placed: Counter[str] = Counter()
     for page in form.pages:
-        _expression(problems, page.line, f"page '{page.key}': visible_if", page.visible_if, top)
+        _expression(problems, page.line, f"page '{page.key}': visible_if", page.visible_if, scope)
         for key in page.fields:
             placed[key] += 1
             if key not in top:
@@ -65,10 +97,10 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
             problems.add(f.line, f"field '{f.key}' is on no page")
         elif placed[f.key] > 1:
             problems.add(f.line, f"field '{f.key}' is on more than one page")
-        _check_field(f, problems, top)
+        _check_field(f, problems, scope)
     paths = set(top) | {f"{g.key}.{s.key}" for g in form.fields for s in g.fields}
     for rule in form.rules:
-        _expression(problems, rule.line, f"rule '{rule.key}'", rule.expression, top)
+        _expression(problems, rule.line, f"rule '{rule.key}'", rule.expression, scope)
         for path in rule.fields:
             if path not in paths:
                 problems.add(
@@ -76,7 +108,7 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
                 )
 
 
-def _check_field(f: FieldDefinition, problems: Problems, scope: set[str]) -> None:
+def _check_field(f: FieldDefinition, problems: Problems, scope: dict[str, CelType]) -> None:
     what = f"field '{f.key}'"
     _expression(problems, f.line, f"{what}: visible_if", f.visible_if, scope)
     _expression(problems, f.line, f"{what}: required_if", f.required_if, scope)
@@ -85,7 +117,7 @@ def _check_field(f: FieldDefinition, problems: Problems, scope: set[str]) -> Non
     if f.type == "file" and not f.accept:
         problems.add(f.line, f"{what}: a file field needs 'accept' (the allowed MIME types)")
     if f.type == "group":
-        inner = scope | {s.key for s in f.fields}
+        inner = item_scope(scope, f)
         for dup in _duplicates(s.key for s in f.fields):
             problems.add(f.line, f"{what}: duplicate field key '{dup}'")
         for sub in f.fields:
@@ -96,7 +128,7 @@ def check_workflow(
     service: ServiceDefinition,
     problems: Problems,
     stem: str,
-    forms: dict[str, FormDefinition],
+    forms: dict[str, FormDefinition | None],
     templates_root: Path | None,
 ) -> None:
     """Check states, transitions, roles, the form and templates of a workflow."""
@@ -117,13 +149,13 @@ def check_workflow(
     transitions = {t.name for t in wf.transitions}
     documents = {d.key for d in service.documents}
     form = forms.get(service.form_key)
-    if form is None:
+    if form is None and service.form_key not in forms:
         problems.add(
-            1,
+            getattr(service.form_key, "line", 1),
             f"workflow names form '{service.form_key}' "
             f"but forms/{service.form_key}.yaml is missing",
         )
-    fields = {f.key for f in form.fields} if form else set()
+    scope = form_scope(form) if form is not None else None
     for t in wf.transitions:
         what = f"transition '{t.name}'"
         for source in t.sources:
@@ -149,19 +181,9 @@ def check_workflow(
                 problems.add(
                     t.line, f"{what} issues document '{doc}' but 'documents' does not define it"
                 )
-        if t.guard_source and form is not None:
-            for name in _DATA_REF.findall(t.guard_source):
-                if name not in fields:
-                    problems.add(
-                        t.line,
-                        f"{what}: guard names field '{name}' but the form does not define it",
-                    )
-            inputs = {i.name for i in t.inputs}
-            for name in _INPUT_REF.findall(t.guard_source):
-                if name not in inputs:
-                    problems.add(
-                        t.line, f"{what}: guard names input '{name}' but the transition has none"
-                    )
+        if t.guard_source and scope is not None:
+            guard_scope = with_inputs(scope, (i.name for i in t.inputs))
+            _expression(problems, t.line, f"{what}: guard", t.guard_source, guard_scope)
         mail = (
             templates_root / "email" / t.notify / "subject.txt"
             if templates_root and t.notify
@@ -169,8 +191,11 @@ def check_workflow(
         )
         if mail is not None and not mail.is_file():
             problems.add(t.line, f"{what}: e-mail template templates/email/{t.notify}/ is missing")
-    if form is not None and service.applicant_name:
-        _expression(problems, 1, "applicant_name", service.applicant_name, fields)
+    if scope is not None and service.applicant_name:
+        line = getattr(service.applicant_name, "line", 1)
+        _expression(
+            problems, line, "applicant_name", service.applicant_name, scope, expect="string"
+        )
     if templates_root is not None:
         for d in service.documents:
             if not (templates_root / "pdf" / d.template / "document.html").is_file():
@@ -207,3 +232,63 @@ def _check_graph(service: ServiceDefinition, problems: Problems) -> None:
             )
         if not s.final and not any(s.name in t.sources for t in wf.transitions):
             problems.add(s.line, f"state '{s.name}' is not final but no transition leaves it")
+
+
+def check_templates(
+    service: ServiceDefinition, form: FormDefinition | None, root: Path, seen: set[str]
+) -> list[Problems]:
+    """Parse the document and e-mail templates of `service`; check the fields they name.
+
+    A template that does not parse would only fail when a case reaches the step that
+    renders it. `option_label("field", value)` must name a field with options, or the
+    document would print the raw value.
+    """
+    paths = [f"pdf/{d.template}/document.html" for d in service.documents]
+    for t in service.workflow.transitions:
+        if t.notify:
+            paths += [
+                f"email/{t.notify}/{part}" for part in ("subject.txt", "body.txt", "body.html")
+            ]
+    found: list[Problems] = []
+    for rel in paths:
+        path = root / rel
+        key = f"{rel}:{form.key if form else ''}"
+        if key in seen or not path.is_file():
+            continue
+        seen.add(key)
+        text = path.read_text(encoding="utf-8")
+        problems = Problems(f"templates/{rel}", text)
+        _check_template(text, problems, form)
+        if problems:
+            found.append(problems)
+    return found
+
+
+def _check_template(text: str, problems: Problems, form: FormDefinition | None) -> None:
+    import jinja2
+    from jinja2 import nodes
+
+    try:
+        tree = jinja2.Environment(autoescape=True).parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        problems.add(exc.lineno or 1, f"template syntax: {exc.message}")
+        return
+    if form is None:
+        return
+    for call in tree.find_all(nodes.Call):
+        if not (isinstance(call.node, nodes.Name) and call.node.name == "option_label"):
+            continue
+        if not call.args or not isinstance(call.args[0], nodes.Const):
+            continue
+        path = str(call.args[0].value)
+        head, _, rest = path.partition(".")
+        field = next((f for f in form.fields if f.key == head), None)
+        if field is not None and rest:
+            field = next((f for f in field.fields if f.key == rest), None)
+        if field is None:
+            problems.add(
+                call.lineno,
+                f"option_label names field '{path}' but form '{form.key}' does not define it",
+            )
+        elif not field.options:
+            problems.add(call.lineno, f"option_label names field '{path}', which has no options")

@@ -12,9 +12,15 @@ class Problem:
     path: str
     line: int
     message: str
+    #: 1-based column of the mistake (0: the whole line), and the line with a caret under it.
+    column: int = 0
+    excerpt: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = (
+            f"{self.path}:{self.line}:{self.column}" if self.column else f"{self.path}:{self.line}"
+        )
+        return f"{where}: {self.message}" + (f"\n{self.excerpt}" if self.excerpt else "")
 
 
 class DefinitionError(Exception):
@@ -28,13 +34,26 @@ class DefinitionError(Exception):
 class Problems:
     """Collects the problems of one file."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, text: str = "") -> None:
         self.path = path
+        self.lines = text.splitlines()
         self.items: list[Problem] = []
 
-    def add(self, line: int, message: str) -> None:
-        """Record a mistake at `line`."""
-        self.items.append(Problem(self.path, line, message))
+    def add(self, line: int, message: str, column: int = 0, width: int = 1) -> None:
+        """Record a mistake at `line` (and `column`, which puts a caret under it)."""
+        excerpt = ""
+        if column and 0 < line <= len(self.lines):
+            text = self.lines[line - 1].rstrip()
+            width = max(1, min(width, len(text) - column + 1))
+            excerpt = f"    {text}\n    {' ' * (column - 1)}^{'~' * (width - 1)}"
+        self.items.append(Problem(self.path, line, message, column, excerpt))
+
+    def indent(self, line: int) -> int:
+        """Return how many spaces line `line` of the file starts with."""
+        if 0 < line <= len(self.lines):
+            text = self.lines[line - 1]
+            return len(text) - len(text.lstrip(" "))
+        return 0
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -111,6 +111,12 @@ class _Reader:
             return None
         return str(value)
 
+    def expression(self, obj: LineDict, key: str, what: str) -> str | None:
+        """Return the CEL text of `key`, remembering where it stands (for carets)."""
+        value = self.string(obj, key, what)
+        source = obj.source(key)
+        return source if source is not None and value is not None else value
+
     def names(self, obj: LineDict, key: str, what: str) -> tuple[str, ...]:
         value = obj.get(key)
         if value is None:
@@ -185,7 +191,7 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
                 title=r.text(item, "title", "page") or Text(""),
                 intro=r.text(item, "intro", "page", required=False),
                 fields=r.names(item, "fields", f"page '{item.get('key')}'"),
-                visible_if=r.string(item, "visible_if", "page"),
+                visible_if=r.expression(item, "visible_if", "page"),
                 line=item.line,
             )
         )
@@ -199,7 +205,7 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
         rules.append(
             Rule(
                 key=r.name(item, "key", "rule"),
-                expression=r.string(item, "expression", "rule") or "",
+                expression=r.expression(item, "expression", "rule") or "",
                 message=r.text(item, "message", "rule") or Text(""),
                 fields=r.names(item, "fields", "rule"),
                 severity=str(severity),
@@ -295,8 +301,8 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
         label=r.text(obj, "label", what) or Text(""),
         help=r.text(obj, "help", what, required=False),
         required=r.boolean(obj, "required", what),
-        required_if=r.string(obj, "required_if", what),
-        visible_if=r.string(obj, "visible_if", what),
+        required_if=r.expression(obj, "required_if", what),
+        visible_if=r.expression(obj, "visible_if", what),
         min_length=r.integer(obj, "min_length", what),
         max_length=r.integer(obj, "max_length", what, minimum=1),
         pattern=pattern,
@@ -334,7 +340,7 @@ _DOCUMENT_KEYS = {"key", "title", "template"}
 
 def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition | None:
     """Read a workflow document; return None when it is too broken to use."""
-    from service.rules.services import compile_expression
+    from service.rules.services import ExpressionError, compile_expression
 
     r = _Reader(problems)
     required = {"key", "version", "title", "form", "reference_prefix", "states", "transitions"}
@@ -380,13 +386,15 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
                     max_length=r.integer(inp, "max_length", what, minimum=1) or 2000,
                 )
             )
-        guard_source = r.string(item, "guard", what)
+        guard_source = r.expression(item, "guard", what)
         guard = None
         if guard_source is not None:
             try:
-                guard = _guard(compile_expression(guard_source, names={"data", "inputs"}))
-            except Exception as exc:
-                problems.add(item.line_of("guard"), f"{what}: guard: {exc}")
+                guard = _guard(compile_expression(guard_source))
+            except ExpressionError:
+                # Reported with its position by the checker, which knows the form; a guard
+                # that does not compile never lets a case through.
+                guard = _never
         transitions.append(
             Transition(
                 name=name,
@@ -443,13 +451,13 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
     )
     return ServiceDefinition(
         workflow=workflow,
-        form_key=str(doc.get("form", "")),
+        form_key=doc.source("form") or str(doc.get("form", "")),
         reference_prefix=prefix,
         info=info,
         roles=tuple(roles),
         documents=tuple(documents),
         credentials=parse_credentials(r, doc),
-        applicant_name=r.string(doc, "applicant_name", "workflow"),
+        applicant_name=r.expression(doc, "applicant_name", "workflow"),
         retention=r.duration(doc, "retention", "workflow"),
         draft_ttl=r.duration(doc, "draft_ttl", "workflow"),
         path=path,
@@ -460,9 +468,15 @@ def _guard(expression: Any) -> Any:
     """Wrap a compiled expression as an engine guard: only a clear `true` lets it pass."""
 
     def guard(context: Any) -> bool:
-        return expression.test(context) is True
+        # The same names as every other expression: answers by bare name, `data`, `inputs`.
+        data = context.get("data") or {}
+        return expression.test({**data, "data": data, "inputs": context.get("inputs")}) is True
 
     return guard
+
+
+def _never(context: Any) -> bool:
+    return False
 
 
 def _parse_info(r: _Reader, doc: LineDict) -> ServiceInfo:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from service.definitions import checks
 from service.definitions.checks import check_form, check_workflow
 from service.definitions.errors import DefinitionError, Problem, Problems
 from service.definitions.loader import parse_form, parse_workflow
@@ -67,13 +68,17 @@ def load_definitions(
     registry = Registry()
     problems: list[Problem] = []
     texts: dict[str, str] = {}
-    forms: dict[str, FormDefinition] = {}
+    # A form file too broken to read stands as None: a workflow naming it is not told
+    # that it is missing (its own mistakes are reported).
+    forms: dict[str, FormDefinition | None] = {}
     for path in sorted((root / "forms").glob("*.yaml")):
         rel = f"forms/{path.name}"
-        p = Problems(rel)
         texts[rel] = path.read_text(encoding="utf-8")
+        p = Problems(rel, texts[rel])
         form = parse_form_text(texts[rel], rel, p)
-        if form is not None:
+        if form is None:
+            forms.setdefault(path.stem, None)
+        else:
             check_form(form, p, path.stem)
             if form.key in forms:
                 p.add(1, f"duplicate form key '{form.key}'")
@@ -81,13 +86,18 @@ def load_definitions(
             registry.add_form(form, texts[rel], current=True)
         problems += p.items
     templates = root / "templates" if check_templates else None
+    seen_templates: set[str] = set()
     for path in sorted((root / "workflows").glob("*.yaml")):
         rel = f"workflows/{path.name}"
-        p = Problems(rel)
         text = path.read_text(encoding="utf-8")
+        p = Problems(rel, text)
         service = parse_workflow_text(text, rel, p)
         if service is not None:
             check_workflow(service, p, path.stem, forms, templates)
+            if templates is not None:
+                form = forms.get(service.form_key)
+                for found in checks.check_templates(service, form, templates, seen_templates):
+                    problems += found.items
             if service.key in registry.services:
                 p.add(1, f"duplicate workflow key '{service.key}'")
             registry.add_service(service, text, current=True)

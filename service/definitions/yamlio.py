@@ -7,11 +7,28 @@ from typing import Any
 import yaml
 
 
+class Source(str):
+    """A text value that remembers where it stands in its file, for mistakes inside it.
+
+    `line` is the 1-based line of its first character, `column` the 0-based column;
+    `block` is true for a block scalar (`|` or `>`), whose text starts on the next line.
+    """
+
+    line: int = 0
+    column: int = 0
+    block: bool = False
+
+
 class LineDict(dict[str, Any]):
     """A mapping that remembers its own line and the line of each key (1-based)."""
 
     line: int = 0
     lines: dict[str, int]
+    sources: dict[str, Source]
+
+    def source(self, key: str) -> Source | None:
+        """Return the text value of `key` with its position, or None if it is not text."""
+        return getattr(self, "sources", {}).get(key)
 
     def line_of(self, key: str) -> int:
         """Return the line of `key`, or of the mapping when the key is absent."""
@@ -41,13 +58,24 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.lines = {}
+    result.sources = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in result:
             raise DuplicateKey(None, None, f"duplicate key '{key}'", key_node.start_mark)
-        result[key] = loader.construct_object(value_node, deep=True)
+        value = result[key] = loader.construct_object(value_node, deep=True)
         result.lines[str(key)] = key_node.start_mark.line + 1
+        if isinstance(value, str) and isinstance(value_node, yaml.ScalarNode):
+            result.sources[str(key)] = _source(value, value_node)
     return result
+
+
+def _source(value: str, node: yaml.ScalarNode) -> Source:
+    source = Source(value)
+    source.line = node.start_mark.line + 1
+    source.column = node.start_mark.column + (1 if node.style in ("'", '"') else 0)
+    source.block = node.style in ("|", ">")
+    return source
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:

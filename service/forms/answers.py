@@ -76,7 +76,10 @@ def is_required(f: CompiledField, context: Context) -> bool:
     """Say whether a shown field must be answered."""
     if f.definition.required:
         return True
-    return f.required_if is not None and f.required_if.test(context) is True
+    # A condition that fails to run asks for the answer rather than dropping the question.
+    return f.required_if is not None and f.required_if.holds(
+        context, f"{f.definition.key}: required_if", on_failure=True
+    )
 
 
 def cel_value(f: CompiledField, value: Any) -> Any:
@@ -198,7 +201,10 @@ class _Shown:
             return True
         result = self.results.get(expression)
         if result is None:
-            result = self.results[expression] = expression.test(self.context) is True
+            # A condition that fails to run shows the question rather than dropping the answer.
+            result = self.results[expression] = expression.holds(
+                self.context, f"visible_if {expression.source!r}", on_failure=True
+            )
         return result
 
     def changed(self, changed: set[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,9 @@ from service.forms.errors import ValidationFailed
 from service.forms.schema import CompiledField, CompiledForm
 from service.forms.uploads import file_problems
 from service.i18n import gettext_for
+from service.rules.services import RuleFailed
+
+log = logging.getLogger(__name__)
 
 #: Given an upload id, returns its stored metadata (name, content_type, size) or None.
 FileLookup = Callable[[str], Mapping[str, Any] | None]
@@ -199,8 +203,12 @@ class _Check:
                 continue
             if names & with_errors:
                 continue
-            if compiled_rule.expression.test(self.answers.context) is not False:
-                continue  # holds, or not applicable
+            try:
+                if compiled_rule.expression.test(self.answers.context) is not False:
+                    continue  # holds, or not applicable
+            except RuleFailed as exc:
+                # A mistake in the rule: reported, and the rule counts as failed.
+                log.error("rule %s of form %s failed: %s", rule.key, self.compiled.form.key, exc)
             message = rule.message.get(self.lang)
             if rule.severity == Severity.FLAG:
                 flags.append(Flag(rule.key, message))

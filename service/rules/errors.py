@@ -4,15 +4,20 @@ from __future__ import annotations
 
 
 class ExpressionError(Exception):
-    """An expression that does not parse, or names something not in scope.
+    """An expression that does not parse, names something not in scope, or mixes types.
 
-    `column` is 1-based, where the parser stopped or the unknown name starts.
+    `line` and `column` are 1-based positions inside the expression (where the parser
+    stopped or the mistake starts); `width` is how many characters the mistake spans.
     """
 
-    def __init__(self, message: str, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, column: int | None = None, line: int = 1, width: int = 1
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.column = column
+        self.line = line
+        self.width = width
 
     def __str__(self) -> str:
         if self.column is None:
@@ -21,4 +26,16 @@ class ExpressionError(Exception):
 
 
 class EvaluationError(ExpressionError):
-    """An expression that cannot be evaluated with the given values (not applicable)."""
+    """An expression that cannot be evaluated with the given values.
+
+    `absent` is true when a map key or list item it reads does not exist (not answered).
+    """
+
+    absent: bool = False
+
+
+class RuleFailed(EvaluationError):
+    """An expression failed although every value it reads was there (a mistake, not null).
+
+    Division by zero or a type the checker could not see: reported, never "rule passes".
+    """

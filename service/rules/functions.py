@@ -1,4 +1,8 @@
-"""The extra CEL functions of the definition language: today(), days(n), age(date)."""
+"""The extra CEL functions of the definition language.
+
+`today()`, `days(n)`, `age(date)`, `date("2026-01-31")` and `add_months(date, n)`: the one
+way to write dates in every expression (conditions, rules, date bounds, computed values).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 from celpy import celtypes
 
-from service.rules.dates import local_today
+from service.rules.dates import add_months, local_today
 from service.rules.values import date_to_timestamp
 
 
@@ -37,8 +41,26 @@ def cel_age(timestamp: Any) -> celtypes.IntType:
     return celtypes.IntType(completed_years(timestamp.date(), local_today()))
 
 
+def cel_date(text: Any) -> celtypes.TimestampType:
+    """Return the ISO date `text` ("2026-01-31") as a timestamp at midnight UTC."""
+    return date_to_timestamp(date.fromisoformat(str(text)))
+
+
+def cel_add_months(timestamp: Any, n: Any) -> celtypes.TimestampType:
+    """Return the date `n` months after `timestamp` (month ends clamped)."""
+    if not isinstance(timestamp, celtypes.TimestampType):
+        raise TypeError("add_months() takes a date")
+    return date_to_timestamp(add_months(timestamp.date(), int(n)))
+
+
 #: Bound into every program, so each expression can use them.
-FUNCTIONS: dict[str, Any] = {"today": cel_today, "days": cel_days, "age": cel_age}
+FUNCTIONS: dict[str, Any] = {
+    "today": cel_today,
+    "days": cel_days,
+    "age": cel_age,
+    "date": cel_date,
+    "add_months": cel_add_months,
+}
 
 
 def native_today() -> datetime:
@@ -60,5 +82,25 @@ def native_age(timestamp: Any) -> int | None:
     return completed_years(timestamp.date(), local_today())
 
 
+def native_date(text: Any) -> datetime:
+    """Return the ISO date `text` as midnight UTC."""
+    if not isinstance(text, str):
+        raise TypeError('date() takes a text like "2026-01-31"')
+    return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
+
+
+def native_add_months(timestamp: Any, n: Any) -> datetime:
+    """Return the date `n` months after `timestamp` (31 Jan + 1 month = 28 Feb)."""
+    if not isinstance(timestamp, datetime) or isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError("add_months() takes a date and a whole number")
+    return datetime.combine(add_months(timestamp.date(), n), time(), tzinfo=UTC)
+
+
 #: The same functions for the native (Rust) interpreter, which takes plain Python values.
-NATIVE_FUNCTIONS: dict[str, Any] = {"today": native_today, "days": native_days, "age": native_age}
+NATIVE_FUNCTIONS: dict[str, Any] = {
+    "today": native_today,
+    "days": native_days,
+    "age": native_age,
+    "date": native_date,
+    "add_months": native_add_months,
+}

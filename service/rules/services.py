@@ -12,6 +12,7 @@ evaluated against the same values (a form's conditions and rules).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -21,17 +22,23 @@ import cel as native_cel
 import celpy
 
 from service.rules.dates import is_date_bound, local_today, resolve_date_bound
-from service.rules.errors import EvaluationError, ExpressionError
+from service.rules.errors import EvaluationError, ExpressionError, RuleFailed
 from service.rules.functions import NATIVE_FUNCTIONS
 from service.rules.names import item_fields_read, referenced_names
 from service.rules.simple import Check, simple_check
+from service.rules.typecheck import CelType, infer
 from service.rules.values import from_cel, to_cel, to_native
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Bindings",
+    "CelType",
     "EvaluationError",
     "Expression",
     "ExpressionError",
+    "RuleFailed",
+    "check_expression",
     "compile_expression",
     "fields_read",
     "from_cel",
@@ -141,7 +148,7 @@ class Expression:
                 if not self._other_names & context.names:
                     return self._program.execute(prepared)
             except Exception as exc:
-                raise EvaluationError(f"{self.source!r}: {exc}") from None
+                raise _evaluation_error(self.source, exc) from None
         variables = {name: to_native(context.get(name)) for name in self.identifiers}
         try:
             if self._calls_ours:
@@ -149,15 +156,30 @@ class Expression:
             return self._program.execute(variables)
         except Exception as exc:
             # A definition must never crash a request: any failure means "not applicable".
-            raise EvaluationError(f"{self.source!r}: {exc}") from None
+            raise _evaluation_error(self.source, exc) from None
 
     def test(self, context: Mapping[str, Any]) -> bool | None:
-        """Return True or False, or None when the expression is not applicable."""
+        """Return True or False, or None when the expression is not applicable.
+
+        Not applicable means an answer it reads is missing (null). A failure with every
+        value there (division by zero, a type the checker could not see) is a mistake in
+        the definition: RuleFailed, which callers report and never count as a pass.
+        """
         try:
             value = self.evaluate(context)
-        except EvaluationError:
-            return None
+        except EvaluationError as exc:
+            if exc.absent or any(_has_null(context.get(name)) for name in self.identifiers):
+                return None
+            raise RuleFailed(exc.message) from None
         return value if isinstance(value, bool) else None
+
+    def holds(self, context: Mapping[str, Any], what: str, on_failure: bool) -> bool:
+        """Return whether the expression is true; log a run-time failure, give `on_failure`."""
+        try:
+            return self.test(context) is True
+        except RuleFailed as exc:
+            log.error("expression failed: %s: %s", what, exc.message)
+            return on_failure
 
 
 def compile_expression(source: str, names: Iterable[str] | None = None) -> Expression:
@@ -170,6 +192,18 @@ def compile_expression(source: str, names: Iterable[str] | None = None) -> Expre
             if token not in allowed:
                 raise ExpressionError(f"unknown name {str(token)!r} in {source!r}", token.column)
     return expression
+
+
+def check_expression(source: str, scope: Mapping[str, CelType]) -> CelType:
+    """Return the type of `source`; raise ExpressionError at the first mistake.
+
+    Parse errors, unknown names, unknown functions and comparisons or arithmetic of
+    unlike types are refused with the line and column inside the expression.
+    """
+    tree = _parse(source)
+    result = infer(tree, scope, source)
+    _compile(source)  # the interpreter must accept it too
+    return result
 
 
 def fields_read(expression: Expression, name: str) -> frozenset[str] | None:
@@ -200,6 +234,37 @@ def _parse(source: str) -> Any:
         try:
             return _environment.compile(source)
         except celpy.CELParseError as exc:
-            raise ExpressionError(f"cannot parse {source!r}", exc.column) from None
+            raise _parse_error(source, exc.line or 1, exc.column or 1) from None
         except Exception as exc:  # lark raises a few other errors for odd input
             raise ExpressionError(f"cannot parse {source!r}: {exc}") from None
+
+
+def _parse_error(source: str, line: int, column: int) -> ExpressionError:
+    """Say what the parser stopped at: the end of the text or an unexpected character."""
+    lines = source.splitlines() or [""]
+    text = lines[min(line, len(lines)) - 1]
+    rest = text[column - 1 :].strip()
+    if line >= len(lines) and (len(rest) <= 2 or (rest[0] in "\"'" and " " not in rest)):
+        after = f" after {rest!r}" if rest else ""
+        return ExpressionError(
+            f"cannot parse: the expression ends too early{after}", column, line, max(1, len(rest))
+        )
+    return ExpressionError(f"cannot parse: unexpected {text[column - 1]!r}", column, line)
+
+
+def _has_null(value: Any) -> bool:
+    """Say whether `value` is null or holds a null anywhere (an unanswered question)."""
+    if value is None:
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_null(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_null(v) for v in value)
+    return False
+
+
+def _evaluation_error(source: str, exc: Exception) -> EvaluationError:
+    error = EvaluationError(f"{source!r}: {exc}")
+    # A missing map key or list item is an unanswered question, like null.
+    error.absent = isinstance(exc, KeyError | IndexError)
+    return error

@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from service.rules.services import (
     EvaluationError,
     ExpressionError,
+    RuleFailed,
     compile_expression,
     from_cel,
     to_cel,
@@ -87,12 +88,16 @@ def test_missing_answer_counts_as_null():
     [
         ("m.missing == 1", {"m": {}}),
         ("items[3] == 1", {"items": [1]}),
-        ("1 / n > 0", {"n": 0}),
         ('"x"', {}),
     ],
 )
-def test_errors_and_non_booleans_are_not_applicable(source, context):
+def test_missing_answers_and_non_booleans_are_not_applicable(source, context):
     assert compile_expression(source).test(context) is None
+
+
+def test_a_run_time_error_with_every_answer_there_is_a_failure_not_a_pass():
+    with pytest.raises(RuleFailed):
+        compile_expression("1 / n > 0").test({"n": 0})
 
 
 def test_evaluate_returns_plain_values():

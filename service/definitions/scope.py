@@ -1,0 +1,55 @@
+"""The names every expression of a service may read, with their CEL types.
+
+One scope for every expression (conditions, rules, guards, applicant_name): the form's
+answers by their bare field keys; inside a repeatable group the item's own fields as
+well; in a guard the transition's `inputs`. `data` (all answers as one map) is kept for
+files written before bare names worked in guards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from service.definitions.types import FieldDefinition, FormDefinition
+from service.rules.typecheck import (
+    BOOL,
+    DOUBLE,
+    DYN,
+    INT,
+    STRING,
+    TIMESTAMP,
+    CelType,
+    list_of,
+    map_of,
+)
+
+_FILE = map_of({"id": STRING, "name": STRING, "content_type": STRING, "size": INT})
+_BY_TYPE = {
+    "number": DOUBLE, "money": DOUBLE, "yesno": BOOL, "date": TIMESTAMP,
+    "checkboxes": list_of(STRING), "file": _FILE,
+}  # fmt: skip
+
+
+def field_type(f: FieldDefinition) -> CelType:
+    """Return the CEL type of an answer to `f` (text for every kind of text)."""
+    if f.type == "group":
+        return list_of(map_of({s.key: field_type(s) for s in f.fields}))
+    return _BY_TYPE.get(f.type, STRING)
+
+
+def form_scope(form: FormDefinition | None) -> dict[str, CelType]:
+    """Return the names of a form's top-level answers, and `data` holding them all."""
+    if form is None:
+        return {"data": map_of(None)}
+    answers = {f.key: field_type(f) for f in form.fields}
+    return {**answers, "data": map_of(answers)}
+
+
+def item_scope(scope: dict[str, CelType], group: FieldDefinition) -> dict[str, CelType]:
+    """Return `scope` with the fields of one item of `group` (they shadow top-level names)."""
+    return {**scope, **{f.key: field_type(f) for f in group.fields}}
+
+
+def with_inputs(scope: dict[str, CelType], inputs: Iterable[str]) -> dict[str, CelType]:
+    """Return `scope` plus `inputs`, the map of a transition's inputs."""
+    return {**scope, "inputs": map_of({name: DYN for name in inputs})}
