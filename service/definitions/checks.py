@@ -204,6 +204,7 @@ def check_workflow(
                     f"document '{d.key}': template "
                     f"templates/pdf/{d.template}/document.html is missing",
                 )
+    fields = {f.key for f in form.fields} if form is not None else set()
     check_credentials(service, problems, fields)
     _check_graph(service, problems)
 
