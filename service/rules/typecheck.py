@@ -335,7 +335,8 @@ class _Checker:
         variable = _bare_name(args[0])
         if variable is None or len(args) < 2:
             raise self.fail(node, f"{method}() takes a variable name and an expression")
-        inner = _Checker({**self.scope, variable: (t.item or DYN) if t.kind == "list" else DYN}, self.lines)
+        item = (t.item or DYN) if t.kind == "list" else DYN
+        inner = _Checker({**self.scope, variable: item}, self.lines)
         body = [inner.type_of(a) for a in args[1:]]
         if method in ("all", "exists", "exists_one"):
             if body[-1].kind not in ("bool", "dyn"):
