@@ -24,6 +24,7 @@ FEATURES = (
     "service.api",
     "service.documents.services",
     "service.webhooks.services",
+    "service.credentials.services",
     "service.mail.services",
     "service.privacy.services",
     "service.ops.services",

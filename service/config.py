@@ -92,6 +92,10 @@ def from_environment() -> dict[str, Any]:
         "MAIL_FROM": _env("MAIL_FROM", "amtsweg <noreply@localhost>"),
         "SEAL_KEY_PATH": _env("SEAL_KEY_PATH", str(instance / "seal" / "key.pem")),
         "SEAL_CERT_PATH": _env("SEAL_CERT_PATH", str(instance / "seal" / "cert.pem")),
+        # The wallet credentials' signing key (P-256 private key, PEM); generated in development.
+        "CREDENTIAL_KEY_PATH": _env(
+            "CREDENTIAL_KEY_PATH", str(instance / "credentials" / "issuer-key.pem")
+        ),
         "WEBHOOK_ALLOWED_HOSTS": _env("WEBHOOK_ALLOWED_HOSTS", ""),
         # PEM file of further CAs trusted for webhook receivers (besides the system's).
         "WEBHOOK_CA_BUNDLE": _env("WEBHOOK_CA_BUNDLE"),

@@ -16,6 +16,7 @@ class AuditAction(StrEnum):
     LEGAL_HOLD = "legal_hold"
     ANONYMISED = "anonymised"
     ESCALATED = "escalated"  # the deadline passed; recorded by the daily escalation
+    CREDENTIAL_ISSUED = "credential_issued"  # a wallet received a credential of the case
 
 
 class Effect(StrEnum):

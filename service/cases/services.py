@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,17 @@ from service.forms.services import ValidationResult, validate
 from service.jobs import services as jobs
 
 GENESIS_HASH = "0" * 64
+
+#: `hook(case, service, transition, now)`, run inside the transaction of every completed
+#: transition; effects that must change with the case (a credential's revocation bit)
+#: register here, so cases names them without importing them.
+TransitionHook = Callable[[Case, ServiceDefinition, str, datetime], None]
+_transition_hooks: dict[str, TransitionHook] = {}
+
+
+def on_transition(name: str, hook: TransitionHook) -> None:
+    """Run `hook` in the transaction of every completed transition (once per name)."""
+    _transition_hooks[name] = hook
 
 
 @dataclass(frozen=True)
@@ -570,6 +581,8 @@ def fire_transition(
         _queue_effects(
             case, service, ev.seq, events, decision.documents, decision.notify, transition
         )
+        for hook in _transition_hooks.values():
+            hook(case, service, transition, now)
         _flush_case()
     return decision
 

@@ -1,0 +1,102 @@
+"""Public API of credentials: offers, issuance, revocation, presentation checks.
+
+Faces (portal, back office, API, the wallet endpoints in views.py) call these; the
+revocation runs inside the transaction of the transition that revokes (a hook that
+cases calls without importing this package).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import select, update
+
+from service.cases import services as cases
+from service.cases.models import Case
+from service.credentials import keys, status
+from service.credentials.errors import WalletError, WrongTransactionCode
+from service.credentials.issuance import (
+    NewOffer,
+    available_credentials,
+    create_offer,
+    exchange_code,
+    issue_credential,
+    new_nonce,
+)
+from service.credentials.metadata import current_credentials
+from service.credentials.models import CredentialOffer, IssuedCredential, PresentationRequest
+from service.credentials.verification import (
+    CheckResult,
+    NewPresentationRequest,
+    check_presentation,
+    create_request,
+    receive_response,
+    request_uri,
+)
+from service.definitions.types import ServiceDefinition
+from service.extensions import db
+
+__all__ = [
+    "CheckResult",
+    "NewOffer",
+    "NewPresentationRequest",
+    "WalletError",
+    "WrongTransactionCode",
+    "available_credentials",
+    "check_presentation",
+    "create_offer",
+    "create_request",
+    "current_credentials",
+    "exchange_code",
+    "get_request",
+    "init_app",
+    "issue_credential",
+    "new_nonce",
+    "receive_response",
+    "request_uri",
+    "revoke_for_transition",
+]
+
+
+def revoke_for_transition(
+    case: Case, service: ServiceDefinition, transition: str, now: datetime
+) -> None:
+    """Revoke the case's credentials that `transition` revokes, and spend open offers."""
+    keys_revoked = [c.key for c in service.credentials if transition in c.revoked_by]
+    if not keys_revoked:
+        return
+    issued = db.session.scalars(
+        select(IssuedCredential).where(
+            IssuedCredential.case_id == case.id,
+            IssuedCredential.credential_key.in_(keys_revoked),
+            IssuedCredential.revoked_at.is_(None),
+        )
+    )
+    for credential in issued:
+        status.set_revoked(credential.status_list_id, credential.status_index, now)
+        credential.revoked_at = now
+    db.session.execute(
+        update(CredentialOffer)
+        .where(
+            CredentialOffer.case_id == case.id,
+            CredentialOffer.credential_key.in_(keys_revoked),
+            CredentialOffer.issued_at.is_(None),
+        )
+        .values(redeemed_at=now, token_expires_at=now)
+    )
+
+
+def get_request(request_id: str, requested_by: str) -> PresentationRequest | None:
+    """Return a presentation request to the one who made it, else None."""
+    request = db.session.get(PresentationRequest, request_id)
+    return request if request is not None and request.requested_by == requested_by else None
+
+
+def init_app(app: Flask) -> None:
+    """Make sure the signing key exists, serve the wallet endpoints, hook revocation."""
+    from service.credentials import views
+
+    keys.ensure_issuer_key(app.config)
+    views.init_app(app)
+    cases.on_transition("credentials.revoke", revoke_for_transition)
