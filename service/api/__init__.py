@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, send_from_directory, url_for
+from flask import Blueprint, Flask, Response, send_from_directory, url_for
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
 
@@ -71,10 +71,8 @@ def _docs_blueprint() -> Blueprint:
 
     @bp.get("/assets/<path:filename>")
     def asset(filename: str) -> Response:
-        try:
-            from swagger_ui_bundle import swagger_ui_path
-        except ImportError:
-            abort(404)
+        from swagger_ui_bundle import swagger_ui_path
+
         return send_from_directory(swagger_ui_path, filename, max_age=3600)
 
     return bp
@@ -123,15 +121,9 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = api
 
     from service.api.views import cases_blp, services_blp
+    from service.api.webhooks import webhooks_blp
 
-    blueprints: list[Any] = [services_blp, cases_blp]
-    try:
-        from service.webhooks.api import webhooks_blp
-
-        blueprints.append(webhooks_blp)
-    except ImportError:
-        pass
-    for blp in blueprints:
+    for blp in (services_blp, cases_blp, webhooks_blp):
         csrf.exempt(blp)
         api.register_blueprint(blp)
     _add_event_types(api)
@@ -140,10 +132,8 @@ def init_app(app: Flask) -> None:
 
 def _add_event_types(api: Api) -> None:
     """List the webhook event types in the document, so integrators know what to expect."""
-    try:
-        from service.webhooks.constants import EVENT_TYPES
-    except ImportError:
-        return
+    from service.webhooks.constants import EVENT_TYPES
+
     api.spec.components.schema(
         "WebhookEventType", {"type": "string", "enum": list(EVENT_TYPES)}, lazy=False
     )

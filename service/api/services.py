@@ -10,7 +10,6 @@ import base64
 import binascii
 import functools
 import hashlib
-import importlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,8 +30,11 @@ from service.cases.models import Case
 from service.cases.services import CaseNumbers, available_transitions, case_number_columns
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
+from service.documents import services as documents
+from service.documents.models import Document
 from service.engine import APPLICANT, Actor, HistoryEntry, Text
 from service.extensions import core, db, insert_unless_exists
+from service.jobs import services as jobs
 
 
 def api_url(path: str) -> str:
@@ -346,6 +348,13 @@ def store_idempotent_response(record_id: int, status_code: int, response: Any) -
     )
 
 
+@jobs.periodic("idempotency", every=timedelta(hours=1))
+def prune_idempotency_keys(now: datetime) -> int:
+    """Delete Idempotency-Key records past AMTSWEG_API_IDEMPOTENCY_HOURS (run hourly)."""
+    hours = current_app.config.get("API_IDEMPOTENCY_HOURS", 24)
+    return prune_idempotency_records(now, timedelta(hours=hours))
+
+
 def prune_idempotency_records(now: datetime, keep: timedelta) -> int:
     """Delete Idempotency-Key records older than `keep`; return how many went.
 
@@ -404,33 +413,20 @@ def find_or_create_applicant(
 # ---------------------------------------------------------------------------- documents
 
 
-def _documents_module() -> Any | None:
-    try:
-        return importlib.import_module("service.documents.services")
-    except ImportError:
-        return None
-
-
-def list_documents(case: Case) -> list[Any]:
-    """Return the case's issued documents (none when the documents package is absent)."""
-    module = _documents_module()
-    model = getattr(module, "Document", None) if module else None
-    if model is None:
-        return []
-    query = select(model).where(model.case_id == case.id)
-    if hasattr(model, "created_at"):
-        query = query.order_by(model.created_at)
+def list_documents(case: Case) -> list[Document]:
+    """Return the case's issued documents."""
+    query = select(Document).where(Document.case_id == case.id).order_by(Document.created_at)
     return list(db.session.scalars(query))
 
 
-def document_view(case: Case, doc: Any) -> dict[str, Any]:
+def document_view(case: Case, doc: Document) -> dict[str, Any]:
     """Describe one document of a case."""
-    created = getattr(doc, "created_at", None)
+    created = doc.created_at
     return {
         "id": str(doc.id),
-        "document": str(getattr(doc, "document", None) or getattr(doc, "key", "")),
-        "content_type": str(getattr(doc, "content_type", None) or "application/pdf"),
-        "size": getattr(doc, "size", None),
+        "document": doc.document,
+        "content_type": "application/pdf",
+        "size": doc.size,
         "created_at": created.isoformat() if created else None,
         "links": {"content": case_url(case.id) + f"/documents/{doc.id}/content"},
     }
@@ -440,8 +436,7 @@ def document_content(case: Case, doc_id: str) -> tuple[Any, bytes] | None:
     """Return a document of the case and its bytes, or None."""
     for doc in list_documents(case):
         if str(doc.id) == doc_id:
-            module = _documents_module()
-            return doc, bytes(module.document_bytes(doc))  # type: ignore[union-attr]
+            return doc, bytes(documents.document_bytes(doc))
     return None
 
 

@@ -234,6 +234,5 @@ class CaseDocumentContent(MethodView):
         found = services.document_content(case, doc_id)
         if found is None:
             raise ApiProblem(404, _("Not found."))
-        doc, content = found
-        mimetype = str(getattr(doc, "content_type", None) or "application/pdf")
-        return Response(content, mimetype=mimetype, headers={"Cache-Control": "no-store"})
+        _doc, content = found
+        return Response(content, mimetype="application/pdf", headers={"Cache-Control": "no-store"})

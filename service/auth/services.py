@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, request, session
+from flask import abort, current_app, redirect, request, session
 
 from service.auth.constants import (
     API_SCOPES,
@@ -263,26 +263,6 @@ def register_api_client(
 
 
 # --- wiring -------------------------------------------------------------------------
-
-
-def init_app(app: Flask) -> None:
-    """Register the login views, the development provider, the CLI and `g.user`."""
-    from service.auth import cli, devidp_views, views
-
-    devidp_views.init_app(app)
-    app.register_blueprint(views.bp)
-    cli.init_app(app)
-
-    @app.before_request
-    def _load_user() -> None:
-        if request.endpoint not in ("static", "health.healthz", "health.readyz"):
-            g.user = current_user()
-        else:
-            g.user = None
-
-    @app.context_processor
-    def _inject_user() -> dict[str, Any]:
-        return {"current_user": g.get("user")}
 
 
 def load_demo() -> list[str]:

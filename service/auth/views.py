@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import OAuthError
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session
 from joserfc.errors import JoseError
 
-from service.auth import oidc, services
+from service.auth import cli, devidp_views, oidc, services
 from service.auth.constants import SESSION_ID_TOKEN, SESSION_NEXT
 from service.config import ConfigError
 
@@ -130,3 +130,21 @@ def _pending_states() -> set[str]:
 
 def _failed(reason: str, status: int) -> tuple[str, int]:
     return render_template("auth/error.html", error=reason, description=None), status
+
+
+def init_app(app: Flask) -> None:
+    """Register the login views, the development provider, the CLI and `g.user`."""
+    devidp_views.init_app(app)
+    app.register_blueprint(bp)
+    cli.init_app(app)
+
+    @app.before_request
+    def _load_user() -> None:
+        if request.endpoint not in ("static", "health.healthz", "health.readyz"):
+            g.user = services.current_user()
+        else:
+            g.user = None
+
+    @app.context_processor
+    def _inject_user() -> dict[str, Any]:
+        return {"current_user": g.get("user")}

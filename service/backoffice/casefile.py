@@ -188,12 +188,10 @@ class DocumentView:
     can_retry: bool
 
 
-def case_documents(case: Case, lang: str) -> list[DocumentView] | None:
-    """Return the case's documents with their status, or None without a documents package."""
-    try:
-        from service.documents import services as documents
-    except ImportError:
-        return None
+def case_documents(case: Case, lang: str) -> list[DocumentView]:
+    """Return the case's documents with their status."""
+    from service.documents import services as documents
+
     result = []
     for d in documents.case_documents(case):
         result.append(

@@ -16,6 +16,7 @@ from service.definitions.types import ServiceDefinition
 from service.engine import Actor
 from service.engine.types import Text
 from service.extensions import db, utcnow
+from service.jobs import services as jobs
 
 # --- deadlines -----------------------------------------------------------------------
 
@@ -24,6 +25,7 @@ from service.extensions import db, utcnow
 ESCALATION_ACTOR = Actor(id="system:escalation", kind="system", label="Escalation")
 
 
+@jobs.periodic("escalate", every=timedelta(days=1))
 def escalate_overdue(now: datetime | None = None) -> int:
     """Mark open, overdue cases as escalated (once each); return how many were marked.
 

@@ -8,7 +8,6 @@ or dead-lettered delivery again (same `webhook-id`, so receivers can drop duplic
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,8 @@ from sqlalchemy import func, select
 from service.auth.models import User
 from service.backoffice.constants import ADMIN_ROLE
 from service.extensions import db
+from service.webhooks import services as webhooks
+from service.webhooks.models import Delivery, Subscription
 
 #: Deliveries per page of the log.
 LOG_PAGE_SIZE = 50
@@ -26,13 +27,6 @@ LOG_PAGE_SIZE = 50
 def may_manage_integrations(user: User) -> bool:
     """Say whether `user` may see the integrations pages (administrators only)."""
     return ADMIN_ROLE in set(user.roles or ())
-
-
-def _webhooks() -> Any | None:
-    try:
-        return importlib.import_module("service.webhooks.services")
-    except ImportError:  # a deployment without the webhooks feature
-        return None
 
 
 @dataclass(frozen=True)
@@ -46,11 +40,6 @@ class SubscriptionRow:
 
 def subscription_rows() -> list[SubscriptionRow]:
     """Return every subscription with its deliveries counted by status."""
-    webhooks = _webhooks()
-    if webhooks is None:
-        return []
-    from service.webhooks.models import Delivery
-
     subs = webhooks.all_subscriptions()
     counts: dict[int, dict[str, int]] = {s.id: {} for s in subs}
     last: dict[int, datetime | None] = {}
@@ -81,9 +70,7 @@ class LogPage:
     next_before: int | None
 
 
-def _subscription(webhooks: Any, subscription_id: int) -> Any | None:
-    from service.webhooks.models import Subscription
-
+def _subscription(subscription_id: int) -> Subscription | None:
     if not 0 < subscription_id < webhooks.MAX_ID:
         return None
     return db.session.get(Subscription, subscription_id)
@@ -91,10 +78,7 @@ def _subscription(webhooks: Any, subscription_id: int) -> Any | None:
 
 def delivery_log(subscription_id: int, before: int | None = None) -> LogPage | None:
     """Return a page of the subscription's deliveries, or None if it does not exist."""
-    webhooks = _webhooks()
-    if webhooks is None:
-        return None
-    sub = _subscription(webhooks, subscription_id)
+    sub = _subscription(subscription_id)
     if sub is None:
         return None
     rows = webhooks.deliveries_for_subscription(sub.id, LOG_PAGE_SIZE + 1, before)
@@ -106,10 +90,7 @@ def delivery_log(subscription_id: int, before: int | None = None) -> LogPage | N
 
 def redeliver(subscription_id: int, delivery_id: int) -> bool:
     """Send a delivery of the subscription again now; False if there is no such delivery."""
-    webhooks = _webhooks()
-    if webhooks is None:
-        return False
-    sub = _subscription(webhooks, subscription_id)
+    sub = _subscription(subscription_id)
     delivery = webhooks.get_delivery(sub, delivery_id) if sub is not None else None
     if delivery is None:
         return False

@@ -51,13 +51,9 @@ INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 
 
 def _current_user() -> User | None:
-    try:
-        from service.auth.services import current_user  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        user_id = session.get("user_id")
-        return db.session.get(User, user_id) if user_id is not None else None
-    user = current_user()
-    return user if isinstance(user, User) else None
+    from service.auth.services import current_user
+
+    return current_user()
 
 
 def _lang() -> str:
@@ -74,10 +70,8 @@ def _lang() -> str:
 def _require_staff() -> ResponseReturnValue | None:
     user = _current_user()
     if user is None:
-        try:
-            from service.auth.services import login_url
-        except ImportError:
-            abort(401)
+        from service.auth.services import login_url
+
         return redirect(login_url(request.full_path.rstrip("?")))
     if not services.is_staff(user):
         abort(403)

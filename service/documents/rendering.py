@@ -179,13 +179,12 @@ def _fetcher(root: Path) -> Any:
 
 def _srgb_profile() -> Any:
     """Return a fresh sRGB output intent for PDF/A (WeasyPrint's own leaks an open file)."""
-    from importlib.resources import files
-
+    import weasyprint.pdf
     from weasyprint.css import ColorProfile
 
     global _srgb_icc
     if _srgb_icc is None:
-        _srgb_icc = (files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+        _srgb_icc = (Path(weasyprint.pdf.__file__).parent / "sRGB2014.icc").read_bytes()
     return ColorProfile(
         io.BytesIO(_srgb_icc), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"])
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -37,11 +38,11 @@ class SealMissing(RuntimeError):
 @contextmanager
 def _lock(directory: Path) -> Iterator[None]:
     """Hold an exclusive lock, so parallel first starts generate one key, not two halves."""
-    try:
-        import fcntl
-    except ImportError:  # not on POSIX: a race at first start is the only risk
+    if sys.platform == "win32":  # no fcntl: a race at first start is the only risk
         yield
         return
+    import fcntl
+
     with (directory / ".lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select, update
 
@@ -338,12 +338,3 @@ def seal_generate(force: bool) -> None:
         click.echo(f"wrote {key_path} and {cert_path}")
     else:
         click.echo(f"{key_path} and {cert_path} exist (use --force to replace them)")
-
-
-def init_app(app: Flask) -> None:
-    """Check or create the seal key, and add the verification and download pages."""
-    seal.ensure_seal(app.config)
-    from service.documents import views
-
-    views.init_app(app)
-    app.cli.add_command(seal_cli)

@@ -76,5 +76,7 @@ def download(case_id: int, document_id: int) -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Register the verification and download pages."""
+    """Check or create the seal key, and add the verification and download pages."""
+    services.seal.ensure_seal(app.config)
     app.register_blueprint(bp)
+    app.cli.add_command(services.seal_cli)

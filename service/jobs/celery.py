@@ -7,10 +7,8 @@ drains again every few seconds and takes over items whose lease ran out.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
 import click
@@ -19,22 +17,16 @@ from celery.signals import worker_process_init
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from service.jobs.periodic import periodic_jobs, run_periodic
+
 log = logging.getLogger(__name__)
 
 #: How often beat sweeps the outbox (catches lost wake-ups and expired leases).
 SWEEP_SECONDS = 5.0
-DAILY = timedelta(days=1)
 #: Seconds after which an unclaimed wake-up task is dropped.
 WAKE_UP_EXPIRES = 60.0
 
 DRAIN_TASK = "amtsweg.jobs.drain"
-ESCALATE_TASK = "amtsweg.jobs.escalate_overdue"
-RETENTION_TASK = "amtsweg.jobs.retention"
-DRAFTS_TASK = "amtsweg.jobs.expire_drafts"
-IDEMPOTENCY_TASK = "amtsweg.jobs.prune_idempotency_keys"
-WEBHOOK_LOG_TASK = "amtsweg.jobs.prune_webhook_log"
-#: How often Idempotency-Key records past their lifetime are deleted.
-HOURLY = timedelta(hours=1)
 
 
 def create_celery(app: Flask) -> Celery:
@@ -53,6 +45,16 @@ def create_celery(app: Flask) -> Celery:
                 finally:
                     db.session.remove()
 
+    schedule: dict[str, Any] = {
+        "outbox-sweep": {
+            "task": DRAIN_TASK,
+            "schedule": SWEEP_SECONDS,
+            # A sweep that waited longer than the next one is pointless.
+            "options": {"expires": SWEEP_SECONDS},
+        },
+    }
+    for job in periodic_jobs():
+        schedule[job.name] = {"task": job.task_name, "schedule": job.every}
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=broker,
@@ -66,19 +68,7 @@ def create_celery(app: Flask) -> Celery:
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
         timezone="UTC",
-        beat_schedule={
-            "outbox-sweep": {
-                "task": DRAIN_TASK,
-                "schedule": SWEEP_SECONDS,
-                # A sweep that waited longer than the next one is pointless.
-                "options": {"expires": SWEEP_SECONDS},
-            },
-            "deadline-escalation": {"task": ESCALATE_TASK, "schedule": DAILY},
-            "retention": {"task": RETENTION_TASK, "schedule": DAILY},
-            "draft-expiry": {"task": DRAFTS_TASK, "schedule": DAILY},
-            "idempotency-keys": {"task": IDEMPOTENCY_TASK, "schedule": HOURLY},
-            "webhook-log": {"task": WEBHOOK_LOG_TASK, "schedule": DAILY},
-        },
+        beat_schedule=schedule,
     )
     _register_tasks(celery)
 
@@ -101,77 +91,16 @@ def _register_tasks(celery: Celery) -> None:
 
         return drain(max_items=max_items)
 
-    @celery.task(name=ESCALATE_TASK)
-    def escalate_task() -> int:
-        return run_periodic("escalate")
-
-    @celery.task(name=RETENTION_TASK)
-    def retention_task() -> int:
-        return run_periodic("retention")
-
-    @celery.task(name=DRAFTS_TASK)
-    def drafts_task() -> int:
-        return run_periodic("drafts")
-
-    @celery.task(name=IDEMPOTENCY_TASK)
-    def idempotency_task() -> int:
-        return run_periodic("idempotency")
-
-    @celery.task(name=WEBHOOK_LOG_TASK)
-    def webhook_log_task() -> int:
-        return run_periodic("webhook_log")
+    for job in periodic_jobs():
+        celery.task(name=job.task_name)(_periodic_task(job.name))
 
 
-def run_periodic(job: str) -> int:
-    """Run one periodic job inside the app context, commit, and return how many it touched.
+def _periodic_task(name: str) -> Any:
+    def run() -> int:
+        return run_periodic(name)
 
-    Features owned by other packages are imported lazily: a deployment without them
-    simply skips the job.
-    """
-    from service.extensions import db, utcnow
-
-    now = utcnow()
-    count = 0
-    try:
-        if job == "escalate":
-            backoffice = importlib.import_module("service.backoffice.services")
-            count = _count(backoffice.escalate_overdue(now))
-        elif job == "retention":
-            from service.privacy.services import run_retention
-
-            count = len(run_retention(now, dry_run=False))
-        elif job == "drafts":
-            from service.privacy.services import expire_drafts
-
-            count = expire_drafts(now)
-        elif job == "idempotency":
-            api = importlib.import_module("service.api.services")
-            hours = current_app.config.get("API_IDEMPOTENCY_HOURS", 24)
-            count = api.prune_idempotency_records(now, timedelta(hours=hours))
-        elif job == "webhook_log":
-            webhooks = importlib.import_module("service.webhooks.services")
-            days = current_app.config.get("WEBHOOK_LOG_DAYS", 30)
-            count = webhooks.prune_deliveries(now, timedelta(days=days))
-        else:
-            raise ValueError(f"unknown periodic job {job!r}")
-    except (ImportError, AttributeError):
-        log.info("periodic job %s skipped: its feature is not installed", job)
-        db.session.rollback()
-        return 0
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return count
-
-
-def _count(result: Any) -> int:
-    if isinstance(result, int):
-        return result
-    try:
-        return len(result)
-    except TypeError:
-        return 0
+    run.__name__ = f"periodic_{name}"
+    return run
 
 
 class CeleryNotifier:
@@ -189,16 +118,6 @@ class CeleryNotifier:
             log.warning("could not wake a worker; the next sweep runs the effects")
 
 
-#: Periodic jobs the broker-less worker loop runs, with their interval in seconds.
-PERIODIC = (
-    ("escalate", DAILY.total_seconds()),
-    ("retention", DAILY.total_seconds()),
-    ("drafts", DAILY.total_seconds()),
-    ("idempotency", HOURLY.total_seconds()),
-    ("webhook_log", DAILY.total_seconds()),
-)
-
-
 def run_loop(app: Flask, *, once: bool = False, sweep: float = SWEEP_SECONDS) -> None:
     """Drain the outbox and run the periodic jobs in this process (no broker)."""
     from service.extensions import db
@@ -207,13 +126,14 @@ def run_loop(app: Flask, *, once: bool = False, sweep: float = SWEEP_SECONDS) ->
     last_run: dict[str, float] = {}
     while True:
         with app.app_context():
-            for job, every in PERIODIC:
-                if time.monotonic() - last_run.get(job, -every) >= every:
-                    last_run[job] = time.monotonic()
+            for job in periodic_jobs():
+                every = job.every.total_seconds()
+                if time.monotonic() - last_run.get(job.name, -every) >= every:
+                    last_run[job.name] = time.monotonic()
                     try:
-                        run_periodic(job)
+                        run_periodic(job.name)
                     except Exception:
-                        log.exception("periodic job %s failed", job)
+                        log.exception("periodic job %s failed", job.name)
             try:
                 drain()
             except Exception:
@@ -261,25 +181,3 @@ def init_app(app: Flask) -> None:
     if app.config["JOBS_MODE"] == "celery":
         create_celery(app)
         app.extensions["amtsweg.jobs_runner"] = CeleryNotifier(app)
-
-
-_cli_celery: Celery | None = None
-
-
-def celery_app() -> Celery:
-    """Create the Flask app from the environment and return its Celery app (once)."""
-    global _cli_celery
-    if _cli_celery is None:
-        from service import create_app
-
-        app = create_app()
-        _cli_celery = app.extensions.get("celery") or create_celery(app)
-    return _cli_celery
-
-
-def __getattr__(name: str) -> Any:
-    # For the Celery command line: `celery -A service.jobs.celery:app worker` builds the
-    # Flask app from the environment only when Celery asks for it.
-    if name == "app":
-        return celery_app()
-    raise AttributeError(name)

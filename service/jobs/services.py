@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from service.extensions import core, db, utcnow
 from service.jobs.constants import JobStatus
 from service.jobs.models import OutboxItem
+from service.jobs.periodic import periodic as periodic  # features register jobs here
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +360,3 @@ def init_app(app: Flask) -> None:
     _install_listener()
     if app.config["JOBS_MODE"] == "thread":
         app.extensions["amtsweg.jobs_runner"] = _ThreadRunner(app)
-    # Worker commands, and for "celery" mode the notifier that wakes a Celery worker.
-    from service.jobs import celery as celery_module
-
-    celery_module.init_app(app)

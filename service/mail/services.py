@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import Flask, current_app
+from flask import current_app
 
 from service.extensions import db
 from service.jobs import services as jobs
@@ -165,13 +165,3 @@ def send_case_email(payload: dict[str, Any]) -> None:
         raise jobs.GiveUp(type(exc).__name__) from None
     except (OSError, smtplib.SMTPException) as exc:
         raise jobs.Retry(type(exc).__name__) from None
-
-
-def init_app(app: Flask) -> None:
-    """Show written mails at /dev/mail (development only)."""
-    from service.config import is_production
-    from service.mail.views import bp
-
-    # Not even registered in production (create_app refuses any /dev route there).
-    if not is_production(app.config):
-        app.register_blueprint(bp)

@@ -6,7 +6,7 @@ import email
 import email.policy
 from email.message import EmailMessage
 
-from flask import Blueprint, abort, current_app, render_template_string
+from flask import Blueprint, Flask, abort, current_app, render_template_string
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -82,3 +82,12 @@ def show(name: str) -> ResponseReturnValue:
         back=_("All mails"),
         lang="en",
     )
+
+
+def init_app(app: Flask) -> None:
+    """Show written mails at /dev/mail (development only)."""
+    from service.config import is_production
+
+    # Not even registered in production (create_app refuses any /dev route there).
+    if not is_production(app.config):
+        app.register_blueprint(bp)

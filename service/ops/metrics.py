@@ -8,7 +8,6 @@ cases per state) are read at scrape time, so every process reports the same trut
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 import os
 import time
@@ -28,7 +27,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from service.documents.models import Document
 from service.extensions import db
+from service.webhooks.models import Delivery
 
 REQUESTS = Counter(
     "amtsweg_http_requests_total", "HTTP requests by endpoint, method and status.",
@@ -41,13 +42,6 @@ LATENCY = Histogram(
 )  # fmt: skip
 
 bp = Blueprint("ops", __name__)
-
-
-def _model(module: str, name: str) -> Any | None:
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 class DatabaseCollector(Collector):
@@ -78,26 +72,22 @@ class DatabaseCollector(Collector):
         for kind, status, n in rows:
             items.add_metric([kind, status], n)
         yield items
-        delivery = _model("service.webhooks.models", "Delivery")
-        if delivery is not None and hasattr(delivery, "status"):
-            deliveries = GaugeMetricFamily(
-                "amtsweg_webhook_deliveries", "Webhook deliveries by result.", labels=["result"]
-            )
-            for status, n in db.session.execute(
-                select(delivery.status, func.count()).group_by(delivery.status)
-            ):
-                deliveries.add_metric([str(status)], n)
-            yield deliveries
-        document = _model("service.documents.models", "Document")
-        if document is not None:
-            documents = GaugeMetricFamily(
-                "amtsweg_documents", "Documents by status.", labels=["status"]
-            )
-            for status, n in db.session.execute(
-                select(document.status, func.count()).group_by(document.status)
-            ):
-                documents.add_metric([str(status)], n)
-            yield documents
+        deliveries = GaugeMetricFamily(
+            "amtsweg_webhook_deliveries", "Webhook deliveries by result.", labels=["result"]
+        )
+        for status, n in db.session.execute(
+            select(Delivery.status, func.count()).group_by(Delivery.status)
+        ):
+            deliveries.add_metric([str(status)], n)
+        yield deliveries
+        documents = GaugeMetricFamily(
+            "amtsweg_documents", "Documents by status.", labels=["status"]
+        )
+        for status, n in db.session.execute(
+            select(Document.status, func.count()).group_by(Document.status)
+        ):
+            documents.add_metric([str(status)], n)
+        yield documents
         cases = GaugeMetricFamily(
             "amtsweg_cases", "Cases by service and state.", labels=["service", "state"]
         )

@@ -145,10 +145,7 @@ def reply(
 
 
 def documents_of(case: Case) -> list[Any]:
-    """Return the case's documents that are ready (empty until the documents feature exists)."""
-    try:
-        from service.documents import services as documents
-    except ImportError:
-        return []
-    finder = getattr(documents, "documents_for_case", None)
-    return list(finder(case)) if finder is not None else []
+    """Return the case's documents that are ready."""
+    from service.documents import services as documents
+
+    return list(documents.documents_for_case(case))

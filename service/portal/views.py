@@ -19,7 +19,6 @@ from flask import (
     request,
     url_for,
 )
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response as BaseResponse
 
 from service import errors
@@ -327,19 +326,12 @@ def case_detail(case_id: int) -> str:
     )
 
 
-def _document_link(document: Any, case: Case, lang: str) -> tuple[str, str | None]:
+def _document_link(document: Any, case: Case, lang: str) -> tuple[str, str]:
     """Return (title, download URL) of a document of the case."""
-    try:
-        from service.documents.services import document_title
+    from service.documents.services import document_title
 
-        title = document_title(document, lang)
-    except ImportError:
-        title = str(getattr(document, "document", ""))
-    try:
-        url: str | None = url_for("documents.download", case_id=case.id, document_id=document.id)
-    except BuildError:  # the documents feature is not set up in this app
-        url = None
-    return title, url
+    url = url_for("documents.download", case_id=case.id, document_id=document.id)
+    return document_title(document, lang), url
 
 
 @bp.route("/cases/<int:case_id>/actions/<transition>", methods=["GET", "POST"])

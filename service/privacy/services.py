@@ -15,14 +15,12 @@ package works whatever parts of amtsweg a deployment has.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import delete, select
 
 from service import engine
@@ -32,8 +30,11 @@ from service.cases.models import AuditEvent, Case, CaseNote
 from service.cases.services import record_event
 from service.definitions.services import current_registry
 from service.definitions.types import FieldDefinition, FormDefinition
+from service.documents.models import Document
 from service.extensions import db, utcnow
 from service.forms.files import file_answers, upload_ids
+from service.jobs import services as jobs
+from service.portal.models import Draft
 from service.privacy.constants import EXPORT_FORMAT, RETENTION_ACTOR_ID, RETENTION_ACTOR_LABEL
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,6 @@ class RetentionEntry:
     files: int = 0
     documents: int = 0
     notes: int = 0
-
-
-def _model(module: str, name: str) -> Any | None:
-    """Return another package's model, or None when that package is not installed."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 # ------------------------------------------------------------------------------ retention
@@ -108,6 +101,12 @@ def held_cases(now: datetime) -> list[Case]:
         ):
             held.append(case)
     return held
+
+
+@jobs.periodic("retention", every=timedelta(days=1))
+def retention_job(now: datetime) -> int:
+    """Anonymise every closed case past retention; return how many (run daily)."""
+    return len(run_retention(now))
 
 
 def run_retention(now: datetime | None = None, dry_run: bool = False) -> list[RetentionEntry]:
@@ -159,9 +158,7 @@ def anonymise_case(case: Case, now: datetime | None = None) -> None:
         document.storage_key = None
         document.withdrawn_at = document.withdrawn_at or now
     db.session.execute(delete(CaseNote).where(CaseNote.case_id == case.id))
-    draft_model = _model("service.portal.models", "Draft")
-    if draft_model is not None:
-        db.session.execute(delete(draft_model).where(draft_model.case_id == case.id))
+    db.session.execute(delete(Draft).where(Draft.case_id == case.id))
     case.anonymised_at = now
     record_event(
         case,
@@ -226,10 +223,7 @@ def _case_uploads(case: Case) -> list[Upload]:
 
 
 def _case_documents(case: Case) -> list[Any]:
-    document_model = _model("service.documents.models", "Document")
-    if document_model is None:
-        return []
-    return list(db.session.scalars(select(document_model).where(document_model.case_id == case.id)))
+    return list(db.session.scalars(select(Document).where(Document.case_id == case.id)))
 
 
 def _delete_file(storage: Any, key: str) -> None:
@@ -241,19 +235,15 @@ def _delete_file(storage: Any, key: str) -> None:
 # ------------------------------------------------------------------------------ drafts
 
 
+@jobs.periodic("drafts", every=timedelta(days=1))
 def expire_drafts(now: datetime | None = None) -> int:
     """Delete drafts past their expiry (never submitted ones) with their uploads."""
     from service.storage.services import get_storage
 
-    draft_model = _model("service.portal.models", "Draft")
-    if draft_model is None:
-        return 0
     now = now or utcnow()
     registry = current_registry()
     drafts = list(
-        db.session.scalars(
-            select(draft_model).where(draft_model.case_id.is_(None)).order_by(draft_model.id)
-        )
+        db.session.scalars(select(Draft).where(Draft.case_id.is_(None)).order_by(Draft.id))
     )
     storage = get_storage()
     count = 0
@@ -287,8 +277,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def export_for(user: Any) -> dict[str, Any]:
     """Return everything held about `user` as JSON-ready data (their data export)."""
-    draft_model = _model("service.portal.models", "Draft")
-    document_model = _model("service.documents.models", "Document")
     cases = list(
         db.session.scalars(select(Case).where(Case.applicant_id == user.id).order_by(Case.id))
     )
@@ -302,21 +290,13 @@ def export_for(user: Any) -> dict[str, Any]:
         ):
             events[ev.case_id].append(ev)
     documents: dict[int, list[Any]] = {cid: [] for cid in case_ids}
-    if document_model is not None and case_ids:
+    if case_ids:
         for doc in db.session.scalars(
-            select(document_model)
-            .where(document_model.case_id.in_(case_ids))
-            .order_by(document_model.id)
+            select(Document).where(Document.case_id.in_(case_ids)).order_by(Document.id)
         ):
             documents[doc.case_id].append(doc)
-    drafts = (
-        list(
-            db.session.scalars(
-                select(draft_model).where(draft_model.owner_id == user.id).order_by(draft_model.id)
-            )
-        )
-        if draft_model is not None
-        else []
+    drafts = list(
+        db.session.scalars(select(Draft).where(Draft.owner_id == user.id).order_by(Draft.id))
     )
     uploads = list(
         db.session.scalars(
@@ -398,11 +378,3 @@ def _timeline_entry(ev: AuditEvent, user_id: int) -> dict[str, Any]:
     if ev.action in (AuditAction.SUBMITTED, AuditAction.TRANSITION):
         entry["inputs"] = ev.inputs
     return entry
-
-
-def init_app(app: Flask) -> None:
-    """Register the data export page and the `retention` commands."""
-    from service.privacy import cli, views
-
-    app.register_blueprint(views.bp)
-    app.cli.add_command(cli.retention_cli)

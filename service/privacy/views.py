@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response
+from flask import Blueprint, Flask, Response
 from flask.typing import ResponseReturnValue
 
 from service.auth.services import current_user, login_required
@@ -24,3 +24,11 @@ def data_export() -> ResponseReturnValue:
     response.headers["Content-Disposition"] = 'attachment; filename="amtsweg-data.json"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the data export page and the `retention` commands."""
+    from service.privacy import cli
+
+    app.register_blueprint(bp)
+    app.cli.add_command(cli.retention_cli)

@@ -211,6 +211,13 @@ def resume(sub: Subscription) -> int:
 # ------------------------------------------------------------------------ delivery log
 
 
+@jobs.periodic("webhook_log", every=timedelta(days=1))
+def prune_delivery_log(now: datetime) -> int:
+    """Delete finished deliveries past AMTSWEG_WEBHOOK_LOG_DAYS (run daily)."""
+    days = current_app.config.get("WEBHOOK_LOG_DAYS", 30)
+    return prune_deliveries(now, timedelta(days=days))
+
+
 def prune_deliveries(now: datetime, keep: timedelta) -> int:
     """Delete finished deliveries (delivered or given up) older than `keep`, with attempts.
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from service.api.models import IdempotencyRecord
 from service.cases.models import AuditEvent, Case
 from service.extensions import db, utcnow
-from service.jobs.celery import run_periodic
+from service.jobs.periodic import run_periodic
 from tests.api.api_support import auth, mint, submission
 
 READ = ["cases:read"]

@@ -333,7 +333,7 @@ def test_delivery_connects_to_the_checked_address_with_the_host_name(
 
 
 def test_finished_deliveries_leave_the_log_after_30_days(api_app: Flask) -> None:
-    from service.jobs.celery import run_periodic
+    from service.jobs.periodic import run_periodic
     from service.webhooks.models import DeliveryAttempt
 
     sub = Subscription(
