@@ -514,6 +514,21 @@ def _history_entry(event: AuditEvent) -> engine.HistoryEntry:
     )
 
 
+def _guard_data(case: Case) -> Mapping[str, Any]:
+    """Return the answers as guards read them: typed like in every other expression."""
+    registry = current_registry()
+    try:
+        service = registry.service(case.service_key, case.workflow_version)
+        if not any(t.guard is not None for t in service.workflow.transitions):
+            return case.data
+        form = registry.form(service.form_key, case.form_version)
+    except UnknownDefinition:
+        return case.data
+    from service.forms.services import expression_values
+
+    return expression_values(form, case.data or {})
+
+
 def snapshot(
     case: Case, known_history: tuple[engine.HistoryEntry, ...] | None = None
 ) -> engine.CaseSnapshot:
@@ -521,7 +536,7 @@ def snapshot(
     return engine.CaseSnapshot(
         state=case.state,
         applicant_id=str(case.applicant_id),
-        data=case.data,
+        data=_guard_data(case),
         history=history(case) if known_history is None else known_history,
         due_at=case.due_at,
         clock_paused_at=case.clock_paused_at,

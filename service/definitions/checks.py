@@ -9,7 +9,7 @@ from typing import Any
 
 from service.definitions.credentials import check_credentials
 from service.definitions.errors import Problems
-from service.definitions.scope import form_scope, item_scope, with_inputs
+from service.definitions.scope import form_scope, guard_scope, item_scope
 from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
 from service.definitions.yamlio import Source
 from service.engine.types import APPLICANT
@@ -182,8 +182,8 @@ def check_workflow(
                     t.line, f"{what} issues document '{doc}' but 'documents' does not define it"
                 )
         if t.guard_source and scope is not None:
-            guard_scope = with_inputs(scope, (i.name for i in t.inputs))
-            _expression(problems, t.line, f"{what}: guard", t.guard_source, guard_scope)
+            names = guard_scope(scope, (i.name for i in t.inputs))
+            _expression(problems, t.line, f"{what}: guard", t.guard_source, names)
         mail = (
             templates_root / "email" / t.notify / "subject.txt"
             if templates_root and t.notify

@@ -224,24 +224,40 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
     )
 
 
+def _date_bound(r: _Reader, obj: LineDict, key: str) -> str | None:
+    """Read a date field's `min`/`max`: an expression like `today() - days(14)`."""
+    from service.rules.services import ExpressionError, check_expression, legacy_date_bound
+
+    value = obj.get(key)
+    what = f"field '{obj.get('key')}': '{key}'"
+    text = value if isinstance(value, str) else getattr(value, "isoformat", lambda: None)()
+    if text is None:
+        r.problems.add(obj.line_of(key), f"{what} must be a date expression like today()")
+        return None
+    suggestion = legacy_date_bound(text)
+    if suggestion is not None:
+        r.problems.add(
+            obj.line_of(key),
+            f"{what}: dates are written as expressions, like everywhere else: "
+            f"write '{suggestion}' instead of '{text}'",
+        )
+        return text
+    try:
+        result = check_expression(text, {})
+    except ExpressionError as exc:
+        r.problems.add(obj.line_of(key), f"{what}: {exc.message}")
+        return None
+    if result.kind not in ("timestamp", "dyn"):
+        r.problems.add(obj.line_of(key), f"{what} must be a date, not a {result}")
+    return text
+
+
 def _decimal_or_date(r: _Reader, obj: LineDict, key: str, ftype: str) -> Decimal | str | None:
     value = obj.get(key)
     if value is None:
         return None
     if ftype == "date":
-        from service.rules.services import is_date_bound
-
-        if not isinstance(value, str) and not hasattr(value, "isoformat"):
-            r.problems.add(obj.line_of(key), f"field '{obj.get('key')}': '{key}' must be a date")
-            return None
-        text = value if isinstance(value, str) else value.isoformat()
-        if not is_date_bound(text):
-            r.problems.add(
-                obj.line_of(key),
-                f"field '{obj.get('key')}': '{key}' must be a date "
-                f"or like 'today - 14 days' (got {text!r})",
-            )
-        return text
+        return _date_bound(r, obj, key)
     try:
         return Decimal(str(value))
     except InvalidOperation:

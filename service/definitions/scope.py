@@ -3,7 +3,7 @@
 One scope for every expression (conditions, rules, guards, applicant_name): the form's
 answers by their bare field keys; inside a repeatable group the item's own fields as
 well; in a guard the transition's `inputs`. `data` (all answers as one map) is kept for
-files written before bare names worked in guards.
+guards written before bare names worked there.
 """
 
 from __future__ import annotations
@@ -37,12 +37,9 @@ def field_type(f: FieldDefinition) -> CelType:
     return _BY_TYPE.get(f.type, STRING)
 
 
-def form_scope(form: FormDefinition | None) -> dict[str, CelType]:
-    """Return the names of a form's top-level answers, and `data` holding them all."""
-    if form is None:
-        return {"data": map_of(None)}
-    answers = {f.key: field_type(f) for f in form.fields}
-    return {**answers, "data": map_of(answers)}
+def form_scope(form: FormDefinition) -> dict[str, CelType]:
+    """Return the names of a form's top-level answers."""
+    return {f.key: field_type(f) for f in form.fields}
 
 
 def item_scope(scope: dict[str, CelType], group: FieldDefinition) -> dict[str, CelType]:
@@ -50,6 +47,10 @@ def item_scope(scope: dict[str, CelType], group: FieldDefinition) -> dict[str, C
     return {**scope, **{f.key: field_type(f) for f in group.fields}}
 
 
-def with_inputs(scope: dict[str, CelType], inputs: Iterable[str]) -> dict[str, CelType]:
-    """Return `scope` plus `inputs`, the map of a transition's inputs."""
-    return {**scope, "inputs": map_of({name: DYN for name in inputs})}
+def guard_scope(scope: dict[str, CelType], inputs: Iterable[str]) -> dict[str, CelType]:
+    """Return `scope` plus `inputs` (the transition's inputs) and `data` (all answers)."""
+    return {
+        **scope,
+        "data": map_of(scope),
+        "inputs": map_of({name: DYN for name in inputs}),
+    }

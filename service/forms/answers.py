@@ -72,6 +72,23 @@ def load_answers(compiled: CompiledForm, data: Mapping[str, Any], lang: str) -> 
     return answers
 
 
+def expression_values(compiled: CompiledForm, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return stored answers as the values every expression sees; null when not answered."""
+    values: dict[str, Any] = {}
+    for f in compiled.fields:
+        value = data.get(f.key)
+        if f.is_group:
+            items = value if isinstance(value, list) else []
+            values[f.key] = [
+                {s.key: cel_value(s, item.get(s.key)) for s in f.items}
+                for item in items
+                if isinstance(item, Mapping)
+            ]
+        else:
+            values[f.key] = cel_value(f, value)
+    return values
+
+
 def is_required(f: CompiledField, context: Context) -> bool:
     """Say whether a shown field must be answered."""
     if f.definition.required:

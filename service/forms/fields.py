@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, NoReturn
 
 from marshmallow import ValidationError
@@ -22,13 +21,13 @@ from service.forms.display import format_day, format_money, format_number
 from service.forms.parsing import number_value, parse_date, parse_decimal, parse_yesno
 from service.forms.uploads import file_problems
 from service.i18n import gettext_for
-from service.rules.dates import local_today, resolve_date_bound
+from service.rules.dates import local_today
+from service.rules.services import date_bound
 
 _CENT = Decimal("0.01")
 
 #: Date bounds as date fields resolve them for every answer; the result depends on nothing
 #: but the text and today's date (a refused text is not cached and raises again).
-_date_bound = lru_cache(maxsize=256)(resolve_date_bound)
 
 
 def is_empty(value: Any) -> bool:
@@ -123,9 +122,9 @@ class DateField(AnswerField):
             self.refuse(self._("enter a valid date, for example 17.05.1990."))
         d = self.definition
         today = local_today()
-        if d.minimum is not None and day < (low := _date_bound(str(d.minimum), today)):
+        if d.minimum is not None and day < (low := date_bound(str(d.minimum), today)):
             self.refuse(self._("enter a date on or after {date}."), date=format_day(low, self.lang))
-        if d.maximum is not None and day > (high := _date_bound(str(d.maximum), today)):
+        if d.maximum is not None and day > (high := date_bound(str(d.maximum), today)):
             self.refuse(
                 self._("enter a date on or before {date}."), date=format_day(high, self.lang)
             )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from service.definitions.types import FieldDefinition, FormDefinition, Page
+from service.forms.answers import expression_values as _expression_values
 from service.forms.answers import load_answers
 from service.forms.errors import ValidationFailed
 from service.forms.jsonschema import form_json_schema
@@ -45,6 +46,7 @@ __all__ = [
     "ValidationResult",
     "check_upload",
     "compile_form",
+    "expression_values",
     "json_schema",
     "next_page",
     "page_view",
@@ -74,6 +76,11 @@ def validate(
     is used. Error messages are in `lang` and name the field.
     """
     return validate_answers(compile_form(form), data, lang, pages, files)
+
+
+def expression_values(form: FormDefinition, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return stored answers as CEL values (dates as timestamps), every field present."""
+    return _expression_values(compile_form(form), data)
 
 
 def visible_pages(form: FormDefinition, data: Mapping[str, Any]) -> list[Page]:

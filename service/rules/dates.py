@@ -64,3 +64,26 @@ def is_date_bound(spec: object) -> bool:
     except ExpressionError:
         return False
     return True
+
+
+def legacy_date_bound(spec: str) -> str | None:
+    """Return the expression for a date bound in the first edition's form, else None.
+
+    `today + 3 months` became `add_months(today(), 3)`, `today - 14 days` became
+    `today() - days(14)`, `2026-01-01` became `date("2026-01-01")`: one way to write dates.
+    """
+    text = spec.strip().lower()
+    if _ISO_DATE.fullmatch(text):
+        return f'date("{text}")'
+    match = _RELATIVE.fullmatch(text)
+    if match is None:
+        return None
+    sign, amount, unit = match.groups()
+    if sign is None:
+        return "today()"
+    n = int(amount)
+    if unit in ("day", "week"):
+        days = n * (7 if unit == "week" else 1)
+        return f"today() {sign} days({days})"
+    months = n * (12 if unit == "year" else 1)
+    return f"add_months(today(), {'-' if sign == '-' else ''}{months})"

@@ -15,13 +15,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 import cel as native_cel
 import celpy
 
-from service.rules.dates import is_date_bound, local_today, resolve_date_bound
+from service.rules.dates import (
+    is_date_bound,
+    legacy_date_bound,
+    local_today,
+    resolve_date_bound,
+)
 from service.rules.errors import EvaluationError, ExpressionError, RuleFailed
 from service.rules.functions import NATIVE_FUNCTIONS
 from service.rules.names import item_fields_read, referenced_names
@@ -40,9 +46,11 @@ __all__ = [
     "RuleFailed",
     "check_expression",
     "compile_expression",
+    "date_bound",
     "fields_read",
     "from_cel",
     "is_date_bound",
+    "legacy_date_bound",
     "local_today",
     "resolve_date_bound",
     "to_cel",
@@ -192,6 +200,20 @@ def compile_expression(source: str, names: Iterable[str] | None = None) -> Expre
             if token not in allowed:
                 raise ExpressionError(f"unknown name {str(token)!r} in {source!r}", token.column)
     return expression
+
+
+@lru_cache(maxsize=512)
+def date_bound(spec: str, today: date) -> date:
+    """Return the day a date field's `min`/`max` stands for on `today`.
+
+    Versions stored before expressions (`today + 3 months`) still work for their cases.
+    """
+    if legacy_date_bound(spec) is not None:
+        return resolve_date_bound(spec, today)
+    value = compile_expression(spec).evaluate({})
+    if not isinstance(value, datetime):
+        raise ExpressionError(f"not a date: {spec!r}")
+    return value.date()
 
 
 def check_expression(source: str, scope: Mapping[str, CelType]) -> CelType:

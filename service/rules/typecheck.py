@@ -254,7 +254,8 @@ class _Checker:
             return self.scope[name]
         if name in BUILTIN_NAMES:
             return DYN
-        raise self.fail(node.children[0], f"unknown name '{name}'")
+        hint = ": write the field's key alone, like 'kind == \"a\"'" if name == "data" else ""
+        raise self.fail(node.children[0], f"unknown name '{name}'{hint}")
 
     _dot_ident = _ident
 

@@ -230,3 +230,76 @@ def test_bad_calls_and_unknown_names_are_refused(
         assert problems == []
     else:
         assert len(problems) == 1 and message in problems[0], problems
+
+
+# ------------------------------------------------------------ one expression language
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("today", "today()"),
+        ("today + 3 months", "add_months(today(), 3)"),
+        ("today - 14 days", "today() - days(14)"),
+        ("today + 2 weeks", "today() + days(14)"),
+        ("today - 1 year", "add_months(today(), -12)"),
+        ("2026-01-01", 'date("2026-01-01")'),
+    ],
+)
+def test_the_old_date_language_is_refused_with_the_expression_to_write(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    form = FORM.replace(
+        "    label: {de: Bis, en: Until}\n", f"    label: {{de: Bis, en: Until}}\n    max: {old}\n"
+    )
+    assert problems_of(write_set(tmp_path, form=form)) == [
+        f"forms/special_use.yaml:24: field 'end_date': 'max': dates are written as "
+        f"expressions, like everywhere else: write '{new}' instead of '{old}'"
+    ]
+
+
+def test_a_date_bound_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
+    form = FORM.replace(
+        "    label: {de: Bis, en: Until}\n", "    label: {de: Bis, en: Until}\n    min: days(3)\n"
+    )
+    assert problems_of(write_set(tmp_path, form=form)) == [
+        "forms/special_use.yaml:24: field 'end_date': 'min' must be a date, not a duration"
+    ]
+
+
+def test_date_bounds_as_expressions_are_accepted(tmp_path: Path) -> None:
+    form = FORM.replace(
+        "    label: {de: Bis, en: Until}\n",
+        "    label: {de: Bis, en: Until}\n    min: today() + days(1)\n    max: add_months(today(), 3)\n",
+    )
+    assert problems_of(write_set(tmp_path, form=form)) == []
+
+
+def test_guards_read_answers_by_bare_name_and_still_through_data(tmp_path: Path) -> None:
+    workflow = WORKFLOW.replace(
+        "    documents: [permit]\n",
+        "    guard: 'length_m <= 20.0 && data.zone == \"a\" && end_date > today()'\n"
+        "    documents: [permit]\n",
+    )
+    root = write_set(tmp_path, workflow=workflow)
+    registry, problems = load_definitions(root)
+    assert problems == []
+    guard = registry.service("special_use").workflow.transition("approve").guard
+    assert guard is not None
+    from datetime import UTC, datetime, timedelta
+
+    future = datetime.now(UTC) + timedelta(days=30)
+    data = {"length_m": 12.0, "zone": "a", "end_date": future, "applicant": "A"}
+    assert guard({"data": data, "inputs": {}}) is True
+    assert guard({"data": {**data, "length_m": 25.0}, "inputs": {}}) is False
+    assert guard({"data": {**data, "end_date": None}, "inputs": {}}) is False
+
+
+def test_form_conditions_name_answers_alone_and_data_dot_gets_a_hint(tmp_path: Path) -> None:
+    form = FORM.replace("'length_m > 5.0'", "'data.length_m > 5.0'")
+    assert problems_of(write_set(tmp_path, form=form)) == [
+        "forms/special_use.yaml:26:18: rule 'long_zone': unknown name 'data': "
+        "write the field's key alone, like 'kind == \"a\"'\n"
+        "        expression: 'data.length_m > 5.0'\n"
+        "                     ^~~~"
+    ]
