@@ -57,7 +57,7 @@ def test_revoking_the_permit_sets_its_bit_in_the_same_transaction(
     olaf = Actor(**people["olaf"].as_actor_fields())
     cases.fire_transition(case, "revoke", olaf, {"reason": "Umzug aus der Zone"})
     db.session.commit()
-    claims, revoked, answer = status_entry(client, credential)
+    _claims, revoked, answer = status_entry(client, credential)
     assert revoked and answer.headers["ETag"] != etag
     assert case.state == "revoked"
     assert not status_entry(client, other_credential)[1]
