@@ -52,6 +52,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check service tests bench
 	$(BIN)/ruff format --check service tests bench
 	$(BIN)/mypy service
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python .ci/budget.py
 
 # The default suite needs no running services; .ci/run adds PostgreSQL and Redis.
 test: setup lint

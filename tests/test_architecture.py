@@ -1,0 +1,98 @@
+"""The import contracts are live: a copy of the code with one wrong import fails lint-imports.
+
+`make lint` runs lint-imports on the real code; these tests prove each contract would
+catch a break, so a contract that silently matches nothing cannot pass for a kept one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
+
+
+def _lint_copy(tmp_path: Path, module: str, wrong_import: str) -> subprocess.CompletedProcess[str]:
+    """Copy service/ and pyproject.toml, add `wrong_import` to `module`, run lint-imports."""
+    shutil.copytree(ROOT / "service", tmp_path / "service", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    path = tmp_path / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = tmp_path / module.replace(".", "/") / "__init__.py"
+    path.write_text(path.read_text() + f"\n{wrong_import}  # deliberately wrong\n")
+    return subprocess.run(
+        [LINT_IMPORTS, "--no-cache"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "wrong_import", "contract"),
+    [
+        ("service.engine.services", "import flask", "The engine imports nothing"),
+        ("service.engine.types", "import service.cases.models", "The engine imports nothing"),
+        ("service.forms.services", "import service.cases.models", "Definitions, rules and forms"),
+        ("service.rules.services", "import service.portal.views", "Definitions, rules and forms"),
+        ("service.cases.services", "import service.webhooks.services", "Cases import no face"),
+        ("service.cases.models", "import service.api.views", "Cases import no face"),
+        ("service.jobs.celery", "import service.backoffice.services", "Effects (jobs"),
+        ("service.webhooks.services", "import service.api.auth", "Effects (jobs"),
+        ("service.backoffice.casefile", "import service.portal.models", "The faces"),
+        ("service.api.services", "import service.backoffice.services", "The faces"),
+    ],
+)
+def test_a_wrong_import_breaks_its_contract(
+    tmp_path: Path, module: str, wrong_import: str, contract: str
+) -> None:
+    result = _lint_copy(tmp_path, module, wrong_import)
+    assert result.returncode == 1, result.stdout + result.stderr
+    # One wrong import can break more than one contract (through indirect imports).
+    broken = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
+    assert any(line.startswith(contract) for line in broken), result.stdout
+
+
+def _budget_copy(tmp_path: Path) -> Path:
+    for folder in ("service", ".ci"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def _budget(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(root / ".ci" / "budget.py")], capture_output=True, text=True
+    )
+
+
+def test_the_complexity_budget_holds_today(tmp_path: Path) -> None:
+    result = _budget(_budget_copy(tmp_path))
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_new_long_module_or_complex_function_breaks_the_budget(tmp_path: Path) -> None:
+    root = _budget_copy(tmp_path)
+    (root / "service" / "long.py").write_text("x = 1\n" * 401)
+    branches = "".join(f"    if x == {n}:\n        return {n}\n" for n in range(25))
+    (root / "service" / "tangled.py").write_text(f"def tangled(x):\n{branches}    return 0\n")
+    result = _budget(root)
+    assert result.returncode == 1
+    assert "service/long.py: 401 lines (budget 400)" in result.stderr
+    assert "service/tangled.py:tangled: complexity D 26 (budget C)" in result.stderr
+
+
+def test_a_known_offender_may_not_grow(tmp_path: Path) -> None:
+    root = _budget_copy(tmp_path)
+    module = root / "service" / "cases" / "services.py"
+    module.write_text(module.read_text() + "\n" * 300)
+    result = _budget(root)
+    assert result.returncode == 1
+    assert "service/cases/services.py" in result.stderr and "split it" in result.stderr
