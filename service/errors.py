@@ -41,6 +41,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.engine.types import Text
+from service.extensions import db
 from service.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 log = logging.getLogger(__name__)
@@ -252,6 +253,9 @@ def response_for(exc: BaseException) -> Response | None:
     error = as_app_error(exc)
     if error is None:
         return None
+    # A refused request changes nothing, even when its answer is a redirect (303) that the
+    # request boundary would otherwise commit.
+    db.session.rollback()
     return problem_for(error) if is_api_request() else page_for(error)
 
 

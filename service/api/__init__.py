@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, Response, send_from_directory, url_for
 from flask_smorest import Api as SmorestApi
 from flask_smorest.utils import prepare_response
 
-from service.api import auth, problems
+from service.api import auth, bodies, problems
 from service.api.constants import API_PREFIX, PROBLEM_JSON, SCOPE_DESCRIPTIONS, SECURITY_SCHEME
 from service.api.schemas import ProblemSchema
 
@@ -116,6 +116,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
 
     problems.init_app(app)
+    bodies.init_app(app)
     auth.init_app(app)
     api = Api(app, spec_kwargs=_spec_kwargs(app))
     app.extensions[EXTENSION_KEY] = api
