@@ -14,6 +14,26 @@ from service.extensions import db
 ROUNDS = 20
 
 
+def _at_once(clients: list[Any], url: str, forms: list[dict[str, str]]) -> list[Any]:
+    """POST each form from its own client and thread at the same moment."""
+    barrier = threading.Barrier(len(clients))
+    answers: list[Any] = [None] * len(clients)
+
+    def post(i: int) -> None:
+        barrier.wait()
+        try:
+            answers[i] = clients[i].post(url, data=forms[i])
+        except Exception as exc:  # what a 500 would have been (TESTING propagates it)
+            answers[i] = exc
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
 def test_two_officers_approving_at_once_one_wins_the_other_is_told_someone_else_changed_it(
     staff: Callable[..., Any], make_case: Callable[..., Case], client_for: Any
 ) -> None:
@@ -32,21 +52,7 @@ def test_two_officers_approving_at_once_one_wins_the_other_is_told_someone_else_
             {"csrf_token": csrf_token(o, page), "version": str(case_version(case.id))}
             for o in officers
         ]
-        barrier = threading.Barrier(2)
-        answers: list[Any] = [None, None]
-
-        def approve(i: int, url: str = f"{page}/transitions/approve") -> None:
-            barrier.wait()
-            try:
-                answers[i] = officers[i].post(url, data=forms[i])
-            except Exception as exc:  # what a 500 would have been (TESTING propagates it)
-                answers[i] = exc
-
-        threads = [threading.Thread(target=approve, args=(i,)) for i in (0, 1)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        answers = _at_once(officers, f"{page}/transitions/approve", forms)
 
         assert not [a for a in answers if isinstance(a, Exception)], answers
         outcomes.append(sorted(a.status_code for a in answers))
