@@ -92,6 +92,7 @@ def _init_features(app: Flask) -> None:
     from service.ops import services as ops
     from service.portal import views as portal
     from service.privacy import views as privacy
+    from service.scanning import services as scanning
     from service.webhooks import services as webhooks
 
     web.init_app(app)
@@ -105,6 +106,7 @@ def _init_features(app: Flask) -> None:
     mail.init_app(app)
     privacy.init_app(app)
     ops.init_app(app)
+    scanning.init_app(app)
     # Last: Celery's schedule lists the periodic jobs the features above registered.
     jobs.init_app(app)
     jobs_celery.init_app(app)
