@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,25 @@ def _expression(
     source: str | None,
     scope: dict[str, CelType],
     expect: str | None = "bool",
+    bounds: Mapping[str, int] | None = None,
 ) -> None:
-    """Type-check `source`; report a mistake with its line, column and a caret under it."""
+    """Type-check `source`; report a mistake with its line, column and a caret under it.
+
+    An expression that may cost more than the rules' budget with the lists' `bounds`
+    (see `list_bounds`) is a mistake too.
+    """
     if source is None:
         return
-    from service.rules.services import ExpressionError, check_expression
+    from service.rules.services import (
+        ExpressionError,
+        check_expression,
+        check_expression_cost,
+        compile_expression,
+    )
 
     try:
         result = check_expression(source, scope)
+        check_expression_cost(compile_expression(source), bounds or {})
     except ExpressionError as exc:
         at_line, column = _position(problems, line, source, exc.line, exc.column or 0)
         problems.add(at_line, f"{what}: {exc.message}", column, exc.width)
@@ -47,6 +58,20 @@ def _expression(
             column,
             len(source.splitlines()[0]) if source else 1,
         )
+
+
+def list_bounds(fields: Iterable[FieldDefinition], prefix: str = "") -> dict[str, int]:
+    """Return the longest each list answer may be: groups' max_items, checkboxes' options.
+
+    A group without max_items has no bound here: its expressions are costed with the default.
+    """
+    bounds: dict[str, int] = {}
+    for f in fields:
+        if f.type == "group" and f.max_items is not None:
+            bounds[prefix + f.key] = f.max_items
+        elif f.type == "checkboxes" and f.options:
+            bounds[prefix + f.key] = len(f.options)
+    return bounds
 
 
 def _position(
@@ -84,8 +109,12 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
             next(r.line for r in form.rules if r.key == dup), f"duplicate rule key '{dup}'"
         )
     placed: Counter[str] = Counter()
+    bounds = list_bounds(form.fields)
     for page in form.pages:
-        _expression(problems, page.line, f"page '{page.key}': visible_if", page.visible_if, scope)
+        visible = page.visible_if
+        _expression(
+            problems, page.line, f"page '{page.key}': visible_if", visible, scope, bounds=bounds
+        )
         for key in page.fields:
             placed[key] += 1
             if key not in top:
@@ -97,10 +126,12 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
             problems.add(f.line, f"field '{f.key}' is on no page")
         elif placed[f.key] > 1:
             problems.add(f.line, f"field '{f.key}' is on more than one page")
-        _check_field(f, problems, scope)
+        _check_field(f, problems, scope, bounds)
     paths = set(top) | {f"{g.key}.{s.key}" for g in form.fields for s in g.fields}
     for rule in form.rules:
-        _expression(problems, rule.line, f"rule '{rule.key}'", rule.expression, scope)
+        _expression(
+            problems, rule.line, f"rule '{rule.key}'", rule.expression, scope, bounds=bounds
+        )
         for path in rule.fields:
             if path not in paths:
                 problems.add(
@@ -108,20 +139,26 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
                 )
 
 
-def _check_field(f: FieldDefinition, problems: Problems, scope: dict[str, CelType]) -> None:
+def _check_field(
+    f: FieldDefinition,
+    problems: Problems,
+    scope: dict[str, CelType],
+    bounds: Mapping[str, int],
+) -> None:
     what = f"field '{f.key}'"
-    _expression(problems, f.line, f"{what}: visible_if", f.visible_if, scope)
-    _expression(problems, f.line, f"{what}: required_if", f.required_if, scope)
+    _expression(problems, f.line, f"{what}: visible_if", f.visible_if, scope, bounds=bounds)
+    _expression(problems, f.line, f"{what}: required_if", f.required_if, scope, bounds=bounds)
     if f.min_items is not None and f.max_items is not None and f.min_items > f.max_items:
         problems.add(f.line, f"{what}: min_items is larger than max_items")
     if f.type == "file" and not f.accept:
         problems.add(f.line, f"{what}: a file field needs 'accept' (the allowed MIME types)")
     if f.type == "group":
         inner = item_scope(scope, f)
+        inner_bounds = {**bounds, **list_bounds(f.fields)}
         for dup in _duplicates(s.key for s in f.fields):
             problems.add(f.line, f"{what}: duplicate field key '{dup}'")
         for sub in f.fields:
-            _check_field(sub, problems, inner)
+            _check_field(sub, problems, inner, inner_bounds)
 
 
 def check_workflow(
@@ -156,6 +193,8 @@ def check_workflow(
             f"but forms/{service.form_key}.yaml is missing",
         )
     scope = form_scope(form) if form is not None else None
+    bounds = list_bounds(form.fields) if form is not None else {}
+    data_bounds = list_bounds(form.fields, "data.") if form is not None else {}
     for t in wf.transitions:
         what = f"transition '{t.name}'"
         for source in t.sources:
@@ -183,7 +222,8 @@ def check_workflow(
                 )
         if t.guard_source and scope is not None:
             names = guard_scope(scope, (i.name for i in t.inputs))
-            _expression(problems, t.line, f"{what}: guard", t.guard_source, names)
+            guard = t.guard_source
+            _expression(problems, t.line, f"{what}: guard", guard, names, bounds=data_bounds)
         mail = (
             templates_root / "email" / t.notify / "subject.txt"
             if templates_root and t.notify
@@ -194,7 +234,13 @@ def check_workflow(
     if scope is not None and service.applicant_name:
         line = getattr(service.applicant_name, "line", 1)
         _expression(
-            problems, line, "applicant_name", service.applicant_name, scope, expect="string"
+            problems,
+            line,
+            "applicant_name",
+            service.applicant_name,
+            scope,
+            expect="string",
+            bounds=bounds,
         )
     if templates_root is not None:
         for d in service.documents:

@@ -22,6 +22,15 @@ from typing import Any
 import cel as native_cel
 import celpy
 
+from service.rules.cost import (
+    MAX_COST,
+    BudgetExceeded,
+    CostTooHigh,
+    Plan,
+    check_budget,
+    check_cost,
+    plan,
+)
 from service.rules.dates import (
     is_date_bound,
     legacy_date_bound,
@@ -38,13 +47,17 @@ from service.rules.values import from_cel, to_cel, to_native
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "MAX_COST",
     "Bindings",
+    "BudgetExceeded",
     "CelType",
+    "CostTooHigh",
     "EvaluationError",
     "Expression",
     "ExpressionError",
     "RuleFailed",
     "check_expression",
+    "check_expression_cost",
     "compile_expression",
     "date_bound",
     "fields_read",
@@ -107,9 +120,11 @@ class Expression:
     __slots__ = (
         "_calls_ours",
         "_check",
+        "_loops",
         "_other_names",
         "_program",
         "_shares",
+        "cost_plan",
         "identifiers",
         "source",
     )
@@ -120,10 +135,14 @@ class Expression:
         program: Any,
         identifiers: frozenset[str],
         check: Check | None = None,
+        cost_plan: Plan | None = None,
     ) -> None:
         self.source = source
         self.identifiers = identifiers
         self._program = program
+        self.cost_plan = cost_plan or Plan(1)
+        # Only macros loop; an expression without one costs its (small) size at most.
+        self._loops = bool(self.cost_plan.loops)
         # Decides the simplest conditions on plain values without the interpreter.
         self._check = check
         # Only expressions calling today()/days()/age() need the (slower) function context.
@@ -144,8 +163,12 @@ class Expression:
         """Return the value for `context`; raise EvaluationError when it cannot be computed.
 
         Names the expression reads but `context` lacks are null (not answered). Values may
-        be plain Python values or cel-python values; dates become timestamps.
+        be plain Python values or cel-python values; dates become timestamps. Raises
+        BudgetExceeded, before evaluating, when the values are too large for the budget.
         """
+        if self._loops:
+            read = {name: context.get(name) for name in self.identifiers}
+            check_budget(self.source, self.cost_plan, read)
         if type(context) is Bindings and self._check is not None:
             result = self._check(context)
             if result is not None:
@@ -172,9 +195,12 @@ class Expression:
         Not applicable means an answer it reads is missing (null). A failure with every
         value there (division by zero, a type the checker could not see) is a mistake in
         the definition: RuleFailed, which callers report and never count as a pass.
+        BudgetExceeded is raised too: values too large to evaluate are refused.
         """
         try:
             value = self.evaluate(context)
+        except BudgetExceeded:
+            raise
         except EvaluationError as exc:
             if exc.absent or any(_has_null(context.get(name)) for name in self.identifiers):
                 return None
@@ -228,6 +254,15 @@ def check_expression(source: str, scope: Mapping[str, CelType]) -> CelType:
     return result
 
 
+def check_expression_cost(expression: Expression, bounds: Mapping[str, int]) -> None:
+    """Raise CostTooHigh when `expression` may cost more than MAX_COST steps.
+
+    `bounds` gives the longest a list may be, by name or dotted path (`persons`,
+    `data.persons`); other lists count as `cost.DEFAULT_LIST_BOUND` items.
+    """
+    check_cost(expression.source, expression.cost_plan, bounds)
+
+
 def fields_read(expression: Expression, name: str) -> frozenset[str] | None:
     """Return the fields `expression` reads of the items of the list of maps `name`.
 
@@ -245,7 +280,7 @@ def _compile(source: str) -> Expression:
         program = native_cel.compile(source)
     except (ValueError, RuntimeError) as exc:
         raise ExpressionError(f"cannot parse {source!r}: {str(exc).splitlines()[0]}") from None
-    return Expression(source, program, identifiers, simple_check(tree))
+    return Expression(source, program, identifiers, simple_check(tree), plan(tree))
 
 
 @lru_cache(maxsize=4096)

@@ -1,0 +1,118 @@
+"""CEL has a cost budget: too costly expressions are refused when checked and never hang."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli import definitions_check
+from service.rules.services import BudgetExceeded, compile_expression
+
+THREE_NESTED = "xs.all(a, xs.all(b, xs.all(c, a + b + c >= 0)))"
+
+FORM = """\
+key: dog_tax
+version: 1
+title: {de: Hundesteuer, en: Dog tax}
+pages:
+  - key: dogs
+    title: {de: Hunde, en: Dogs}
+    fields: [dogs]
+fields:
+  - key: dogs
+    type: group
+    label: {de: Hunde, en: Dogs}
+    max_items: MAX
+    fields:
+      - key: age
+        type: number
+        label: {de: Alter, en: Age}
+rules:
+  - key: ages
+    expression: 'RULE'
+    message: {de: Falsch, en: Wrong}
+    fields: [dogs]
+"""
+
+WORKFLOW = """\
+key: dog_tax
+version: 1
+title: {de: Hundesteuer, en: Dog tax}
+form: dog_tax
+reference_prefix: HS
+info:
+  summary: {de: Hund anmelden, en: Register a dog}
+roles:
+  - name: tax_officer
+    title: {de: Steuern, en: Tax}
+states:
+  - name: submitted
+    title: {de: Eingegangen, en: Submitted}
+    initial: true
+  - name: approved
+    title: {de: Genehmigt, en: Approved}
+    final: true
+transitions:
+  - name: approve
+    title: {de: Genehmigen, en: Approve}
+    from: [submitted]
+    to: approved
+    roles: [tax_officer]
+    guard: 'GUARD'
+"""
+
+NESTED_RULE = "dogs.all(a, dogs.all(b, dogs.all(c, a.age + b.age + c.age >= 0)))"
+
+
+def check(root: Path, max_items: int, rule: str, guard: str = "true") -> tuple[int, str]:
+    (root / "forms").mkdir(parents=True, exist_ok=True)
+    (root / "workflows").mkdir(parents=True, exist_ok=True)
+    form = FORM.replace("MAX", str(max_items)).replace("RULE", rule)
+    (root / "forms" / "dog_tax.yaml").write_text(form)
+    (root / "workflows" / "dog_tax.yaml").write_text(WORKFLOW.replace("GUARD", guard))
+    result = CliRunner().invoke(definitions_check, ["--root", str(root)])
+    return result.exit_code, result.output
+
+
+def test_three_nested_all_over_hundred_items_is_refused_before_it_runs() -> None:
+    expression = compile_expression(THREE_NESTED)
+    with pytest.raises(BudgetExceeded) as caught:
+        expression.evaluate({"xs": list(range(100))})
+    assert "too large to evaluate" in str(caught.value)
+    # A condition does not take it for "not applicable" either: the input is refused.
+    with pytest.raises(BudgetExceeded):
+        expression.test({"xs": list(range(100))})
+
+
+def test_nested_lists_inside_items_count_too() -> None:
+    expression = compile_expression("xs.all(a, a.all(b, a.all(c, b + c >= 0)))")
+    with pytest.raises(BudgetExceeded):
+        expression.evaluate({"xs": [list(range(100))] * 100})
+
+
+def test_the_same_expression_over_small_lists_is_evaluated() -> None:
+    assert compile_expression(THREE_NESTED).evaluate({"xs": list(range(10))}) is True
+
+
+def test_definitions_check_refuses_a_rule_too_costly_for_its_groups_max_items(
+    tmp_path: Path,
+) -> None:
+    code, output = check(tmp_path, 100, NESTED_RULE)
+    assert code == 1
+    assert f"forms/dog_tax.yaml:18: rule 'ages': '{NESTED_RULE}' may take" in output
+    assert "steps to evaluate (at most 100,000)" in output
+
+
+def test_definitions_check_accepts_the_rule_when_the_group_is_small(tmp_path: Path) -> None:
+    code, output = check(tmp_path, 5, NESTED_RULE)
+    assert code == 0, output
+
+
+def test_definitions_check_refuses_a_costly_guard_over_the_case_data(tmp_path: Path) -> None:
+    guard = "data.dogs.all(a, data.dogs.all(b, data.dogs.all(c, a.age <= b.age + c.age)))"
+    code, output = check(tmp_path, 100, "size(dogs) < 50", guard)
+    assert code == 1
+    assert "workflows/dog_tax.yaml:19: transition 'approve': guard:" in output
+    assert "data.dogs.all(a" in output
