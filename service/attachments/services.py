@@ -23,7 +23,8 @@ from service.attachments.models import Upload
 from service.definitions.types import FieldDefinition
 from service.extensions import db
 from service.forms.files import FileAnswer, upload_ids
-from service.forms.services import FileLookup, check_upload
+from service.forms.services import FileLookup, ValidationFailed, check_upload, labelled
+from service.scanning import services as scanning
 from service.storage.services import FileMissing, get_storage, sha256
 
 __all__ = [
@@ -101,9 +102,16 @@ def check_file(definition: FieldDefinition, content: bytes, filename: str, lang:
     """Return the sniffed MIME type of a file for `definition`, or raise ValidationFailed.
 
     The one content check of every face (portal pages, replies, the API): type by
-    content, size, and whatever scanning is configured.
+    content, size, active PDF content and the virus scanner. Raises ScannerUnavailable
+    (503) when the scanner cannot say: a file nobody scanned is never stored.
     """
-    return check_upload(definition, content, safe_file_name(filename), lang)
+    name = safe_file_name(filename)
+    content_type = check_upload(definition, content, name, lang)
+    problems = scanning.file_problems(content, content_type, name, lang)
+    if problems:
+        label = definition.label.get(lang)
+        raise ValidationFailed({definition.key: [labelled(lang, label, p) for p in problems]})
+    return content_type
 
 
 def store_upload(

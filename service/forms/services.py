@@ -14,6 +14,7 @@ from typing import Any
 from service.definitions.types import FieldDefinition, FormDefinition, Page
 from service.forms.answers import expression_values as _expression_values
 from service.forms.answers import load_answers
+from service.forms.display import labelled
 from service.forms.errors import ValidationFailed
 from service.forms.jsonschema import form_json_schema
 from service.forms.posts import FormPost, parse_post
@@ -48,6 +49,7 @@ __all__ = [
     "compile_form",
     "expression_values",
     "json_schema",
+    "labelled",
     "next_page",
     "page_view",
     "parse_form_post",

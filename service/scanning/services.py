@@ -87,7 +87,11 @@ def file_problems(content: bytes, content_type: str, name: str, lang: str) -> li
     scanner: Scanner | None = current_app.extensions.get(EXTENSION_KEY)
     if scanner is None:
         return []
-    signature = scanner.scan(content)
+    try:
+        signature = scanner.scan(content)
+    except ScannerUnavailable as exc:
+        log.error("upload refused, not scanned: %s", exc.detail)
+        raise
     if signature is not None:
         digest = hashlib.sha256(content).hexdigest()
         log.warning("upload refused: %s found in a file with sha256 %s", signature, digest)

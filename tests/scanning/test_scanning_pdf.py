@@ -12,7 +12,7 @@ from scanning_helpers import pdf_bytes
 from sqlalchemy import func, select
 
 from service.extensions import db
-from service.portal.models import Upload
+from service.attachments.models import Upload
 from service.scanning.pdf import active_content
 from tests.portal.portal_helpers import BASE, post_form
 
