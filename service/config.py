@@ -111,11 +111,8 @@ def from_environment() -> dict[str, Any]:
         "CLAMD_URL": _env("CLAMD_URL"),
         "UPLOAD_SCAN": (_env("UPLOAD_SCAN", "on") or "on").strip().lower(),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
-        # Virus scanner for uploads: clamd at tcp://host:port or unix:///path. Without
-        # it uploads are refused, except in development/test or with UPLOAD_SCAN=off.
-        "CLAMD_URL": _env("CLAMD_URL"),
+        # Seconds to wait for clamd's verdict on one upload.
         "CLAMD_TIMEOUT": _int("CLAMD_TIMEOUT", 30),
-        "UPLOAD_SCAN": (_env("UPLOAD_SCAN", "on") or "on").strip().lower(),
         # SQLite only: the journal is always WAL; NORMAL or FULL (see extensions.py).
         "SQLITE_SYNCHRONOUS": _env("SQLITE_SYNCHRONOUS", "NORMAL"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from service.errors import AppError, FieldError, Text
+from service.errors import AppError, FieldError, Text, adapt
+from service.rules.errors import BudgetExceeded
 
 
 class ValidationFailed(AppError):
@@ -24,3 +25,18 @@ class ValidationFailed(AppError):
 
     def __str__(self) -> str:
         return "; ".join(f"{path}: {' '.join(msgs)}" for path, msgs in self.errors.items())
+
+
+@adapt(BudgetExceeded)
+def _too_large_to_evaluate(exc: BudgetExceeded) -> AppError:
+    # The answers hold lists longer than the form's rules can be evaluated over in budget.
+    return AppError(
+        str(exc),
+        status=422,
+        kind="too-large",
+        message=Text(
+            de="Die Angaben sind zu umfangreich, um die Regeln des Formulars zu prüfen "
+            "(zu viele Einträge).",
+            en="The answers are too large to check the form's rules (too many entries).",
+        ),
+    )

@@ -22,7 +22,7 @@ from typing import Any
 
 from lark import Token, Tree
 
-from service.rules.errors import EvaluationError, ExpressionError
+from service.rules.errors import BudgetExceeded, CostTooHigh
 from service.rules.names import MACROS
 
 #: Steps an expression may take. Measured: one step is about 0.1 µs in the interpreter
@@ -42,17 +42,6 @@ _PASSING = frozenset(
 Target = str | int | None
 #: Returns the length bound of a path (None: unknown, the default applies).
 Bounds = Callable[[str], int | None]
-
-
-class CostTooHigh(ExpressionError):
-    """An expression that could take too long to evaluate (refused by the definitions check)."""
-
-
-class BudgetExceeded(EvaluationError):
-    """Values so large that evaluating an expression would exceed the cost budget.
-
-    Raised before evaluating; the caller refuses the input instead of waiting for it.
-    """
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,14 @@ class RuleFailed(EvaluationError):
 
     Division by zero or a type the checker could not see: reported, never "rule passes".
     """
+
+
+class CostTooHigh(ExpressionError):
+    """An expression that could take too long to evaluate (refused by the definitions check)."""
+
+
+class BudgetExceeded(EvaluationError):
+    """Values so large that evaluating an expression would exceed the cost budget.
+
+    Raised before evaluating; the caller refuses the input instead of waiting for it.
+    """

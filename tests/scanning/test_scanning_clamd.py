@@ -10,8 +10,8 @@ import pytest
 from scanning_helpers import pdf_bytes
 from sqlalchemy import func, select
 
-from service.extensions import db
 from service.attachments.models import Upload
+from service.extensions import db
 from service.scanning.clamav import ClamdScanner
 from service.scanning.errors import ScannerUnavailable
 from service.scanning.services import scanner_for

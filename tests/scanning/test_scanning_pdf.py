@@ -11,8 +11,8 @@ import pytest
 from scanning_helpers import pdf_bytes
 from sqlalchemy import func, select
 
-from service.extensions import db
 from service.attachments.models import Upload
+from service.extensions import db
 from service.scanning.pdf import active_content
 from tests.portal.portal_helpers import BASE, post_form
 
