@@ -60,18 +60,24 @@ def _expression(
         )
 
 
-def list_bounds(fields: Iterable[FieldDefinition], prefix: str = "") -> dict[str, int]:
+def list_bounds(fields: Iterable[FieldDefinition], *prefixes: str) -> dict[str, int]:
     """Return the longest each list answer may be: groups' max_items, checkboxes' options.
 
+    Keys are the field keys, each with every one of `prefixes` (`"data."`) in front too.
     A group without max_items has no bound here: its expressions are costed with the default.
     """
     bounds: dict[str, int] = {}
     for f in fields:
         if f.type == "group" and f.max_items is not None:
-            bounds[prefix + f.key] = f.max_items
+            bounds[f.key] = f.max_items
         elif f.type == "checkboxes" and f.options:
-            bounds[prefix + f.key] = len(f.options)
-    return bounds
+            bounds[f.key] = len(f.options)
+    return {prefix + key: n for key, n in bounds.items() for prefix in ("", *prefixes)}
+
+
+def _workflow_bounds(form: FormDefinition | None) -> dict[str, int]:
+    """Return the list bounds for a workflow's guards, which read `key` or `data.key`."""
+    return list_bounds(form.fields, "data.") if form is not None else {}
 
 
 def _position(
@@ -193,8 +199,7 @@ def check_workflow(
             f"but forms/{service.form_key}.yaml is missing",
         )
     scope = form_scope(form) if form is not None else None
-    bounds = list_bounds(form.fields) if form is not None else {}
-    data_bounds = list_bounds(form.fields, "data.") if form is not None else {}
+    bounds = _workflow_bounds(form)
     for t in wf.transitions:
         what = f"transition '{t.name}'"
         for source in t.sources:
@@ -223,7 +228,7 @@ def check_workflow(
         if t.guard_source and scope is not None:
             names = guard_scope(scope, (i.name for i in t.inputs))
             guard = t.guard_source
-            _expression(problems, t.line, f"{what}: guard", guard, names, bounds=data_bounds)
+            _expression(problems, t.line, f"{what}: guard", guard, names, bounds=bounds)
         mail = (
             templates_root / "email" / t.notify / "subject.txt"
             if templates_root and t.notify
