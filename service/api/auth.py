@@ -257,8 +257,28 @@ def authenticate(scope: str) -> dict[str, Any]:
             headers=_challenge("invalid_token"),
         ) from None
     claims = dict(token)
+    if is_portal_token(claims, current_app.config):
+        raise ApiProblem(
+            401,
+            _("The access token is invalid or expired."),
+            kind="invalid-token",
+            headers=_challenge("invalid_token"),
+        )
     g.api_claims = claims
     return claims
+
+
+def is_portal_token(claims: Mapping[str, Any], config: Mapping[str, Any]) -> bool:
+    """Say whether a token was issued to the residents' portal, not to an API client.
+
+    A provider may put the API's audience into the portal's tokens too (a shared realm,
+    an audience mapper): the audience alone does not show who the token is for. The
+    client it was issued to does (`client_id` of RFC 9068, `azp` of OpenID Connect), and
+    so does a token without a client at all.
+    """
+    portal = str(config.get("OIDC_CLIENT_ID") or "")
+    issued_to = {str(claims[name]) for name in ("client_id", "azp") if claims.get(name)}
+    return not issued_to or (bool(portal) and portal in issued_to)
 
 
 def require_scope(scope: str) -> Callable[[F], F]:

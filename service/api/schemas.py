@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from service.api.constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -179,3 +180,31 @@ class IdempotencyHeaderSchema(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key", validate=validate.Length(min=1, max=200)
     )
+
+
+class UploadFormSchema(Schema):
+    service = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Key of the service whose form the file answers"},
+    )
+    field = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Key of the form's file field (its types and size limit apply)"},
+    )
+
+
+class UploadFileSchema(Schema):
+    file = Upload(required=True, metadata={"description": "The file's content"})
+
+
+class UploadSchema(Schema):
+    """An uploaded file; put this object (or its id) into the file field's answer."""
+
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    content_type = fields.String(
+        required=True, metadata={"description": "The type its content shows (not the claim)"}
+    )
+    size = fields.Integer(required=True)

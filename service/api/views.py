@@ -135,22 +135,34 @@ class CaseCollection(MethodView):
         cid = client_id()
         body_hash = services.request_hash(body)
         applicant = body["applicant"]
-        applicant_id = services.find_or_create_applicant(
-            applicant.get("issuer") or f"api:{cid}",
-            applicant["subject"],
-            applicant["name"],
-            applicant.get("email"),
-            body["lang"],
-        )
+        issuer = services.applicant_issuer(cid, applicant.get("issuer"))
+        if issuer is None:
+            raise ApiProblem(
+                403,
+                _("This client may not open cases for residents of this identity provider."),
+                kind="applicant-issuer-not-allowed",
+                errors=[
+                    {
+                        "path": "applicant.issuer",
+                        "message": _("This identity provider is not allowed for this client."),
+                    }
+                ],
+            )
         # Validate before claiming the key: on SQLite the claim takes the database's write
         # lock, which the validation then need not hold. A key used before still decides
-        # first, exactly as if it had been claimed first: a replay or a conflict.
+        # first, exactly as if it had been claimed first: a replay or a conflict. File
+        # answers must name this client's own uploads, not yet part of a case.
         try:
-            validated = validate_submission(body["service"], body["data"], body["lang"])
+            validated = validate_submission(
+                body["service"], body["data"], body["lang"], files=services.client_files(cid)
+            )
         except (ValidationFailed, UnknownService):
             if (done := services.earlier_answer(cid, idempotency_key, body_hash)) is not None:
                 return _replay(done)
             raise
+        applicant_id = services.find_or_create_applicant(
+            issuer, applicant["subject"], applicant["name"], applicant.get("email"), body["lang"]
+        )
         claim = services.claim_idempotency_key(cid, idempotency_key, body_hash)
         if claim.earlier is not None:
             return _replay(claim.earlier)
@@ -167,6 +179,7 @@ class CaseCollection(MethodView):
             validated=validated,
             numbers=claim.case_numbers,
         )
+        services.bind_case_files(submission.case, cid)
         view = _view(submission.case, submission.history)
         if claim.record_id is not None:
             services.store_idempotent_response(claim.record_id, 201, view)

@@ -19,8 +19,16 @@ demo_cli = AppGroup("demo", help="Demo data for the development setup.")
 @click.option("--name", required=True, help="Who the client is, e.g. 'Melderegister'.")
 @click.option("--scopes", required=True, help="Comma-separated, e.g. cases:read,cases:write.")
 @click.option("--roles", default="", help="Comma-separated workflow roles the client acts with.")
+@click.option(
+    "--issuers",
+    default="",
+    help=(
+        "Comma-separated identity providers whose residents the client may open cases for "
+        "(default: only its own namespace api:<client_id>)."
+    ),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def api_clients_create(name: str, scopes: str, roles: str, as_json: bool) -> None:
+def api_clients_create(name: str, scopes: str, roles: str, issuers: str, as_json: bool) -> None:
     """Register a client-credentials client and print its id and secret (shown once)."""
     from flask import current_app
 
@@ -34,7 +42,9 @@ def api_clients_create(name: str, scopes: str, roles: str, as_json: bool) -> Non
         )
         sys.exit(1)
     try:
-        client_id, secret = register_api_client(name, _split(scopes), _split(roles))
+        client_id, secret = register_api_client(
+            name, _split(scopes), _split(roles), _split(issuers)
+        )
     except InvalidScope as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -64,6 +64,11 @@ class OAuthClient(db.Model):  # type: ignore[name-defined]
     scopes: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: Workflow roles an API client acts with (put into its access tokens).
     roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Identity providers whose residents an API client may open cases for, besides its
+    #: own namespace `api:<client_id>`; empty: its own namespace only.
+    applicant_issuers: Mapped[list[str]] = mapped_column(
+        JSONType, default=list, server_default="[]"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def set_secret(self, secret: str) -> None:

@@ -232,11 +232,16 @@ class InvalidScope(ValueError):
 
 
 def register_api_client(
-    name: str, scopes: Iterable[str], roles: Iterable[str] = ()
+    name: str,
+    scopes: Iterable[str],
+    roles: Iterable[str] = (),
+    issuers: Iterable[str] = (),
 ) -> tuple[str, str]:
     """Register a client-credentials client at the development provider.
 
-    Returns (client_id, client_secret); the secret is not stored and cannot be shown again.
+    `issuers` are the identity providers whose residents the client may open cases for,
+    besides its own namespace. Returns (client_id, client_secret); the secret is not
+    stored and cannot be shown again.
     """
     scope_list = [s for s in scopes if s]
     unknown = [s for s in scope_list if s not in API_SCOPES]
@@ -253,6 +258,7 @@ def register_api_client(
         grant_types=["client_credentials"],
         scopes=scope_list,
         roles=sorted({r for r in roles if r}),
+        applicant_issuers=sorted({i.rstrip("/") for i in issuers if i}),
         redirect_uris=[],
         post_logout_redirect_uris=[],
     )
@@ -288,3 +294,22 @@ def load_demo() -> list[str]:
     lines.append(f"client {client.client_id}: {client.name}, redirect {client.redirect_uris[-1]}")
     db.session.flush()
     return lines
+
+
+def client_namespace(client_id: str) -> str:
+    """Return the issuer under which an API client's own applicants are known."""
+    return f"api:{client_id}"
+
+
+def applicant_issuers(client_id: str) -> frozenset[str]:
+    """Return the issuers whose residents the API client may open cases for.
+
+    Always the client's own namespace; other issuers (a partner's identity provider, or
+    the portal's own) only when registered for the client, so a client can never put a
+    case into a resident's portal account by naming their subject.
+    """
+    allowed = {client_namespace(client_id)}
+    client = db.session.scalar(db.select(OAuthClient).where(OAuthClient.client_id == client_id))
+    if client is not None:
+        allowed.update(str(i).rstrip("/") for i in client.applicant_issuers or ())
+    return frozenset(allowed)

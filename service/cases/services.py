@@ -39,7 +39,7 @@ from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, ServiceDefinition
 from service.extensions import core, db, insert_unless_exists, utcnow
-from service.forms.services import ValidationResult, validate
+from service.forms.services import FileLookup, ValidationResult, validate
 from service.jobs import services as jobs
 
 GENESIS_HASH = "0" * 64
@@ -345,17 +345,21 @@ def _service_and_form(service_key: str) -> tuple[ServiceDefinition, FormDefiniti
 
 
 def validate_submission(
-    service_key: str, data: Mapping[str, Any], lang: str = "de"
+    service_key: str,
+    data: Mapping[str, Any],
+    lang: str = "de",
+    files: FileLookup | None = None,
 ) -> ValidationResult:
     """Validate `data` for a new case of `service_key` without writing anything.
 
-    Raise UnknownService or ValidationFailed. Callers that must do this before taking a
-    lock (the API validates before it claims the Idempotency-Key, so that on SQLite the
-    validation does not run while the database's write lock is held) pass the result on
-    to `submit_case(validated=...)`.
+    With `files`, every file answer must name an upload the lookup knows (the
+    submitter's own, not yet part of a case). Raise UnknownService or ValidationFailed.
+    Callers that must do this before taking a lock (the API validates before it claims
+    the Idempotency-Key, so that on SQLite the validation does not run while the
+    database's write lock is held) pass the result on to `submit_case(validated=...)`.
     """
     _service, form = _service_and_form(service_key)
-    return validate(form, data, lang)
+    return validate(form, data, lang, files=files)
 
 
 def submit_case(

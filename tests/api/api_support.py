@@ -87,8 +87,28 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def submission(subject: str = "resident-1", **data: Any) -> dict[str, Any]:
-    """Return a POST /cases body for a parking permit."""
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def client_upload(client_id: str = "register-system", field: str = "vehicle_registration") -> Any:
+    """Store a PDF as the client's upload for a parking permit field; return its answer."""
+    from service.attachments.services import Owner, store_upload
+    from service.definitions.services import current_registry
+    from service.extensions import db
+    from service.forms.services import upload_field
+
+    definition = upload_field(current_registry().form("parking_permit"), field)
+    upload = store_upload(Owner.client(client_id), definition, PDF, "fahrzeugschein.pdf", "en")
+    db.session.commit()
+    return upload.as_answer()
+
+
+def submission(
+    subject: str = "resident-1", client_id: str = "register-system", **data: Any
+) -> dict[str, Any]:
+    """Return a POST /cases body for a parking permit, naming a new upload of the client."""
+    if "vehicle_registration" not in data:
+        data["vehicle_registration"] = client_upload(client_id)
     return {
         "service": "parking_permit",
         "applicant": {"subject": subject, "name": "Erika Mustermann"},
@@ -212,11 +232,17 @@ def receiver() -> Iterator[Receiver]:
 def submit(api: FlaskClient) -> Callable[..., Any]:
     """Submit a parking permit case through the API and return the response."""
     counter = iter(range(1, 100_000))
+    #: The upload sent with each Idempotency-Key, so a repeated request is the same body.
+    uploads: dict[str, Any] = {}
 
     def do(token: str | None = None, key: str | None = None, **body: Any) -> Any:
         n = next(counter)
+        key = key or f"key-{n}"
+        if "vehicle_registration" not in body:
+            body["vehicle_registration"] = uploads.get(key) or client_upload()
+            uploads[key] = body["vehicle_registration"]
         payload = submission(subject=body.pop("subject", f"resident-{n}"), **body)
-        headers = {**auth(token or mint()), "Idempotency-Key": key or f"key-{n}"}
+        headers = {**auth(token or mint()), "Idempotency-Key": key}
         return api.post("/api/v1/cases", json=payload, headers=headers)
 
     return do

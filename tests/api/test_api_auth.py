@@ -103,8 +103,10 @@ def test_role_mapping_turns_provider_roles_into_workflow_roles(make_app) -> None
 
     app = make_app(**api_config(API_ROLE_MAPPING="parking-admins=permit_officer"))
     client = app.test_client()
+    with app.app_context():
+        body = submission()
     created = client.post(
-        "/api/v1/cases", json=submission(), headers={**auth(mint()), "Idempotency-Key": "m"}
+        "/api/v1/cases", json=body, headers={**auth(mint()), "Idempotency-Key": "m"}
     ).json
     url = f"/api/v1/cases/{created['id']}/transitions"
 

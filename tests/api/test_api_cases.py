@@ -12,7 +12,7 @@ from service.api.models import IdempotencyRecord
 from service.cases.models import AuditEvent, Case
 from service.extensions import db, utcnow
 from service.jobs.periodic import run_periodic
-from tests.api.api_support import auth, mint, submission
+from tests.api.api_support import auth, client_upload, mint, submission
 
 READ = ["cases:read"]
 
@@ -82,7 +82,8 @@ def test_keys_and_their_answers_are_deleted_after_24_hours(api: FlaskClient, sub
     keys = set(db.session.scalars(select(IdempotencyRecord.key)))
     assert keys == {"order-46"}
     assert submit(key="order-46", subject="r-1").json == recent.json  # still a replay
-    again = submit(key="order-45", subject="r-1")  # the key may be used afresh
+    # The key may be used afresh (with a new file: the first is part of the first case).
+    again = submit(key="order-45", subject="r-1", vehicle_registration=client_upload())
     assert again.status_code == 201
     assert again.json["id"] != old.json["id"]
     assert db.session.query(Case).count() == 3

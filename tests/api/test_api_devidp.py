@@ -34,7 +34,9 @@ def test_a_registered_client_submits_and_acts_with_its_roles(
     headers = {"Authorization": f"Bearer {token}"}
 
     created = client.post(
-        "/api/v1/cases", json=submission(), headers={**headers, "Idempotency-Key": "1"}
+        "/api/v1/cases",
+        json=submission(client_id=client_id),
+        headers={**headers, "Idempotency-Key": "1"},
     )
     moved = client.post(
         f"/api/v1/cases/{created.json['id']}/transitions",

@@ -1,0 +1,78 @@
+"""`POST /api/v1/uploads`: an integrator's file, checked as the portal checks residents' files.
+
+The upload belongs to the client that sent it; only that client's case submissions may
+name it, and once a case names it, it belongs to that case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service.api import problems
+from service.api.auth import client_id
+from service.api.constants import API_PREFIX, Scope
+from service.api.problems import ApiProblem, _, api_language
+from service.api.schemas import UploadFileSchema, UploadFormSchema, UploadSchema
+from service.api.views import secured
+from service.attachments.services import Owner, store_upload
+from service.definitions.registry import UnknownDefinition
+from service.definitions.services import current_registry
+from service.forms.errors import ValidationFailed
+from service.forms.services import upload_field
+
+uploads_blp = Blueprint(
+    "api_uploads", __name__, url_prefix=API_PREFIX + "/uploads",
+    description="Files to name in a case's file answers",
+)  # fmt: skip
+problems.attach(uploads_blp)
+
+
+def _invalid(path: str, message: str) -> ApiProblem:
+    return ApiProblem(
+        422,
+        _("The request is invalid."),
+        kind="validation",
+        errors=[{"path": path, "message": message}],
+    )
+
+
+@uploads_blp.route("")
+class UploadCollection(MethodView):
+    @secured(uploads_blp, Scope.CASES_WRITE)
+    @uploads_blp.arguments(UploadFormSchema, location="form")
+    @uploads_blp.arguments(UploadFileSchema, location="files")
+    @uploads_blp.response(201, UploadSchema)
+    def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
+        """Upload a file for a file field of a service's form (multipart/form-data).
+
+        The content is checked as in the portal: its type by content, not by name, and
+        the field's size limit. Name the returned object in the case's answer for that
+        field; only this client's submissions may name it.
+        """
+        registry = current_registry()
+        try:
+            service = registry.service(form["service"])
+        except UnknownDefinition:
+            raise _invalid("service", _("There is no service with this key.")) from None
+        try:
+            field = upload_field(registry.form(service.form_key), form["field"])
+        except KeyError:
+            raise _invalid("field", _("The form has no file field with this key.")) from None
+        incoming = files["file"]
+        try:
+            upload = store_upload(
+                Owner.client(client_id()),
+                field,
+                incoming.read(),
+                incoming.filename or "",
+                api_language(),
+            )
+        except ValidationFailed as exc:
+            errors = [{"path": "file", "message": m} for ms in exc.errors.values() for m in ms]
+            raise ApiProblem(
+                422, _("The file is not accepted."), kind="validation", errors=errors
+            ) from None
+        return upload.as_answer(), 201
