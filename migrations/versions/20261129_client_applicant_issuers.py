@@ -1,7 +1,7 @@
 """API clients: the identity providers whose residents a client may open cases for
 
 Revision ID: 8a4c2e9f1d37
-Revises: 3d8e1f2a7b64
+Revises: ec15af987c29
 Create Date: 2026-11-29 16:05:00
 
 Existing clients get an empty list: their own namespace `api:<client_id>` only.
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "8a4c2e9f1d37"
-down_revision = "3d8e1f2a7b64"
+down_revision = "ec15af987c29"
 branch_labels = None
 depends_on = None
 
