@@ -23,26 +23,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from service.api.constants import API_PREFIX
 from service.api.models import IdempotencyRecord
-from service.attachments.services import Owner, bind_to_case, file_lookup
 from service.auth.models import User
-from service.auth.services import applicant_issuers, client_namespace
 from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
 from service.cases.errors import IdempotencyConflict
 from service.cases.models import Case
-from service.cases.services import (
-    CaseNumbers,
-    available_transitions,
-    case_number_columns,
-    service_for,
-)
+from service.cases.services import CaseNumbers, available_transitions, case_number_columns
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.documents import services as documents
 from service.documents.models import Document
 from service.engine import APPLICANT, Actor, HistoryEntry, Text
 from service.extensions import core, db, insert_unless_exists
-from service.forms.files import file_answers
-from service.forms.services import FileLookup
 from service.jobs import services as jobs
 
 
@@ -395,31 +386,6 @@ def earlier_answer(client_id: str, key: str, body_hash: str) -> IdempotencyRecor
     if existing.status_code is None or existing.response is None:
         raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
     return existing
-
-
-def applicant_issuer(cid: str, requested: str | None) -> str | None:
-    """Return the issuer to file the applicant under, or None when the client may not.
-
-    Without an issuer the applicant belongs to the client's own namespace; any other
-    issuer must be one the client was registered with (`api-clients create --issuers`).
-    """
-    if not requested:
-        return client_namespace(cid)
-    requested = requested.rstrip("/")
-    return requested if requested in applicant_issuers(cid) else None
-
-
-def client_files(cid: str) -> FileLookup:
-    """Return the upload lookup for a client's submission: its own unbound uploads only."""
-    return file_lookup(Owner.client(cid))
-
-
-def bind_case_files(case: Case, cid: str) -> None:
-    """Bind the client's uploads named in the new case's answers to the case."""
-    form = current_registry().form(service_for(case).form_key, case.form_version)
-    answers = file_answers(form, case.data or {})
-    if answers:
-        bind_to_case(answers, Owner.client(cid), case.id)
 
 
 def find_or_create_applicant(

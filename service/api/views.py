@@ -8,7 +8,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.api import problems, services
+from service.api import problems, services, trust
 from service.api.auth import client_id, current_actor, require_scope, token_scopes
 from service.api.constants import API_PREFIX, SECURITY_SCHEME, Scope
 from service.api.models import IdempotencyRecord
@@ -135,7 +135,7 @@ class CaseCollection(MethodView):
         cid = client_id()
         body_hash = services.request_hash(body)
         applicant = body["applicant"]
-        issuer = services.applicant_issuer(cid, applicant.get("issuer"))
+        issuer = trust.applicant_issuer(cid, applicant.get("issuer"))
         if issuer is None:
             raise ApiProblem(
                 403,
@@ -154,7 +154,7 @@ class CaseCollection(MethodView):
         # answers must name this client's own uploads, not yet part of a case.
         try:
             validated = validate_submission(
-                body["service"], body["data"], body["lang"], files=services.client_files(cid)
+                body["service"], body["data"], body["lang"], files=trust.client_files(cid)
             )
         except (ValidationFailed, UnknownService):
             if (done := services.earlier_answer(cid, idempotency_key, body_hash)) is not None:
@@ -179,7 +179,7 @@ class CaseCollection(MethodView):
             validated=validated,
             numbers=claim.case_numbers,
         )
-        services.bind_case_files(submission.case, cid)
+        trust.bind_case_files(submission.case, cid)
         view = _view(submission.case, submission.history)
         if claim.record_id is not None:
             services.store_idempotent_response(claim.record_id, 201, view)

@@ -345,18 +345,14 @@ def _service_and_form(service_key: str) -> tuple[ServiceDefinition, FormDefiniti
 
 
 def validate_submission(
-    service_key: str,
-    data: Mapping[str, Any],
-    lang: str = "de",
-    files: FileLookup | None = None,
+    service_key: str, data: Mapping[str, Any], lang: str = "de", files: FileLookup | None = None
 ) -> ValidationResult:
     """Validate `data` for a new case of `service_key` without writing anything.
 
-    With `files`, every file answer must name an upload the lookup knows (the
-    submitter's own, not yet part of a case). Raise UnknownService or ValidationFailed.
-    Callers that must do this before taking a lock (the API validates before it claims
-    the Idempotency-Key, so that on SQLite the validation does not run while the
-    database's write lock is held) pass the result on to `submit_case(validated=...)`.
+    With `files`, file answers must name uploads the lookup knows. Raise UnknownService or
+    ValidationFailed. Callers that must do this before taking a lock (the API validates
+    before it claims the Idempotency-Key, so that on SQLite the validation does not run
+    while the write lock is held) pass the result on to `submit_case(validated=...)`.
     """
     _service, form = _service_and_form(service_key)
     return validate(form, data, lang, files=files)
