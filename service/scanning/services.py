@@ -12,7 +12,7 @@ import hashlib
 import logging
 from typing import Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from service.engine.types import Text
 from service.scanning.clamav import ClamdScanner
@@ -87,13 +87,18 @@ def file_problems(content: bytes, content_type: str, name: str, lang: str) -> li
     scanner: Scanner | None = current_app.extensions.get(EXTENSION_KEY)
     if scanner is None:
         return []
-    try:
-        signature = scanner.scan(content)
-    except ScannerUnavailable as exc:
-        log.error("upload refused, not scanned: %s", exc.detail)
-        raise
+    # A reply checks its files before firing the transition and again when storing them:
+    # within one request the same bytes are sent to the scanner once.
+    digest = hashlib.sha256(content).hexdigest()
+    verdicts: dict[str, str | None] = g.setdefault("amtsweg_scan_verdicts", {})
+    if digest not in verdicts:
+        try:
+            verdicts[digest] = scanner.scan(content)
+        except ScannerUnavailable as exc:
+            log.error("upload refused, not scanned: %s", exc.detail)
+            raise
+    signature = verdicts[digest]
     if signature is not None:
-        digest = hashlib.sha256(content).hexdigest()
         log.warning("upload refused: %s found in a file with sha256 %s", signature, digest)
         return [_INFECTED.get(lang).format(name=name)]
     return []

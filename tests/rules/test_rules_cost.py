@@ -118,3 +118,13 @@ def test_definitions_check_refuses_a_costly_guard_over_the_case_data(tmp_path: P
     assert code == 1
     assert "workflows/dog_tax.yaml:19: transition 'approve': guard:" in output
     assert "data.dogs.all(a" in output
+
+
+def test_values_over_budget_are_refused_with_422_and_a_message_by_the_error_map() -> None:
+    from service.errors import as_app_error
+
+    with pytest.raises(BudgetExceeded) as caught:
+        compile_expression(THREE_NESTED).evaluate({"xs": list(range(100))})
+    error = as_app_error(caught.value)
+    assert error is not None and error.status == 422
+    assert "zu umfangreich" in error.message.de and "too large" in error.message.en
