@@ -2,7 +2,8 @@
 
 A target is refused when its host is, or resolves to, an address that is not publicly
 routable: loopback, private, link-local (cloud metadata at 169.254.169.254 included),
-CGNAT, multicast, reserved or unspecified, in IPv4 or IPv6 (IPv4-mapped included).
+CGNAT, multicast, reserved or unspecified, in IPv4 or IPv6, and IPv6 addresses that
+lead to such an IPv4 address (IPv4-mapped, NAT64, 6to4, Teredo).
 `WEBHOOK_ALLOWED_HOSTS` (host names or CIDRs, comma-separated) lets named internal
 receivers through. The delivery connects to the very address that was checked, so a DNS
 answer that changes between check and connect (DNS rebinding) cannot redirect it.
@@ -25,6 +26,9 @@ METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
+#: NAT64: the well-known prefix (RFC 6052) and the local-use prefix (RFC 8215).
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 class UnsafeTarget(ValueError):
@@ -56,10 +60,38 @@ def _allow_list(raw: str | None) -> tuple[set[str], list[Network]]:
     return hosts, networks
 
 
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Return the IPv4 addresses an IPv6 address carries to the IPv4 network.
+
+    IPv4-mapped (`::ffff:a.b.c.d`), NAT64 with the well-known prefix (`64:ff9b::/96`,
+    RFC 6052), 6to4 (`2002::/16`, RFC 3056: `2002:7f00:1::` reaches 127.0.0.1) and
+    Teredo (`2001::/32`, RFC 4380: its server and its client, whose bits are inverted).
+    The standard library decodes all but NAT64, which is the last 32 bits.
+    """
+    found: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        found.append(ip.ipv4_mapped)
+    if ip in NAT64_WELL_KNOWN:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    if ip.sixtofour is not None:
+        found.append(ip.sixtofour)
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    return found
+
+
 def is_public(ip: IPAddress) -> bool:
-    """Return True when the address is publicly routable and safe to call."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return is_public(ip.ipv4_mapped)
+    """Return True when the address is publicly routable and safe to call.
+
+    An IPv6 address that carries an IPv4 address (see `embedded_ipv4`) is as public as
+    the IPv4 address it leads to.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in NAT64_LOCAL_USE:
+            return False  # translated inside the operator's own network
+        embedded = embedded_ipv4(ip)
+        if embedded:
+            return all(is_public(v4) for v4 in embedded)
     if ip in METADATA_ADDRESSES:
         return False
     if isinstance(ip, ipaddress.IPv4Address) and ip in CGNAT:
