@@ -53,6 +53,7 @@ __all__ = [
     "init_app",
     "issue_credential",
     "new_nonce",
+    "qr_data_uri",
     "receive_response",
     "request_uri",
     "revoke_for_transition",
@@ -100,3 +101,10 @@ def init_app(app: Flask) -> None:
     keys.ensure_issuer_key(app.config)
     views.init_app(app)
     cases.on_transition("credentials.revoke", revoke_for_transition)
+
+
+def qr_data_uri(text: str) -> str:
+    """Return a QR code of `text` as an SVG data URI (for an `<img>` with alt text)."""
+    import segno
+
+    return str(segno.make(text, error="m", micro=False).svg_data_uri(border=2, omitsize=True))

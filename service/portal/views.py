@@ -25,6 +25,7 @@ from service import errors
 from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
+from service.credentials import services as credentials
 from service.definitions.services import current_registry
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
 from service.forms.constants import MIME_NAMES
@@ -322,6 +323,7 @@ def case_detail(case_id: int) -> str:
         actions=actions,
         documents=[_document_link(d, case, lang) for d in services.documents_of(case)],
         uploads=services.uploads_for_case(case.id),
+        wallet=credentials.available_credentials(case),
         lang=lang,
     )
 
@@ -409,7 +411,7 @@ def _way_back() -> str:
 
 def init_app(app: Flask) -> None:
     """Register the resident pages."""
-    from service.portal import cli
+    from service.portal import cli, wallet  # noqa: F401 - wallet adds its pages to bp
 
     app.register_blueprint(bp)
     errors.way_back(bp.name, _way_back)
