@@ -25,7 +25,6 @@ from service import errors
 from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
-from service.credentials import services as credentials
 from service.definitions.services import current_registry
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
 from service.forms.constants import MIME_NAMES
@@ -323,7 +322,6 @@ def case_detail(case_id: int) -> str:
         actions=actions,
         documents=[_document_link(d, case, lang) for d in services.documents_of(case)],
         uploads=services.uploads_for_case(case.id),
-        wallet=credentials.available_credentials(case),
         lang=lang,
     )
 

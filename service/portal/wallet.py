@@ -5,10 +5,18 @@ from __future__ import annotations
 from flask import abort, render_template
 
 from service.auth.services import login_required
+from service.cases.models import Case
 from service.credentials import services as credentials
+from service.definitions.credentials import CredentialDefinition
 from service.portal import services
 from service.portal.views import _case_or_404, bp
 from service.web import current_lang
+
+
+@bp.app_template_global("wallet_credentials")
+def wallet_credentials(case: Case) -> list[CredentialDefinition]:
+    """Return the credentials the case page offers to save to a wallet."""
+    return credentials.available_credentials(case)
 
 
 @bp.post("/cases/<int:case_id>/wallet/<key>")
