@@ -59,6 +59,7 @@ lint: $(STAMP)
 test: setup lint
 	@test -d tests/auth/interop/node_modules || ! command -v npm >/dev/null || npm ci --prefix tests/auth/interop --no-audit --no-fund
 	@test -d tests/browser/node_modules || ! command -v npm >/dev/null || npm ci --prefix tests/browser --no-audit --no-fund
+	@test -d tests/credentials/wallet/node_modules || ! command -v npm >/dev/null || npm ci --prefix tests/credentials/wallet --no-audit --no-fund
 	$(BIN)/python -m pytest -m "not postgres and not redis" $(PYTEST_ARGS)
 
 definitions: $(STAMP)
