@@ -17,7 +17,7 @@ from flask import Flask, current_app, g
 from service.engine.types import Text
 from service.scanning.clamav import ClamdScanner
 from service.scanning.errors import ScannerUnavailable
-from service.scanning.pdf import active_content
+from service.scanning.pdf import UNREADABLE, active_content
 
 __all__ = ["ClamdScanner", "Scanner", "ScannerUnavailable", "file_problems", "init_app"]
 
@@ -30,6 +30,11 @@ UNSCANNED_ENVIRONMENTS = frozenset({"development", "test"})
 _INFECTED = Text(
     de="die Datei „{name}“ enthält Schadsoftware und wurde nicht angenommen.",
     en="the file “{name}” contains malware and was not accepted.",
+)
+_UNREADABLE = Text(
+    de="die Datei „{name}“ ist keine lesbare PDF-Datei (sie ist beschädigt, verschlüsselt "
+    "oder hat keine Seiten).",
+    en="the file “{name}” is not a readable PDF (it is damaged, encrypted or has no pages).",
 )
 _ACTIVE_PDF = Text(
     de="die PDF-Datei „{name}“ enthält aktive Inhalte ({what}) und wurde nicht angenommen. "
@@ -80,6 +85,8 @@ def file_problems(content: bytes, content_type: str, name: str, lang: str) -> li
     """
     if content_type == "application/pdf":
         active = active_content(content)
+        if active == [UNREADABLE]:
+            return [_UNREADABLE.get(lang).format(name=name)]
         if active:
             log.warning("upload refused: active PDF content: %s", ", ".join(t.en for t in active))
             what = ", ".join(t.get(lang) for t in active)
