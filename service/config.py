@@ -96,6 +96,14 @@ def from_environment() -> dict[str, Any]:
         "CREDENTIAL_KEY_PATH": _env(
             "CREDENTIAL_KEY_PATH", str(instance / "credentials" / "issuer-key.pem")
         ),
+        # Audit trail: the HMAC key of the hash chain ("<id>:<secret>"; generated under
+        # instance/ outside production), retired keys still verified ("<id>:<secret>,..."),
+        # minutes between sealed checkpoints of the Merkle log, and whether each
+        # checkpoint is also copied to file storage (audit/checkpoints/<size>.json).
+        "AUDIT_KEY": _env("AUDIT_KEY"),
+        "AUDIT_OLD_KEYS": _env("AUDIT_OLD_KEYS", ""),
+        "AUDIT_CHECKPOINT_MINUTES": _int("AUDIT_CHECKPOINT_MINUTES", 5),
+        "AUDIT_CHECKPOINT_COPY": _bool("AUDIT_CHECKPOINT_COPY", False),
         "WEBHOOK_ALLOWED_HOSTS": _env("WEBHOOK_ALLOWED_HOSTS", ""),
         # PEM file of further CAs trusted for webhook receivers (besides the system's).
         "WEBHOOK_CA_BUNDLE": _env("WEBHOOK_CA_BUNDLE"),
@@ -224,6 +232,23 @@ def check(config: Mapping[str, Any]) -> None:
             "to run without scanning, say so with AMTSWEG_UPLOAD_SCAN=off.",
             config,
         )
+    _check_audit_key(config)
+
+
+def _check_audit_key(config: Mapping[str, Any]) -> None:
+    """Refuse production without an audit key held outside the database."""
+    from service.cases.chain import AuditKeyError, build_ring
+
+    if not config.get("AUDIT_KEY"):
+        raise _refuse(
+            'AMTSWEG_AUDIT_KEY must be set in production ("<id>:<secret of 32+ characters>"): '
+            "without it the audit trail's hashes could be recomputed by anyone with the database.",
+            config,
+        )
+    try:
+        build_ring(str(config["AUDIT_KEY"]), str(config.get("AUDIT_OLD_KEYS") or ""))
+    except AuditKeyError as exc:
+        raise _refuse(f"AMTSWEG_AUDIT_KEY / AMTSWEG_AUDIT_OLD_KEYS: {exc}", config) from None
 
 
 def _check_secrets(config: Mapping[str, Any]) -> None:

@@ -53,6 +53,7 @@ def base_config(tmp_path: Path) -> dict[str, Any]:
         "JOBS_MODE": "manual",
         "BASE_URL": "http://localhost",
         "SERVER_NAME": None,
+        "AUDIT_KEY": "test-key:" + "t" * 40,
     }
 
 

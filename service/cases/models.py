@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.cases import chain
 from service.extensions import JSONType, UTCDateTime, db, utcnow
 
 
@@ -74,7 +73,12 @@ class Case(db.Model):  # type: ignore[name-defined]
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
-    """One thing that happened to a case. Rows are never changed; each hashes the one before."""
+    """One thing that happened to a case. Rows are never changed; each hashes the one before.
+
+    `hash` is keyed (see `service.cases.chain`): an HMAC under the key named by `key_id`.
+    The personal fields (`actor_label`, `inputs`) enter it through `personal_digest`, so
+    anonymisation can blank them (and drop `salt`) without breaking the chain.
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
@@ -91,12 +95,24 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_label: Mapped[str] = mapped_column(String(200), default="")
     inputs: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: The key the hash was made with; None on events written before keyed hashing.
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: Random salt of the personal fields; None once the case was anonymised.
+    salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    personal_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    def compute_hash(self) -> str:
-        """Hash this event's content together with the previous event's hash."""
-        body = {
+    def seal(self, ring: chain.KeyRing) -> None:
+        """Salt the personal fields and set the keyed hash under the ring's current key."""
+        self.key_id = ring.current_id
+        self.salt = chain.new_salt()
+        self.personal_digest = chain.personal_digest(self.salt, self.actor_label, self.inputs)
+        self.hash = self.compute_hash(ring) or ""
+
+    def content(self) -> dict[str, Any]:
+        """Return what the keyed hash covers: every field, personal ones as their digest."""
+        return {
             "case_id": self.case_id,
             "seq": self.seq,
             "at": self.at.isoformat(),
@@ -106,12 +122,23 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
             "to": self.to_state,
             "actor_id": self.actor_id,
             "actor_kind": self.actor_kind,
-            "actor_label": self.actor_label,
-            "inputs": self.inputs,
+            "personal": self.personal_digest,
             "prev": self.prev_hash,
         }
-        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def compute_hash(self, ring: chain.KeyRing | None = None) -> str | None:
+        """Recompute the keyed hash; None when the event names no key or an unknown one."""
+        if self.key_id is None:
+            return None
+        ring = ring or chain.keyring()
+        return chain.keyed_hash(ring, self.key_id, chain.event_content(self.content()))
+
+    def personal_fields_intact(self) -> bool:
+        """Return True when the personal fields still match their digest (or were blanked)."""
+        if self.salt is None:
+            return True
+        digest = chain.personal_digest(self.salt, self.actor_label, self.inputs)
+        return digest == self.personal_digest
 
 
 @event.listens_for(AuditEvent, "before_update")

@@ -259,7 +259,8 @@ def test_tampered_audit_event_is_detected(app: Any, people: dict[str, Any]) -> N
     )
     db.session.commit()
     problems = cases.verify_audit_chain()
-    assert problems == [f"{case.reference}: event 2 was changed after it was written"]
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{case.reference}: event 2 was changed after it was written")
 
 
 def test_deleted_newest_audit_event_is_detected(app: Any, people: dict[str, Any]) -> None:
