@@ -82,6 +82,7 @@ def _init_features(app: Flask) -> None:
     engine in a test, say) does not load every feature.
     """
     from service import api, web
+    from service.audit import services as audit
     from service.auth import views as auth
     from service.backoffice import views as backoffice
     from service.credentials import services as credentials
@@ -105,6 +106,7 @@ def _init_features(app: Flask) -> None:
     credentials.init_app(app)
     mail.init_app(app)
     privacy.init_app(app)
+    audit.init_app(app)
     ops.init_app(app)
     scanning.init_app(app)
     # Last: Celery's schedule lists the periodic jobs the features above registered.

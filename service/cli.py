@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 from service.extensions import db
 
 definitions_cli = AppGroup("definitions", help="Check and list workflow and form definitions.")
-audit_cli = AppGroup("audit", help="Verify the audit trail.")
 jobs_cli = AppGroup("jobs", help="Run queued effects (documents, webhooks, e-mail).")
 
 
@@ -89,20 +88,6 @@ def definitions_list() -> None:
             click.echo(f"{key}\tv{version}{marker}\t{counts.get((key, version), 0)} open case(s)")
 
 
-@audit_cli.command("verify")
-@click.option("--case-id", type=int, default=None, help="Check one case only.")
-def audit_verify(case_id: int | None) -> None:
-    """Recompute the audit hash chains; exit 1 if any event was changed or deleted."""
-    from service.cases.services import verify_audit_chain
-
-    problems = verify_audit_chain(case_id)
-    for problem in problems:
-        click.echo(problem, err=True)
-    if problems:
-        sys.exit(1)
-    click.echo("OK: the audit trail is intact.")
-
-
 @jobs_cli.command("drain")
 def jobs_drain() -> None:
     """Run every due effect once, then stop."""
@@ -114,5 +99,4 @@ def jobs_drain() -> None:
 def init_app(app: Flask) -> None:
     """Register the command groups (`definitions` is also a Flask plugin command, see pyproject)."""
     app.cli.add_command(definitions_cli)
-    app.cli.add_command(audit_cli)
     app.cli.add_command(jobs_cli)

@@ -25,6 +25,7 @@ class Effect(StrEnum):
     RENDER_DOCUMENT = "document.render"
     WEBHOOK_EVENT = "webhook.event"
     EMAIL = "email.send"
+    AUDIT_LEAF = "audit.leaf"
 
 
 #: Webhook event types every workflow emits.

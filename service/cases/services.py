@@ -21,6 +21,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from service import engine
+from service.cases.chain import GENESIS_HASH, keyring
 from service.cases.constants import (
     CASE_SUBMITTED,
     CASE_TRANSITIONED,
@@ -35,14 +36,13 @@ from service.cases.models import (
     Case,
     ReferenceCounter,
 )
+from service.cases.verification import verify_audit_chain as verify_audit_chain
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, ServiceDefinition
 from service.extensions import core, db, insert_unless_exists, utcnow
 from service.forms.services import FileLookup, ValidationResult, validate
 from service.jobs import services as jobs
-
-GENESIS_HASH = "0" * 64
 
 #: `hook(case, service, transition, now)`, run inside the transaction of every completed
 #: transition; effects that must change with the case (a credential's revocation bit)
@@ -218,8 +218,22 @@ def _chained_event(
         inputs=dict(inputs or {}),
         prev_hash=last.hash if last else GENESIS_HASH,
     )
-    ev.hash = ev.compute_hash()
+    ev.seal(keyring())
     return ev
+
+
+def log_leaf_effect(case_id: int, seq: int) -> jobs.NewEffect:
+    """The outbox item that appends an audit event to the Merkle log after commit.
+
+    Every new event queues one, in its own transaction: a rolled-back event leaves no
+    leaf, a committed one always gets one (the handler lives in `service.audit`).
+    """
+    return jobs.NewEffect(
+        Effect.AUDIT_LEAF,
+        {"case_id": case_id, "seq": seq},
+        key=f"audit-leaf:{case_id}:{seq}",
+        case_id=case_id,
+    )
 
 
 def record_event(
@@ -231,6 +245,7 @@ def record_event(
     )
     case.updated_at = utcnow()
     _flush_case()
+    jobs.enqueue_new([log_leaf_effect(case.id, ev.seq)])
     return ev
 
 
@@ -270,6 +285,7 @@ def record_mark(
     )
     core().execute(insert(AuditEvent), [_event_row(ev)])
     core().execute(update(Case).where(Case.id == case_id).values(**values, audit_head=ev.hash))
+    jobs.enqueue_new([log_leaf_effect(case_id, ev.seq)])
     return ev
 
 
@@ -296,7 +312,8 @@ def _queue_effects(
     transition: str | None,
 ) -> None:
     at = utcnow().isoformat()
-    effects = [
+    effects = [log_leaf_effect(case.id, event_seq)]
+    effects += [
         jobs.NewEffect(
             Effect.WEBHOOK_EVENT,
             {
@@ -599,6 +616,8 @@ def fire_transition(
         for hook in _transition_hooks.values():
             hook(case, service, transition, now)
         _flush_case()
+    else:
+        jobs.enqueue_new([log_leaf_effect(case.id, ev.seq)])
     return decision
 
 
@@ -612,37 +631,6 @@ def get_case_for_applicant(case_id: int, applicant_id: int) -> Case | None:
     """Return the case only if it belongs to the applicant (callers answer 404 otherwise)."""
     case = db.session.get(Case, case_id)
     return case if case is not None and case.applicant_id == applicant_id else None
-
-
-def verify_audit_chain(case_id: int | None = None) -> list[str]:
-    """Recompute every case's hash chain; return a message per broken link."""
-    query = select(AuditEvent).order_by(AuditEvent.case_id, AuditEvent.seq)
-    if case_id is not None:
-        query = query.where(AuditEvent.case_id == case_id)
-    problems: list[str] = []
-    current_case, prev_hash, expected_seq = None, GENESIS_HASH, 1
-    cases = select(Case.id, Case.reference, Case.audit_head)
-    if case_id is not None:
-        cases = cases.where(Case.id == case_id)
-    heads = {row.id: (row.reference, row.audit_head) for row in db.session.execute(cases)}
-    references = {cid: ref for cid, (ref, _head) in heads.items()}
-    last_hash: dict[int, str] = {}
-    for ev in db.session.scalars(query):
-        if ev.case_id != current_case:
-            current_case, prev_hash, expected_seq = ev.case_id, GENESIS_HASH, 1
-        last_hash[ev.case_id] = ev.hash
-        ref = references.get(ev.case_id, f"case {ev.case_id}")
-        if ev.seq != expected_seq:
-            problems.append(f"{ref}: event {expected_seq} is missing (next is {ev.seq})")
-        if ev.prev_hash != prev_hash:
-            problems.append(f"{ref}: event {ev.seq} does not follow the event before it")
-        if ev.compute_hash() != ev.hash:
-            problems.append(f"{ref}: event {ev.seq} was changed after it was written")
-        prev_hash, expected_seq = ev.hash, ev.seq + 1
-    for cid, (ref, head) in heads.items():
-        if head and last_hash.get(cid) != head:
-            problems.append(f"{ref}: the newest audit event is missing")
-    return problems
 
 
 def open_case_counts() -> dict[tuple[str, int], int]:

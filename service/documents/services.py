@@ -263,6 +263,13 @@ def issue_document(document: Document) -> bool:
         storage.delete(storage_key)
         return False
     _announce(case, document)
+    # The document's hash becomes a leaf of the public audit log (service.audit).
+    jobs.enqueue(
+        Effect.AUDIT_LEAF,
+        {"document_id": document.id},
+        key=f"audit-leaf:document:{document.id}",
+        case_id=case.id,
+    )
     db.session.flush()
     return True
 

@@ -4,9 +4,10 @@ Retention (`run_retention`) blanks a closed case's personal answers (every field
 `personal: true`, the default, in the form version the case is pinned to, inside groups
 too), its display name and its notes, deletes its uploaded files and withdraws its
 documents (the stored PDFs are deleted). The audit trail is the legal record of what the
-authority did and stays untouched: events are append-only and hash-chained, so the job
-appends an "anonymised" event instead, and `verify_audit_chain` still passes. A case with
-a legal hold is skipped until the hold is lifted.
+authority did: its events keep their order, actions and hashes; only their personal
+fields (the resident's name, the inputs) are blanked, which their keyed hashes allow (see
+docs/audit.md), and the job appends an "anonymised" event, so `audit verify` still
+passes. A case with a legal hold is skipped until the hold is lifted.
 
 Other packages' models (drafts, uploads, documents) are imported lazily so that this
 package works whatever parts of amtsweg a deployment has.
@@ -160,11 +161,42 @@ def anonymise_case(case: Case, now: datetime | None = None) -> None:
     db.session.execute(delete(CaseNote).where(CaseNote.case_id == case.id))
     db.session.execute(delete(Draft).where(Draft.case_id == case.id))
     case.anonymised_at = now
+    _blank_event_personal_fields(case)
     record_event(
         case,
         AuditAction.ANONYMISED,
         SYSTEM,
         {"fields": len(entry.fields), "files": entry.files, "documents": entry.documents},
+    )
+
+
+def _blank_event_personal_fields(case: Case) -> None:
+    """Blank the personal fields of the case's audit events, keeping the trail verifiable.
+
+    Blanked: the resident's name on the events they caused, and the inputs of
+    submissions, transitions, approvals and notes (reasons may name people); the
+    system's own marks (assignment, legal hold, escalation) keep their inputs. Each
+    blanked event's salt is deleted. The keyed hashes cover only the salted digest of
+    these fields (`service.cases.chain`), so the chain and the public log still verify,
+    and without the salt nobody can test a guessed value against the digest. Staff names
+    stay: they record who decided for the city.
+    """
+    events = AuditEvent.__table__
+    applicant = str(case.applicant_id)
+    free_text = [
+        AuditAction.SUBMITTED,
+        AuditAction.TRANSITION,
+        AuditAction.APPROVAL,
+        AuditAction.NOTE,
+    ]
+    of_case = events.c.case_id == case.id
+    db.session.execute(
+        events.update()
+        .where(of_case, events.c.actor_id == applicant)
+        .values(actor_label="", salt=None)
+    )
+    db.session.execute(
+        events.update().where(of_case, events.c.action.in_(free_text)).values(inputs={}, salt=None)
     )
 
 

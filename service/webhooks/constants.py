@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from service.audit.constants import AUDIT_CHECKPOINT
 from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
 
 #: Every event type a subscription can ask for.
@@ -13,6 +14,7 @@ EVENT_TYPES = (
     "case.approved",
     "case.rejected",
     CASE_DOCUMENT_READY,
+    AUDIT_CHECKPOINT,
 )
 
 #: Outbox kinds: fan an event out to subscriptions, deliver one message.

@@ -323,6 +323,15 @@ def _message_id(subscription_id: int, event_key: str) -> str:
 def thin_payload(event: dict[str, Any]) -> dict[str, Any]:
     """Return the message body: what happened and where to read more, no personal data."""
     base = current_app.config.get("BASE_URL", "").rstrip("/")
+    if "checkpoint" in event:  # a sealed checkpoint of the audit log, for witnesses
+        return {
+            "type": event["type"],
+            "timestamp": event.get("at") or utcnow().isoformat(),
+            "data": {
+                **event["checkpoint"],
+                "links": {"self": f"{base}/audit/checkpoints/{event['checkpoint']['tree_size']}"},
+            },
+        }
     case_id = event.get("case_id")
     return {
         "type": event["type"],

@@ -144,6 +144,7 @@ def test_openapi_lists_the_event_types(api: FlaskClient) -> None:
         "case.approved",
         "case.rejected",
         "case.document_ready",
+        "audit.checkpoint",
     ]
     flow = spec["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
     assert set(flow["scopes"]) == {
