@@ -4,7 +4,7 @@ Events written before this revision keep `key_id` NULL; `flask audit verify` nam
 (see docs/audit.md, "Upgrading").
 
 Revision ID: 7d3e1a90b4c2
-Revises: 5b2e7d0c9a41
+Revises: ec15af987c29
 Create Date: 2026-11-29 15:50:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7d3e1a90b4c2"
-down_revision = "5b2e7d0c9a41"
+down_revision = "ec15af987c29"
 branch_labels = None
 depends_on = None
 
