@@ -4,7 +4,7 @@ Events written before this revision keep `key_id` NULL; `flask audit verify` nam
 (see docs/audit.md, "Upgrading").
 
 Revision ID: 7d3e1a90b4c2
-Revises: ec15af987c29
+Revises: 8a4c2e9f1d37
 Create Date: 2026-11-29 15:50:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7d3e1a90b4c2"
-down_revision = "ec15af987c29"
+down_revision = "8a4c2e9f1d37"
 branch_labels = None
 depends_on = None
 
