@@ -14,6 +14,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,49 @@ def _refuse(message: str, config: Mapping[str, Any]) -> ConfigError:
     return ConfigError(message)
 
 
+#: An audit key must carry at least this many bytes of secret.
+MIN_AUDIT_SECRET_BYTES = 32
+
+
+class AuditKeyError(RuntimeError):
+    """The audit key setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    """The current key (used for new events) and the retired ones (still verified)."""
+
+    current_id: str
+    keys: dict[str, bytes]
+
+    def key(self, key_id: str) -> bytes | None:
+        """Return the secret of `key_id`, or None when the ring does not hold it."""
+        return self.keys.get(key_id)
+
+
+def parse_key(value: str) -> tuple[str, bytes]:
+    """Parse "<id>:<secret>" (the secret as text of at least 32 characters)."""
+    key_id, sep, secret = value.strip().partition(":")
+    if not sep or not key_id or len(key_id) > 32 or not key_id.isascii():
+        raise AuditKeyError('an audit key is written "<id>:<secret>" with an id of 1-32 letters')
+    raw = secret.encode()
+    if len(raw) < MIN_AUDIT_SECRET_BYTES:
+        raise AuditKeyError(
+            f"the audit key {key_id!r} needs at least {MIN_AUDIT_SECRET_BYTES} characters"
+        )
+    return key_id, raw
+
+
+def build_ring(current: str, old: str = "") -> KeyRing:
+    """Build the key ring from the settings' text (old keys separated by commas)."""
+    current_id, secret = parse_key(current)
+    keys = {current_id: secret}
+    for item in (part for part in old.split(",") if part.strip()):
+        key_id, old_secret = parse_key(item)
+        keys.setdefault(key_id, old_secret)
+    return KeyRing(current_id, keys)
+
+
 def check(config: Mapping[str, Any]) -> None:
     """Refuse unsafe settings in production; each refusal names the setting to change."""
     if not is_production(config):
@@ -237,8 +281,6 @@ def check(config: Mapping[str, Any]) -> None:
 
 def _check_audit_key(config: Mapping[str, Any]) -> None:
     """Refuse production without an audit key held outside the database."""
-    from service.cases.chain import AuditKeyError, build_ring
-
     if not config.get("AUDIT_KEY"):
         raise _refuse(
             'AMTSWEG_AUDIT_KEY must be set in production ("<id>:<secret of 32+ characters>"): '

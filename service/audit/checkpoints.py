@@ -147,9 +147,12 @@ def create_checkpoint(now: datetime | None = None, *, force: bool = False) -> Ch
         checkpoint.storage_key = get_storage().put(
             json.dumps(published, indent=2).encode(), suffix=".json"
         )
+    base = current_app.config["BASE_URL"].rstrip("/")
+    data = {**published, "links": {"self": f"{base}/audit/checkpoints/{tree_size}"}}
+    message = {"type": AUDIT_CHECKPOINT, "timestamp": published["timestamp"], "data": data}
     jobs.enqueue(
         Effect.WEBHOOK_EVENT,
-        {"type": AUDIT_CHECKPOINT, "at": published["timestamp"], "checkpoint": published},
+        {"type": AUDIT_CHECKPOINT, "at": published["timestamp"], "message": message},
         key=f"audit-checkpoint:{tree_size}",
     )
     db.session.flush()

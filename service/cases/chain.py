@@ -22,58 +22,21 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
+from service.config import AuditKeyError as AuditKeyError
+from service.config import KeyRing as KeyRing
+from service.config import build_ring as build_ring
+from service.config import parse_key as parse_key
+
 #: The hash before a case's first event.
 GENESIS_HASH = "0" * 64
 #: Where the development key is kept, inside the instance folder.
 DEV_KEY_FILE = "audit.key"
-#: A key must carry at least this many bytes of secret.
-MIN_SECRET_BYTES = 32
 _RING_CACHE = "amtsweg.audit_keyring"
-
-
-class AuditKeyError(RuntimeError):
-    """The audit key setting is missing or malformed."""
-
-
-@dataclass(frozen=True)
-class KeyRing:
-    """The current key (used for new events) and the retired ones (still verified)."""
-
-    current_id: str
-    keys: dict[str, bytes]
-
-    def key(self, key_id: str) -> bytes | None:
-        """Return the secret of `key_id`, or None when the ring does not hold it."""
-        return self.keys.get(key_id)
-
-
-def parse_key(value: str) -> tuple[str, bytes]:
-    """Parse "<id>:<secret>" (the secret as text of at least 32 characters)."""
-    key_id, sep, secret = value.strip().partition(":")
-    if not sep or not key_id or len(key_id) > 32 or not key_id.isascii():
-        raise AuditKeyError('an audit key is written "<id>:<secret>" with an id of 1-32 letters')
-    raw = secret.encode()
-    if len(raw) < MIN_SECRET_BYTES:
-        raise AuditKeyError(
-            f"the audit key {key_id!r} needs at least {MIN_SECRET_BYTES} characters"
-        )
-    return key_id, raw
-
-
-def build_ring(current: str, old: str = "") -> KeyRing:
-    """Build the key ring from the settings' text (old keys separated by commas)."""
-    current_id, secret = parse_key(current)
-    keys = {current_id: secret}
-    for item in (part for part in old.split(",") if part.strip()):
-        key_id, old_secret = parse_key(item)
-        keys.setdefault(key_id, old_secret)
-    return KeyRing(current_id, keys)
 
 
 def dev_key(instance_dir: str) -> str:

@@ -1,4 +1,4 @@
-"""Check every case's keyed hash chain and name each broken link in words."""
+"""Check every case's keyed hash chain (naming each broken link) and anonymise it safely."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from service.cases.chain import GENESIS_HASH, KeyRing, keyring
+from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case
 from service.extensions import db
 
@@ -78,3 +79,33 @@ def event_problems(ev: AuditEvent, ring: KeyRing, *, anonymised: bool) -> Iterat
         )
     if ev.salt is None and not anonymised:
         yield "lost its personal fields although the case was never anonymised"
+
+
+def blank_personal_fields(case: Case) -> None:
+    """Blank the personal fields of the case's audit events, keeping the trail verifiable.
+
+    Blanked: the resident's name on the events they caused, and the inputs of
+    submissions, transitions, approvals and notes (reasons may name people); the
+    system's own marks (assignment, legal hold, escalation) keep their inputs. Each
+    blanked event's salt is deleted. The keyed hashes cover only the salted digest of
+    these fields (`chain`), so the chain and the public log still verify,
+    and without the salt nobody can test a guessed value against the digest. Staff names
+    stay: they record who decided for the city.
+    """
+    events = AuditEvent.__table__
+    applicant = str(case.applicant_id)
+    free_text = [
+        AuditAction.SUBMITTED,
+        AuditAction.TRANSITION,
+        AuditAction.APPROVAL,
+        AuditAction.NOTE,
+    ]
+    of_case = events.c.case_id == case.id
+    db.session.execute(
+        events.update()
+        .where(of_case, events.c.actor_id == applicant)
+        .values(actor_label="", salt=None)
+    )
+    db.session.execute(
+        events.update().where(of_case, events.c.action.in_(free_text)).values(inputs={}, salt=None)
+    )

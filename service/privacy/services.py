@@ -29,6 +29,7 @@ from service.attachments.models import Upload
 from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case, CaseNote
 from service.cases.services import record_event
+from service.cases.verification import blank_personal_fields
 from service.definitions.services import current_registry
 from service.definitions.types import FieldDefinition, FormDefinition
 from service.documents.models import Document
@@ -161,42 +162,12 @@ def anonymise_case(case: Case, now: datetime | None = None) -> None:
     db.session.execute(delete(CaseNote).where(CaseNote.case_id == case.id))
     db.session.execute(delete(Draft).where(Draft.case_id == case.id))
     case.anonymised_at = now
-    _blank_event_personal_fields(case)
+    blank_personal_fields(case)
     record_event(
         case,
         AuditAction.ANONYMISED,
         SYSTEM,
         {"fields": len(entry.fields), "files": entry.files, "documents": entry.documents},
-    )
-
-
-def _blank_event_personal_fields(case: Case) -> None:
-    """Blank the personal fields of the case's audit events, keeping the trail verifiable.
-
-    Blanked: the resident's name on the events they caused, and the inputs of
-    submissions, transitions, approvals and notes (reasons may name people); the
-    system's own marks (assignment, legal hold, escalation) keep their inputs. Each
-    blanked event's salt is deleted. The keyed hashes cover only the salted digest of
-    these fields (`service.cases.chain`), so the chain and the public log still verify,
-    and without the salt nobody can test a guessed value against the digest. Staff names
-    stay: they record who decided for the city.
-    """
-    events = AuditEvent.__table__
-    applicant = str(case.applicant_id)
-    free_text = [
-        AuditAction.SUBMITTED,
-        AuditAction.TRANSITION,
-        AuditAction.APPROVAL,
-        AuditAction.NOTE,
-    ]
-    of_case = events.c.case_id == case.id
-    db.session.execute(
-        events.update()
-        .where(of_case, events.c.actor_id == applicant)
-        .values(actor_label="", salt=None)
-    )
-    db.session.execute(
-        events.update().where(of_case, events.c.action.in_(free_text)).values(inputs={}, salt=None)
     )
 
 

@@ -1,11 +1,10 @@
 """Public API of webhooks: subscriptions, fan-out of case events, signed delivery, the log.
 
-Case events reach us as "webhook.event" outbox items, written in the same transaction as
-the change, so an event exists exactly when its change committed. The fan-out creates one
-`Delivery` per matching subscription and queues a "webhook.deliver" item for it in one
-transaction. Delivery is at least once: a worker that dies after the receiver answered
-but before it recorded the answer sends again, with the same `webhook-id`, so receivers
-can drop duplicates.
+Events (of cases, and the audit log's checkpoints) reach us as "webhook.event" outbox items,
+written in the transaction of the change, so an event exists exactly when its change committed.
+The fan-out creates one `Delivery` per matching subscription and queues a "webhook.deliver" item
+for it in one transaction. Delivery is at least once: a worker that dies after the receiver
+answered but before it recorded it sends again, with the same `webhook-id` (receivers dedupe).
 """
 
 from __future__ import annotations
@@ -323,16 +322,8 @@ def _message_id(subscription_id: int, event_key: str) -> str:
 def thin_payload(event: dict[str, Any]) -> dict[str, Any]:
     """Return the message body: what happened and where to read more, no personal data."""
     base = current_app.config.get("BASE_URL", "").rstrip("/")
-    if "checkpoint" in event:  # a sealed checkpoint of the audit log, for witnesses
-        return {
-            "type": event["type"],
-            "timestamp": event.get("at") or utcnow().isoformat(),
-            "data": {
-                **event["checkpoint"],
-                "links": {"self": f"{base}/audit/checkpoints/{event['checkpoint']['tree_size']}"},
-            },
-        }
-    case_id = event.get("case_id")
+    if "message" in event:  # an audit checkpoint brings its own public message
+        return dict(event["message"])
     return {
         "type": event["type"],
         "timestamp": event.get("at") or utcnow().isoformat(),
@@ -342,7 +333,7 @@ def thin_payload(event: dict[str, Any]) -> dict[str, Any]:
             "service": event.get("service"),
             "state": event.get("state"),
             "transition": event.get("transition"),
-            "links": {"self": f"{base}{API_CASES}/{case_id}"} if case_id else {},
+            "links": {"self": f"{base}{API_CASES}/{cid}"} if (cid := event.get("case_id")) else {},
         },
     }
 
