@@ -11,6 +11,8 @@ export AMTSWEG_ENV ?= development
 .PHONY: setup run test lint lock upgrade check-system definitions bench clean
 
 LOCK := requirements/lock.txt
+#: Port of `make run` (`make run PORT=5001` when 5000 is taken).
+PORT ?= 5000
 
 # Dependencies come from the lock file only; uv installs them (seconds, not minutes).
 $(BIN)/uv:
@@ -46,7 +48,7 @@ check-system:
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check service tests bench
