@@ -4,7 +4,10 @@ For SQLite and PostgreSQL: amtsweg under gunicorn (service/gunicorn_conf.py) tak
 residence registrations through the integrator API (POST /api/v1/cases with a signed
 access token and a new Idempotency-Key per request, bench/submit_app.py), and in the
 same run a bare Flask app under the same gunicorn that receives the same requests, parses
-the same JSON and inserts it as one row (bench/bare_app.py). The load comes
+the same JSON and inserts it as one row (bench/bare_app.py), and between the two the
+hand-written peer a team would write without amtsweg: Flask, a marshmallow schema of the
+same form, one ORM insert of the case and one of an audit row, no outbox
+(bench/peer_app.py). The load comes
 from wrk with 16 keep-alive connections when it is installed (Debian: `apt-get install
 wrk`), else from 16 Python threads with keep-alive http.client connections.
 """
@@ -210,7 +213,7 @@ def _reset_postgres(url: str) -> bool:
 
 
 def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Load]]:
-    """Measure amtsweg and the bare app on one database."""
+    """Measure amtsweg, the hand-written peer and the bare app on one database."""
     env = dict(os.environ)
     env.update({
         "PYTHONPATH": str(ROOT),
@@ -229,7 +232,8 @@ def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Lo
             sys.executable,
             "-c",
             "from bench.submit_app import prepare_database; prepare_database(); "
-            "from bench.bare_app import prepare_bare_database; prepare_bare_database()",
+            "from bench.bare_app import prepare_bare_database; prepare_bare_database(); "
+            "from bench.peer_app import prepare_peer_database; prepare_peer_database()",
         ],
         cwd=ROOT, env=env, check=True,
     )  # fmt: skip
@@ -239,12 +243,13 @@ def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Lo
     results = []
     for name, spec, path in (
         ("amtsweg", "bench.submit_app:create_bench_app()", "/api/v1/cases"),
+        ("peer", "bench.peer_app:create_peer_app()", "/peer/cases"),
         ("bare", "bench.bare_app:create_bare_app()", "/bare"),
     ):
         port = _free_port()
         proc = _gunicorn(spec, env, port, workdir / f"{label}-{name}.log")
         try:
-            if name == "bare":
+            if name != "amtsweg":
                 _wait_for_any(port, proc)
             else:
                 _wait_for(port, proc)
@@ -283,8 +288,9 @@ def measure() -> list[Figure]:
         for label, url in databases:
             (workdir / "instance").mkdir(exist_ok=True)
             pair = dict(run_pair(label, url, workdir))
-            ours, bare = pair["amtsweg"], pair["bare"]
+            ours, peer, bare = pair["amtsweg"], pair["peer"], pair["bare"]
             share = ours.rps / bare.rps if bare.rps else 0.0
+            against_peer = ours.rps / peer.rps if peer.rps else 0.0
             errors = f", {ours.errors} errors" if ours.errors else ""
             figures.append(Figure(
                 f"submissions/s, {label} ({ours.tool}, {CONNECTIONS} conn., {WORKERS} workers)",
@@ -292,6 +298,13 @@ def measure() -> list[Figure]:
                 f"bare {bare.rps:,.0f}/s ({share:.0%})",
                 ">= 50% of bare",
                 share >= 0.5 and not ours.errors,
+            ))  # fmt: skip
+            figures.append(Figure(
+                f"against the hand-written peer, {label} (bench/peer_app.py)",
+                f"{ours.rps:,.0f}/s",
+                f"peer {peer.rps:,.0f}/s ({against_peer:.0%}), p99 {peer.p99_ms:.1f} ms",
+                ">= 100% of peer",
+                against_peer >= 1.0 and not ours.errors,
             ))  # fmt: skip
             figures.append(Figure(
                 f"latency p50 / p99, {label}",
