@@ -155,24 +155,11 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., Any]:
-    """Create users: `make_user("Erika Mustermann", roles=[...])`."""
-    from service.auth.models import User
+    """Create users: `make_user("Erika Mustermann", roles=[...])` (a UserFactory)."""
+    from factories import UserFactory
 
-    counter = iter(range(1, 10_000))
-
-    def factory(name: str = "Erika Mustermann", roles: list[str] | None = None, **kw: Any) -> User:
-        n = next(counter)
-        user = User(
-            issuer=kw.pop("issuer", "https://idp.test"),
-            subject=kw.pop("subject", f"sub-{n}"),
-            name=name,
-            email=kw.pop("email", f"user{n}@example.org"),
-            roles=roles or [],
-            **kw,
-        )
-        db.session.add(user)
-        db.session.commit()
-        return user
+    def factory(name: str = "Erika Mustermann", roles: list[str] | None = None, **kw: Any) -> Any:
+        return UserFactory(name=name, roles=roles or [], **kw)
 
     return factory
 

@@ -1,13 +1,23 @@
 """Valid answers for the shipped services, to build cases in tests.
 
 `residence_registration_data()` and `parking_permit_data()` return data that passes the
-current forms; pass keyword overrides to change single answers.
+current forms; pass keyword overrides to change single answers. `UserFactory` and
+`CaseFactory` (factory_boy, with traits) build users and cases in any state.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from service.auth.models import User
+from service.cases import services as cases
+from service.cases.models import Case
+from service.engine import Actor
+from service.extensions import db
 
 
 def person(**overrides: Any) -> dict[str, Any]:
@@ -87,3 +97,128 @@ def parking_permit_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+# ----------------------------------------------------------------------- model factories
+# factory_boy factories that build real rows through the service layer: a case in any
+# state is submitted and moved there by real transitions, so its audit chain and outbox
+# rows are what production would have written.
+
+
+def _session() -> Any:
+    return db.session
+
+
+class UserFactory(SQLAlchemyModelFactory):
+    """A user: `UserFactory()` a resident, `UserFactory(officer=True)` a registration officer."""
+
+    class Meta:
+        model = User
+        sqlalchemy_session_factory = _session
+        sqlalchemy_session_persistence = "commit"
+
+    class Params:
+        case_worker = factory.Trait(name="Clara Sachbearbeiterin", roles=["case_worker"])
+        officer = factory.Trait(
+            name="Olaf Meldebehörde", roles=["registration_officer", "permit_officer"]
+        )
+        second_officer = factory.Trait(
+            name="Petra Zweitprüferin", roles=["registration_officer", "permit_officer"]
+        )
+        admin = factory.Trait(name="Anna Admin", roles=["admin"])
+
+    issuer = "https://idp.test"
+    subject = factory.Sequence(lambda n: f"sub-{n}")
+    name = "Erika Mustermann"
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    roles: Any = factory.LazyFunction(list)
+
+
+def actor_of(user: User) -> Actor:
+    """Return the engine actor of `user`."""
+    return Actor(**user.as_actor_fields())
+
+
+#: How a case gets from "submitted" to each state: (transition, who fires it, inputs).
+#: "officer" and "second_officer" are two different officers (four eyes).
+PATHS: dict[str, dict[str, list[tuple[str, str, dict[str, str]]]]] = {
+    "residence_registration": {
+        "submitted": [],
+        "in_review": [("start_review", "case_worker", {})],
+        "waiting_for_resident": [
+            ("request_information", "case_worker", {"message": "Bitte Ausweis."})
+        ],
+        "approved": [("start_review", "case_worker", {}), ("approve", "officer", {})],
+        "rejected": [("reject", "case_worker", {"reason": "Adresse existiert nicht."})],
+        "withdrawn": [("withdraw", "applicant", {})],
+    },
+    "parking_permit": {
+        "submitted": [],
+        "in_review": [("start_review", "case_worker", {})],
+        "waiting_for_resident": [
+            ("request_information", "case_worker", {"message": "Bitte Fahrzeugschein."})
+        ],
+        "approved": [("start_review", "case_worker", {}), ("approve", "officer", {})],
+        "waiver_proposed": [
+            ("start_review", "case_worker", {}),
+            ("propose_waiver", "officer", {"reason": "Bürgergeld nachgewiesen."}),
+        ],
+        "rejected": [("reject", "case_worker", {"reason": "Keine Zone."})],
+        "withdrawn": [("withdraw", "applicant", {})],
+    },
+}
+
+
+class CaseFactory(factory.Factory):
+    """A case submitted through `submit_case` and moved to `state` by real transitions.
+
+    `CaseFactory()` is a submitted residence registration of a new resident;
+    `CaseFactory(state="approved")` or `CaseFactory(approved=True)` an approved one;
+    `CaseFactory(service="parking_permit", waiver=True)` asks for a fee waiver.
+    Commits, like a request would.
+    """
+
+    class Meta:
+        model = Case
+
+    class Params:
+        in_review = factory.Trait(state="in_review")
+        approved = factory.Trait(state="approved")
+        rejected = factory.Trait(state="rejected")
+        withdrawn = factory.Trait(state="withdrawn")
+        waiting = factory.Trait(state="waiting_for_resident")
+        waiver = False
+
+    service = "residence_registration"
+    applicant = factory.SubFactory(UserFactory)
+    state = "submitted"
+    now = None
+    data = factory.LazyAttribute(
+        lambda o: parking_permit_data(
+            **({"fee_waiver_requested": True, "fee_waiver_reason": "Ich beziehe Bürgergeld."}
+               if o.waiver or o.state == "waiver_proposed" else {})
+        )
+        if o.service == "parking_permit"
+        else residence_registration_data()
+    )  # fmt: skip
+
+    @classmethod
+    def _create(cls, model_class: type[Case], **kw: Any) -> Case:
+        applicant: User = kw["applicant"]
+        case = cases.submit_case(
+            kw["service"], kw["data"], applicant.id, actor_of(applicant), now=kw["now"]
+        ).case
+        staff: dict[str, User] = {}
+        for transition, who, inputs in PATHS[kw["service"]][kw["state"]]:
+            if who == "applicant":
+                by = applicant
+            else:
+                by = staff.get(who) or UserFactory(**{who: True})
+                staff[who] = by
+            cases.fire_transition(case, transition, actor_of(by), inputs, now=kw["now"])
+        db.session.commit()
+        return case
+
+    @classmethod
+    def _build(cls, model_class: type[Case], **kw: Any) -> Case:
+        raise TypeError("a case only exists once submitted: use CaseFactory(), not .build()")

@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 from backoffice_support import ROLES, FreshContextClient, permit_data, registration_data
+from factories import CaseFactory
 from flask import Flask
 from flask.testing import FlaskClient
 
 from service.cases.models import Case
-from service.cases.services import submit_case
-from service.engine import Actor
-from service.extensions import db
 
 
 @pytest.fixture
@@ -29,10 +27,11 @@ def make_case(app: Flask, resident: Any) -> Callable[..., Case]:
     def factory(service: str = "residence_registration", **kw: Any) -> Case:
         applicant = kw.pop("applicant", resident)
         now = kw.pop("now", None)
+        state = kw.pop("state", "submitted")
         data = permit_data(**kw) if service == "parking_permit" else registration_data(**kw)
-        actor = Actor(id=str(applicant.id), kind="user", label=applicant.name)
-        case = submit_case(service, data, applicant.id, actor, now=now).case
-        db.session.commit()
+        case: Case = CaseFactory(
+            service=service, data=data, applicant=applicant, now=now, state=state
+        )
         return case
 
     return factory

@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 import pytest
-from factories import parking_permit_data, person, residence_registration_data
+from factories import UserFactory, parking_permit_data, person, residence_registration_data
 from sqlalchemy import select
 
 from service.cases import services as cases
@@ -43,12 +43,12 @@ def actor(user: Any) -> Actor:
 
 
 @pytest.fixture
-def people(make_user: Any) -> dict[str, Any]:
+def people(app: Any) -> dict[str, Any]:
     return {
-        "erika": make_user("Erika Mustermann"),
-        "clara": make_user("Clara Sachbearbeiterin", roles=["case_worker"]),
-        "olaf": make_user("Olaf Meldebehörde", roles=["registration_officer", "permit_officer"]),
-        "petra": make_user("Petra Zweitprüferin", roles=["registration_officer", "permit_officer"]),
+        "erika": UserFactory(),
+        "clara": UserFactory(case_worker=True),
+        "olaf": UserFactory(officer=True),
+        "petra": UserFactory(second_officer=True),
     }
 
 
