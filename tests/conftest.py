@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import freezegun
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -22,6 +23,24 @@ from sqlalchemy import text
 from service import create_app
 from service.engine import Actor
 from service.extensions import db
+
+# pytest's own clock stays real while a test's time is frozen, so `--durations` reports
+# real seconds.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Run a test marked `@pytest.mark.frozen("2026-03-02 09:00")` at that fixed time.
+
+    The freeze covers the test and its fixtures (which may compute dates), nothing else.
+    """
+    marker = item.get_closest_marker("frozen")
+    if marker is None:
+        return (yield)
+    with freezegun.freeze_time(*marker.args, **marker.kwargs):
+        return (yield)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("AMTSWEG_TEST_DATABASE_URL")

@@ -6,18 +6,11 @@ from typing import Any
 
 import pytest
 from forms_helpers import FROZEN_NOW, field, text
-from freezegun import freeze_time
 
 from service.definitions.types import FormDefinition, Page, Rule
 from service.forms.services import ValidationFailed, compile_form, validate
 
-pytestmark = pytest.mark.usefixtures("frozen")
-
-
-@pytest.fixture
-def frozen() -> Any:
-    with freeze_time(FROZEN_NOW):
-        yield
+pytestmark = pytest.mark.frozen(FROZEN_NOW)
 
 
 def errors_of(form: FormDefinition, data: dict[str, Any], lang: str = "de", **kw: Any) -> dict:

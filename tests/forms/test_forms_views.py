@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from forms_helpers import FROZEN_NOW
-from freezegun import freeze_time
 from werkzeug.datastructures import MultiDict
 
 from service.forms.services import (
@@ -19,11 +18,7 @@ from service.forms.services import (
     visible_pages,
 )
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with freeze_time(FROZEN_NOW):
-        yield
+pytestmark = pytest.mark.frozen(FROZEN_NOW)
 
 
 def test_page_view_gives_title_intro_and_fields_in_the_language(registration):
