@@ -8,7 +8,7 @@ export FLASK_APP := service
 # development or test runs as production and refuses the development defaults.
 export AMTSWEG_ENV ?= development
 
-.PHONY: setup run test lint lock upgrade check-system definitions bench clean
+.PHONY: setup run test test-random lint lock upgrade check-system definitions bench clean
 
 LOCK := requirements/lock.txt
 #: Port of `make run` (`make run PORT=5001` when 5000 is taken).
@@ -63,6 +63,11 @@ test: setup lint
 	@test -d tests/browser/node_modules || ! command -v npm >/dev/null || npm ci --prefix tests/browser --no-audit --no-fund
 	@test -d tests/credentials/wallet/node_modules || ! command -v npm >/dev/null || npm ci --prefix tests/credentials/wallet --no-audit --no-fund
 	$(BIN)/python -m pytest -m "not postgres and not redis" $(PYTEST_ARGS)
+
+# The same suite in random order (pytest-randomly); the seed is printed at the top.
+# Repeat one order with `make test-random PYTEST_ARGS=--randomly-seed=<seed>`.
+test-random:
+	$(MAKE) test PYTEST_ARGS="-p randomly $(PYTEST_ARGS)"
 
 definitions: $(STAMP)
 	$(BIN)/flask definitions check
