@@ -57,3 +57,57 @@ class CheckOutcome(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     MISSING_CLAIMS = "missing_claims"
+
+
+#: Each outcome in words for the verifier: (German, English).
+OUTCOME_TEXT: dict[CheckOutcome, tuple[str, str]] = {
+    CheckOutcome.ACCEPTED: ("Der Nachweis ist gültig.", "The credential is valid."),
+    CheckOutcome.MALFORMED: (
+        "Abgelehnt: Die Antwort der Wallet ist kein lesbarer Nachweis.",
+        "Refused: the wallet's answer is not a readable credential.",
+    ),
+    CheckOutcome.WRONG_ISSUER: (
+        "Abgelehnt: Der Nachweis wurde nicht von dieser Stadt ausgestellt.",
+        "Refused: the credential was not issued by this city.",
+    ),
+    CheckOutcome.BAD_SIGNATURE: (
+        "Abgelehnt: Die Signatur der Stadt ist ungültig (der Nachweis wurde verändert).",
+        "Refused: the city's signature is invalid (the credential was altered).",
+    ),
+    CheckOutcome.WRONG_TYPE: (
+        "Abgelehnt: Es wurde ein anderer Nachweis vorgezeigt als angefordert.",
+        "Refused: a different credential was shown than the one requested.",
+    ),
+    CheckOutcome.BAD_DISCLOSURE: (
+        "Abgelehnt: Eine vorgezeigte Angabe wurde verändert.",
+        "Refused: a disclosed detail was altered.",
+    ),
+    CheckOutcome.KEY_BINDING: (
+        "Abgelehnt: Die Wallet konnte nicht belegen, dass ihr der Nachweis gehört.",
+        "Refused: the wallet could not prove that the credential is its own.",
+    ),
+    CheckOutcome.WRONG_AUDIENCE: (
+        "Abgelehnt: Die Antwort war für eine andere Prüfstelle bestimmt.",
+        "Refused: the answer was meant for another verifier.",
+    ),
+    CheckOutcome.WRONG_NONCE: (
+        "Abgelehnt: Die Antwort gehört zu einer früheren Anfrage (Wiederholung).",
+        "Refused: the answer belongs to an earlier request (a replay).",
+    ),
+    CheckOutcome.NOT_YET_VALID: (
+        "Abgelehnt: Der Nachweis gilt noch nicht.",
+        "Refused: the credential is not valid yet.",
+    ),
+    CheckOutcome.EXPIRED: (
+        "Abgelehnt: Der Nachweis ist abgelaufen.",
+        "Refused: the credential has expired.",
+    ),
+    CheckOutcome.REVOKED: (
+        "Abgelehnt: Der Nachweis wurde widerrufen.",
+        "Refused: the credential has been revoked.",
+    ),
+    CheckOutcome.MISSING_CLAIMS: (
+        "Abgelehnt: Die angeforderten Angaben fehlen.",
+        "Refused: the requested details are missing.",
+    ),
+}

@@ -8,6 +8,7 @@ cases calls without importing this package).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select, update
@@ -15,6 +16,7 @@ from sqlalchemy import select, update
 from service.cases import services as cases
 from service.cases.models import Case
 from service.credentials import keys, status
+from service.credentials.constants import OUTCOME_TEXT, CheckOutcome
 from service.credentials.errors import WalletError, WrongTransactionCode
 from service.credentials.issuance import (
     NewOffer,
@@ -45,6 +47,7 @@ __all__ = [
     "WrongTransactionCode",
     "available_credentials",
     "check_presentation",
+    "claim_labels",
     "create_offer",
     "create_request",
     "current_credentials",
@@ -53,6 +56,7 @@ __all__ = [
     "init_app",
     "issue_credential",
     "new_nonce",
+    "outcome_text",
     "qr_data_uri",
     "receive_response",
     "request_uri",
@@ -108,3 +112,25 @@ def qr_data_uri(text: str) -> str:
     import segno
 
     return str(segno.make(text, error="m", micro=False).svg_data_uri(border=2, omitsize=True))
+
+
+def outcome_text(result: dict[str, Any], lang: str) -> str:
+    """Return a stored check result's outcome in words (German or English)."""
+    try:
+        de, en = OUTCOME_TEXT[CheckOutcome(result.get("outcome", ""))]
+    except ValueError:
+        return (
+            "Noch keine Antwort der Wallet." if lang == "de" else "No answer from the wallet yet."
+        )
+    return en if lang == "en" else de
+
+
+def claim_labels(key: str, lang: str) -> dict[str, str]:
+    """Return the labels of credential `key`'s claims (and its validity) in `lang`."""
+    labels = {"valid_from": "Valid from", "valid_until": "Valid until"}
+    if lang != "en":
+        labels = {"valid_from": "Gültig ab", "valid_until": "Gültig bis"}
+    cred = current_credentials().get(key)
+    for claim in cred.claims if cred else ():
+        labels[claim.name] = claim.label.get(lang)
+    return labels

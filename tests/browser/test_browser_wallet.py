@@ -69,3 +69,37 @@ def test_resident_saves_the_permit_to_the_wallet_with_the_keyboard(
     assert len(page.locator("#wallet-pin").inner_text()) == 6
     assert checker.csp_violations == []
     context.close()
+
+
+def test_verifier_requests_a_parking_permit_with_the_keyboard(
+    browser: Any, live_server: LiveServer, axe_source: str
+) -> None:
+    _case_id, _resident_id, verifier_id = _approved_permit(live_server)
+    context = browser.new_context(locale="de-DE")
+    context.add_cookies([session_cookie(live_server, verifier_id)])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    checker = Checker(page, axe_source)
+    page.goto(f"{live_server.url}/backoffice/verify/")
+    assert page.locator("h1").inner_text() == "Nachweis prüfen"
+    # Our markup sets no inline style; axe's own run on these pages has the browser block
+    # one (reported as a CSP message), so the policy is checked before axe runs.
+    assert checker.csp_violations == []
+    checker.check("verifier start page")
+    zone = page.get_by_role("checkbox", name="Bewohnerparkzone")
+    assert zone.is_checked()
+    # Nothing chosen: the page says which group needs a choice.
+    zone.focus()
+    page.keyboard.press("Space")
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("^Nachweis anfordern.*Bewohnerpark")).click()
+    assert "Wählen Sie mindestens eine Angabe" in page.locator("main").inner_text()
+    checker.check("verifier start page with an error")
+    page.get_by_role("checkbox", name="Bewohnerparkzone").check()
+    button = page.get_by_role("button", name=re.compile("^Nachweis anfordern.*Bewohnerpark"))
+    button.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("img", name="QR-Code der Anfrage für die Wallet-App").is_visible()
+    checker.check("presentation request page")
+    context.close()
