@@ -7,7 +7,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.extensions import JSONType, UTCDateTime, db, utcnow
@@ -29,6 +29,8 @@ class User(db.Model):  # type: ignore[name-defined]
     roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: Set by an administrator: the person cannot log in, and their sessions are ended.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     @property
     def is_staff(self) -> bool:
@@ -146,3 +148,21 @@ class AuthorizationCode(db.Model):  # type: ignore[name-defined]
 
     def get_amr(self) -> list[str] | None:
         return None
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]
+    """A browser session kept on the server; the cookie holds only a random token.
+
+    The row is keyed by the SHA-256 of that token, so a copy of this table (a backup,
+    a read-only database user) cannot be turned back into cookies.
+    """
+
+    __tablename__ = "user_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Who is logged in (None: a visitor's session holding a CSRF token or a language).
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    #: The session's contents, serialised like Flask's cookie sessions (tagged JSON).
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -7,17 +7,20 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
+import sqlalchemy as sa
 from flask import abort, current_app, redirect, request, session
 
+from service.auth import sessions
 from service.auth.constants import (
     API_SCOPES,
     SESSION_AUTH_TIME,
     SESSION_ID_TOKEN,
-    SESSION_LAST_SEEN,
     SESSION_USER_ID,
 )
 from service.auth.models import OAuthClient, User
@@ -46,26 +49,14 @@ def current_user() -> User | None:
 
 
 def _load_user() -> User | None:
+    # The session store has already ended sessions past their idle or absolute time-out.
     user_id = session.get(SESSION_USER_ID)
     if user_id is None:
         return None
-    now = time.time()
-    config = current_app.config
-    auth_time = float(session.get(SESSION_AUTH_TIME) or 0)
-    last_seen = float(session.get(SESSION_LAST_SEEN) or 0)
-    if (
-        now - last_seen > int(config["SESSION_IDLE_MINUTES"]) * 60
-        or now - auth_time > int(config["SESSION_ABSOLUTE_HOURS"]) * 3600
-    ):
-        session.clear()
-        return None
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or user.disabled_at is not None:
         session.clear()
         return None
-    # Refresh at most once a minute so that not every request rewrites the cookie.
-    if now - last_seen > 60:
-        session[SESSION_LAST_SEEN] = now
     return user
 
 
@@ -76,15 +67,99 @@ def current_actor() -> Actor | None:
 
 
 def start_session(user: User, *, id_token: str | None = None) -> None:
-    """Replace the session with a fresh one for `user` (after a successful login)."""
+    """Replace the session with a fresh one for `user` (after a successful login).
+
+    The session gets a new token (no fixation: a token planted before the login is
+    worth nothing after it).
+    """
     session.clear()
-    now = time.time()
     session[SESSION_USER_ID] = user.id
-    session[SESSION_AUTH_TIME] = now
-    session[SESSION_LAST_SEEN] = now
+    session[SESSION_AUTH_TIME] = time.time()
     if id_token:
         session[SESSION_ID_TOKEN] = id_token
+    if isinstance(session, sessions.ServerSession):
+        session.renew = True
     request.environ[USER_CACHE_KEY] = user
+
+
+def end_current_session() -> None:
+    """End this request's session on the server now (logout) and forget who was here."""
+    if isinstance(session, sessions.ServerSession) and session.record is not None:
+        sessions.store(current_app).delete(session.record.key_hash)
+        session.record = None
+    session.clear()
+    request.environ[USER_CACHE_KEY] = None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One of a person's sessions as an administrator sees it."""
+
+    key_hash: str
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool
+
+
+def sessions_of(user: User) -> list[SessionInfo]:
+    """Return the live sessions of `user`, most recently used first."""
+    now = utcnow()
+    mine = (
+        session.record.key_hash
+        if isinstance(session, sessions.ServerSession) and session.record
+        else None
+    )
+    return [
+        SessionInfo(r.key_hash, r.created_at, r.last_seen_at, r.key_hash == mine)
+        for r in sessions.store(current_app).for_user(user.id)
+        if not sessions.is_expired(current_app.config, r, now)
+    ]
+
+
+def end_session(user: User, key_hash: str) -> bool:
+    """End one session of `user`; return False when it is not one of theirs."""
+    if not any(s.key_hash == key_hash for s in sessions_of(user)):
+        return False
+    sessions.store(current_app).delete(key_hash)
+    return True
+
+
+def end_sessions(user: User) -> int:
+    """End every session of `user` (on every device); return how many there were."""
+    return sessions.store(current_app).delete_for_user(user.id)
+
+
+def set_disabled(user: User, disabled: bool) -> None:
+    """Disable `user` (no login, every session ended) or enable them again."""
+    user.disabled_at = utcnow() if disabled else None
+    if disabled:
+        end_sessions(user)
+    db.session.flush()
+
+
+#: People shown at most by one search.
+PEOPLE_PAGE_SIZE = 50
+
+
+def find_people(query: str = "") -> list[User]:
+    """Return people whose name or e-mail contains `query`; staff when `query` is empty."""
+    text = query.strip()
+    statement = db.select(User).order_by(User.name, User.id).limit(PEOPLE_PAGE_SIZE)
+    if text:
+        pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        statement = statement.where(User.name.ilike(pattern) | User.email.ilike(pattern))
+    else:
+        # Without a query: the staff (few), not every resident. Roles are a JSON list,
+        # written as text `[]` when empty by SQLite and PostgreSQL alike.
+        statement = statement.where(sa.cast(User.roles, sa.String) != "[]")
+    return list(db.session.scalars(statement))
+
+
+def purge_expired_sessions(now: datetime | None = None) -> int:
+    """Delete stored sessions past their time-out; return how many (a periodic job)."""
+    now = now or utcnow()
+    idle, absolute = sessions.limits(current_app.config)
+    return sessions.store(current_app).purge(now - idle, now - absolute)
 
 
 # --- decorators ---------------------------------------------------------------------
@@ -199,17 +274,24 @@ def roles_from_claims(claims: Mapping[str, Any]) -> list[str]:
     return sorted(roles)
 
 
+class AccountDisabled(Exception):
+    """An administrator has disabled this account: it cannot log in."""
+
+
 def login_from_claims(issuer: str, claims: Mapping[str, Any]) -> User:
     """Find or create the user for these verified claims and refresh their details.
 
     Users are keyed by issuer and subject only: two providers asserting the same
-    e-mail address are two people.
+    e-mail address are two people. When the provider now gives other roles than at the
+    last login, the person's other sessions end: they were opened with the old roles.
     """
     subject = str(claims["sub"])
     user = db.session.scalar(db.select(User).filter_by(issuer=issuer, subject=subject))
     if user is None:
         user = User(issuer=issuer, subject=subject)
         db.session.add(user)
+    elif user.disabled_at is not None:
+        raise AccountDisabled()
     name = claims.get("name") or " ".join(
         str(p) for p in (claims.get("given_name"), claims.get("family_name")) if p
     )
@@ -218,7 +300,10 @@ def login_from_claims(issuer: str, claims: Mapping[str, Any]) -> User:
     locale = str(claims.get("locale") or "")[:2]
     if locale in ("de", "en"):
         user.locale = locale
-    user.roles = roles_from_claims(claims)
+    roles = roles_from_claims(claims)
+    if user.id is not None and sorted(user.roles or ()) != roles:
+        end_sessions(user)
+    user.roles = roles
     user.last_login_at = utcnow()
     db.session.flush()
     return user

@@ -13,7 +13,7 @@ from authlib.integrations.base_client import OAuthError
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session
 from joserfc.errors import JoseError
 
-from service.auth import cli, devidp_views, oidc, services
+from service.auth import cli, devidp_views, oidc, services, sessions
 from service.auth.constants import SESSION_ID_TOKEN, SESSION_NEXT
 from service.config import ConfigError
 
@@ -75,7 +75,11 @@ def callback() -> Any:
         return _failed(code if ERROR_CODE.fullmatch(code) else "invalid_callback", 400)
     targets = session.get(SESSION_NEXT) or {}
     target = services.safe_next(targets.get(request.args.get("state", ""))) or "/"
-    user = services.login_from_claims(str(claims["iss"]), claims)
+    try:
+        user = services.login_from_claims(str(claims["iss"]), claims)
+    except services.AccountDisabled:
+        log.warning("login refused: the account is disabled")
+        return _failed("account_disabled", 403)
     services.start_session(user, id_token=token.get("id_token"))
     return redirect(target)
 
@@ -89,7 +93,8 @@ def logout() -> Any:
     if request.method == "GET":
         return render_template("auth/logout.html")
     id_token = session.get(SESSION_ID_TOKEN)
-    session.clear()
+    # Ended on the server before anything else: the old cookie opens nothing any more.
+    services.end_current_session()
     after = f"{_base_url()}/"
     try:
         endpoint = oidc.end_session_endpoint()
@@ -133,7 +138,8 @@ def _failed(reason: str, status: int) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Register the login views, the development provider, the CLI and `g.user`."""
+    """Register server-side sessions, the login views, the development provider, the CLI."""
+    sessions.init_app(app)
     devidp_views.init_app(app)
     app.register_blueprint(bp)
     cli.init_app(app)

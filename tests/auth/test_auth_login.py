@@ -178,7 +178,7 @@ def test_many_abandoned_logins_do_not_overflow_the_session_cookie(live: LiveApp)
     browser = requests.Session()
     for _ in range(20):
         browser.get(live.url("/login"), allow_redirects=False)
-    assert len(browser.cookies.get("session") or "") < 3000
+    assert len(browser.cookies.get("session") or "") < 100  # a token, the logins stay on the server
     # The most recent login still completes.
     _, done = login_at_devidp(live, "erika", browser=browser)
     assert done.status_code == 302
@@ -195,3 +195,41 @@ def test_an_older_login_tab_returns_to_its_own_page(live: LiveApp) -> None:
         allow_redirects=False,
     )
     assert follow(browser, chosen).headers["Location"] == "/probe/staff"
+
+
+def _logout(live: LiveApp, browser: requests.Session) -> requests.Response:
+    page = browser.get(live.url("/logout"))
+    return browser.post(
+        live.url("/logout"), data={"csrf_token": csrf_token(page.text)}, allow_redirects=False
+    )
+
+
+def test_the_old_cookie_opens_nothing_after_logout(live: LiveApp) -> None:
+    # A public terminal: someone copies the cookie before the resident logs out.
+    browser, _ = login_at_devidp(live, "erika")
+    old = browser.cookies.get("session")
+    assert browser.get(live.url("/cases"), allow_redirects=False).status_code == 200
+    assert browser.get(live.url("/account/data.json"), allow_redirects=False).status_code == 200
+
+    _logout(live, browser)
+
+    thief = requests.Session()
+    thief.cookies.set("session", old)
+    for path in ("/cases", "/account/data.json", "/probe/me"):
+        answer = thief.get(live.url(path), allow_redirects=False)
+        assert answer.status_code == 302, path
+        assert answer.headers["Location"].startswith("/login")
+
+
+def test_a_login_gives_the_browser_a_new_session_token(live: LiveApp) -> None:
+    # Session fixation: a token planted before the login must not become a logged-in one.
+    browser = requests.Session()
+    browser.get(live.url("/"))
+    planted = browser.cookies.get("session")
+    assert planted
+    _, done = login_at_devidp(live, "erika", browser=browser)
+    assert done.status_code == 302
+    assert browser.cookies.get("session") != planted
+    attacker = requests.Session()
+    attacker.cookies.set("session", planted)
+    assert attacker.get(live.url("/probe/me"), allow_redirects=False).status_code == 302

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from auth_helpers import add_probe_pages
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
-from service.auth.services import current_actor, current_user, safe_next
+from service.auth.models import UserSession
+from service.auth.services import (
+    AccountDisabled,
+    current_actor,
+    current_user,
+    login_from_claims,
+    purge_expired_sessions,
+    safe_next,
+    set_disabled,
+)
+from service.auth.sessions import hash_token
+from service.extensions import db, utcnow
 
 
 @pytest.fixture
@@ -21,10 +34,29 @@ def probed(app: Flask, client: FlaskClient) -> FlaskClient:
     return client
 
 
+def _token(client: FlaskClient) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
 def _age_session(client: FlaskClient, *, idle: float = 0, since_login: float = 0) -> None:
-    with client.session_transaction() as session:
-        session["last_seen"] = time.time() - idle
-        session["auth_time"] = time.time() - since_login
+    """Move the stored session's timestamps into the past, as time passing would."""
+    now = utcnow()
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.key_hash == hash_token(_token(client)))
+        .values(
+            last_seen_at=now - timedelta(seconds=idle),
+            created_at=now - timedelta(seconds=since_login),
+        )
+    )
+    db.session.commit()
+
+
+def _stored(client: FlaskClient) -> UserSession | None:
+    db.session.expire_all()
+    return db.session.get(UserSession, hash_token(_token(client)))
 
 
 def test_login_required_sends_a_visitor_to_login_and_back(probed: FlaskClient) -> None:
@@ -40,7 +72,19 @@ def test_logged_in_resident_sees_the_page(
     assert probed.get("/probe/me").get_data(as_text=True) == "hello Erika Mustermann"
 
 
-def test_idle_session_expires(
+def test_the_cookie_holds_only_a_random_token_and_the_server_only_its_hash(
+    probed: FlaskClient, make_user: Callable[..., Any], login: Callable[..., None]
+) -> None:
+    user = make_user("Erika Mustermann")
+    login(user)
+    token = _token(probed)
+    assert len(token) >= 43 and "." not in token  # not a signed cookie carrying the data
+    stored = _stored(probed)
+    assert stored is not None and stored.user_id == user.id
+    assert db.session.get(UserSession, token) is None
+
+
+def test_idle_session_expires_on_the_server(
     app: Flask, probed: FlaskClient, make_user: Callable[..., Any], login: Callable[..., None]
 ) -> None:
     login(make_user("Erika Mustermann"))
@@ -48,9 +92,11 @@ def test_idle_session_expires(
     _age_session(probed, idle=(minutes - 1) * 60)
     assert probed.get("/probe/me").status_code == 200
     _age_session(probed, idle=(minutes + 1) * 60)
-    assert probed.get("/probe/me").status_code == 302
-    with probed.session_transaction() as session:
-        assert "user_id" not in session
+    stale = _token(probed)
+    answer = probed.get("/probe/me")
+    assert answer.status_code == 302
+    assert db.session.get(UserSession, hash_token(stale)) is None  # gone, not just ignored
+    assert probed.get_cookie("session") is None  # and the browser is told to forget it
 
 
 def test_activity_keeps_the_session_alive_until_the_absolute_limit(
@@ -60,10 +106,56 @@ def test_activity_keeps_the_session_alive_until_the_absolute_limit(
     hours = app.config["SESSION_ABSOLUTE_HOURS"]
     _age_session(probed, idle=120, since_login=(hours * 3600) - 300)
     assert probed.get("/probe/me").status_code == 200
-    with probed.session_transaction() as session:
-        assert time.time() - session["last_seen"] < 5  # activity was recorded
+    stored = _stored(probed)
+    assert stored is not None and utcnow() - stored.last_seen_at < timedelta(seconds=5)
     _age_session(probed, idle=0, since_login=(hours * 3600) + 60)
     assert probed.get("/probe/me").status_code == 302
+
+
+def test_a_disabled_account_loses_its_sessions_at_once(
+    probed: FlaskClient, make_user: Callable[..., Any], login: Callable[..., None]
+) -> None:
+    user = make_user("Clara Sachbearbeiterin", roles=["case_worker"])
+    login(user)
+    assert probed.get("/probe/staff").status_code == 200
+    set_disabled(user, True)
+    db.session.commit()
+    assert probed.get("/probe/staff").status_code == 302
+
+
+def test_new_roles_at_the_next_login_end_the_sessions_opened_with_the_old_ones(
+    app: Flask, probed: FlaskClient, make_user: Callable[..., Any], login: Callable[..., None]
+) -> None:
+    user = make_user("Clara Sachbearbeiterin", roles=["case_worker"], subject="clara")
+    login(user)
+    assert probed.get("/probe/staff").status_code == 200
+    with app.test_request_context("/auth/callback"):
+        login_from_claims("https://idp.test", {"sub": "clara", "roles": ["case_worker"]})
+    db.session.commit()
+    assert probed.get("/probe/staff").status_code == 200  # same roles: nothing ends
+    with app.test_request_context("/auth/callback"):
+        login_from_claims("https://idp.test", {"sub": "clara", "roles": []})
+    db.session.commit()
+    assert probed.get("/probe/staff").status_code == 302
+
+
+def test_a_disabled_account_cannot_log_in(app: Flask, make_user: Callable[..., Any]) -> None:
+    user = make_user("Clara Sachbearbeiterin", roles=["case_worker"], subject="clara")
+    set_disabled(user, True)
+    db.session.commit()
+    with app.test_request_context("/auth/callback"), pytest.raises(AccountDisabled):
+        login_from_claims("https://idp.test", {"sub": "clara", "roles": ["case_worker"]})
+
+
+def test_expired_sessions_are_purged(
+    app: Flask, probed: FlaskClient, make_user: Callable[..., Any], login: Callable[..., None]
+) -> None:
+    login(make_user("Erika Mustermann"))
+    assert purge_expired_sessions() == 0
+    _age_session(probed, idle=(app.config["SESSION_IDLE_MINUTES"] + 1) * 60)
+    assert purge_expired_sessions() == 1
+    db.session.commit()
+    assert _stored(probed) is None
 
 
 def test_staff_page_is_forbidden_for_a_resident(
@@ -95,7 +187,7 @@ def test_current_actor_carries_the_users_roles(app: Flask, make_user: Callable[.
     with app.test_request_context("/"):
         from flask import session
 
-        session.update(user_id=user.id, auth_time=time.time(), last_seen=time.time())
+        session.update(user_id=user.id, auth_time=time.time())
         actor = current_actor()
         assert current_user() == user
         assert actor is not None

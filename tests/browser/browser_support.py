@@ -138,9 +138,10 @@ def login_via_dev_idp(page: Any, server: LiveServer, slug: str) -> None:
 
 
 def session_cookie(server: LiveServer, user_id: int) -> dict[str, Any]:
-    """Return a signed session cookie that logs `user_id` in (when no provider is at hand)."""
+    """Return a cookie of a stored session of `user_id` (when no provider is at hand)."""
+    from service.auth import sessions
+
     app = server.app
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    now = time.time()
-    value = serializer.dumps({"user_id": user_id, "auth_time": now, "last_seen": now})
+    with app.app_context():
+        value = sessions.issue(app, {"user_id": user_id, "auth_time": time.time()})
     return {"name": app.config["SESSION_COOKIE_NAME"], "value": value, "url": server.url}
