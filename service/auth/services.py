@@ -8,7 +8,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
@@ -26,6 +26,7 @@ from service.auth.constants import (
 from service.auth.models import OAuthClient, User
 from service.engine import Actor
 from service.extensions import db, utcnow
+from service.jobs import services as jobs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -155,6 +156,7 @@ def find_people(query: str = "") -> list[User]:
     return list(db.session.scalars(statement))
 
 
+@jobs.periodic("sessions", every=timedelta(hours=1))
 def purge_expired_sessions(now: datetime | None = None) -> int:
     """Delete stored sessions past their time-out; return how many (a periodic job)."""
     now = now or utcnow()

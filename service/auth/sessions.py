@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from flask import Flask, Request, Response
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SessionInterface
+from redis.exceptions import RedisError
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,6 +44,8 @@ MAX_TOKEN_LENGTH = 128
 #: A session's last activity is written at most this often when nothing else changed.
 TOUCH_SECONDS = 60
 SESSION_USER_ID = "user_id"
+#: What an unreachable store raises.
+STORE_ERRORS = (SQLAlchemyError, RedisError, OSError)
 
 
 def hash_token(token: str) -> str:
@@ -301,7 +304,7 @@ class ServerSessionInterface(SessionInterface):
                 sessions.delete(record.key_hash)
                 sessions.finish()
                 record = None
-        except (SQLAlchemyError, OSError, ConnectionError) as exc:
+        except STORE_ERRORS as exc:
             # The page decides what to do without a database; nobody is logged in meanwhile.
             log.warning("session store unavailable (%s)", type(exc).__name__)
             db.session.rollback()
@@ -321,6 +324,14 @@ class ServerSessionInterface(SessionInterface):
             response.vary.add("Cookie")
         if session.unavailable:
             return
+        try:
+            self._save(app, session, response)
+        except STORE_ERRORS as exc:
+            # The answer is built already; the session simply stays as it was.
+            log.warning("session not saved: store unavailable (%s)", type(exc).__name__)
+            db.session.rollback()
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         sessions = store(app)
         record = session.record
         if not session:
