@@ -84,6 +84,7 @@ def _init_features(app: Flask) -> None:
     from service import api, web
     from service.audit import services as audit
     from service.auth import views as auth
+    from service.backoffice import people as backoffice_people
     from service.backoffice import verifier
     from service.backoffice import views as backoffice
     from service.credentials import services as credentials
@@ -102,6 +103,7 @@ def _init_features(app: Flask) -> None:
     portal.init_app(app)
     backoffice.init_app(app)
     verifier.init_app(app)
+    backoffice_people.init_app(app)
     api.init_app(app)
     documents.init_app(app)
     webhooks.init_app(app)

@@ -3,24 +3,29 @@
 An administrator finds a person, sees where they are logged in (when each session began
 and was last used), ends one session or all of them, and disables or enables an account
 (disabling ends every session at once). Other staff get 404: they do not learn that the
-pages exist. Registered on the back office's blueprint by `views.init_app`.
+pages exist. Their own blueprint under /backoffice/people, guarded and laid out like the
+rest of the back office.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from service.auth import services as auth
+from service.auth import accounts as auth
 from service.auth.models import User
-from service.backoffice import services
-from service.backoffice.views import _staff, bp
+from service.backoffice import services, views
 from service.extensions import db
+
+bp = Blueprint("backoffice_people", __name__, url_prefix="/backoffice/people")
+# The same guard (staff only, else login or 403) and layout as every back-office page.
+bp.before_request(views._require_staff)
+bp.context_processor(views._layout)
 
 
 def _require_admin() -> User:
-    admin = _staff()
+    admin = views._staff()
     if not services.may_manage_integrations(admin):
         abort(404)
     return admin
@@ -34,10 +39,10 @@ def _person(user_id: int) -> User:
 
 
 def _back(person: User) -> ResponseReturnValue:
-    return redirect(url_for("backoffice.person", user_id=person.id), code=303)
+    return redirect(url_for("backoffice_people.person", user_id=person.id), code=303)
 
 
-@bp.get("/people")
+@bp.get("")
 def people() -> ResponseReturnValue:
     """Find people by name or e-mail; without a search, list the staff."""
     _require_admin()
@@ -45,7 +50,7 @@ def people() -> ResponseReturnValue:
     return render_template("backoffice/people.html", people=auth.find_people(query), query=query)
 
 
-@bp.get("/people/<int:user_id>")
+@bp.get("/<int:user_id>")
 def person(user_id: int) -> ResponseReturnValue:
     """Show a person's account and live sessions."""
     _require_admin()
@@ -53,7 +58,7 @@ def person(user_id: int) -> ResponseReturnValue:
     return render_template("backoffice/person.html", person=found, sessions=auth.sessions_of(found))
 
 
-@bp.post("/people/<int:user_id>/sessions/<key_hash>/end")
+@bp.post("/<int:user_id>/sessions/<key_hash>/end")
 def end_session(user_id: int, key_hash: str) -> ResponseReturnValue:
     """End one session of a person."""
     _require_admin()
@@ -65,7 +70,7 @@ def end_session(user_id: int, key_hash: str) -> ResponseReturnValue:
     return _back(found)
 
 
-@bp.post("/people/<int:user_id>/sessions/end")
+@bp.post("/<int:user_id>/sessions/end")
 def end_all_sessions(user_id: int) -> ResponseReturnValue:
     """End every session of a person."""
     _require_admin()
@@ -75,7 +80,7 @@ def end_all_sessions(user_id: int) -> ResponseReturnValue:
     return _back(found)
 
 
-@bp.post("/people/<int:user_id>/disable")
+@bp.post("/<int:user_id>/disable")
 def disable(user_id: int) -> ResponseReturnValue:
     """Disable an account (it cannot log in; its sessions end) or enable it again."""
     admin = _require_admin()
@@ -90,3 +95,8 @@ def disable(user_id: int) -> ResponseReturnValue:
     else:
         flash(_("The account has been disabled and all its sessions ended."), "success")
     return _back(found)
+
+
+def init_app(app: Flask) -> None:
+    """Register the people pages."""
+    app.register_blueprint(bp)

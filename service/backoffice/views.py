@@ -520,7 +520,6 @@ def escalate_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the back office pages and its CLI commands."""
-    from service.backoffice import people  # noqa: F401  (its pages join this blueprint)
     from service.extensions import babel, csrf
 
     # The shared web layer binds these; set them up here only when it is not there yet.

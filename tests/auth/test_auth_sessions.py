@@ -13,15 +13,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from service.auth.accounts import purge_expired_sessions, set_disabled
 from service.auth.models import UserSession
 from service.auth.services import (
     AccountDisabled,
     current_actor,
     current_user,
     login_from_claims,
-    purge_expired_sessions,
     safe_next,
-    set_disabled,
 )
 from service.auth.sessions import hash_token
 from service.extensions import db, utcnow

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.auth import sessions
-from service.auth.services import end_session, end_sessions, sessions_of
+from service.auth.accounts import end_session, end_sessions, sessions_of
 from service.extensions import db
 from tests.conftest import REDIS_URL, running
 
