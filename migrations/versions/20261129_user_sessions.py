@@ -1,7 +1,7 @@
 """Sessions kept on the server (user_sessions) and disabled accounts (users.disabled_at)
 
 Revision ID: 7c41d2e9b5a3
-Revises: 8a4c2e9f1d37
+Revises: 9a4c2f6e8b13
 Create Date: 2026-11-29 16:00:00
 
 Existing cookie sessions are not carried over: everyone logs in once more.
@@ -14,7 +14,7 @@ from service.extensions import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "7c41d2e9b5a3"
-down_revision = "8a4c2e9f1d37"
+down_revision = "9a4c2f6e8b13"
 branch_labels = None
 depends_on = None
 
