@@ -51,6 +51,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if problems:
         raise DefinitionError(problems)
     app.extensions[EXTENSION_KEY] = registry
+    # The city's name and offices in every page and e-mail (city.yaml).
+    app.jinja_env.globals["city"] = registry.city
 
     from service import cli, errors, health, i18n, transactions
 

@@ -109,6 +109,22 @@ class AvailableTransitionSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
+class ComputedSchema(Schema):
+    key = fields.String(required=True)
+    type = fields.String(
+        required=True,
+        metadata={"description": "fee (value in cents of currency), number, text, yesno, date"},
+    )
+    value = fields.Raw(allow_none=True, required=True)
+    currency = fields.String(metadata={"description": "ISO 4217 code; fees only"})
+    label = fields.Nested(TextSchema, required=True)
+
+
+class FlagSchema(Schema):
+    key = fields.String(required=True)
+    message = fields.Nested(TextSchema, required=True)
+
+
 class CaseSchema(Schema):
     id = fields.Integer(required=True)
     reference = fields.String(required=True)
@@ -122,6 +138,14 @@ class CaseSchema(Schema):
     closed_at = fields.String(allow_none=True, required=True)
     submitted_by = fields.String(allow_none=True, required=True)
     data = fields.Dict(metadata={"description": "The case data (only with scope cases:read)"})
+    computed = fields.List(
+        fields.Nested(ComputedSchema),
+        metadata={"description": "Values computed from the data, such as fees (with data)"},
+    )
+    flags = fields.List(
+        fields.Nested(FlagSchema),
+        metadata={"description": "Rules the answers failed without refusal (with data)"},
+    )
     transitions = fields.List(fields.Nested(AvailableTransitionSchema), required=True)
     links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 

@@ -27,7 +27,12 @@ from service.auth.models import User
 from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
 from service.cases.errors import IdempotencyConflict
 from service.cases.models import Case
-from service.cases.services import CaseNumbers, available_transitions, case_number_columns
+from service.cases.services import (
+    CaseNumbers,
+    available_transitions,
+    case_number_columns,
+    computed_json,
+)
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.documents import services as documents
@@ -181,6 +186,11 @@ def case_view(
     }
     if with_data:
         body["data"] = case.data
+        body["computed"] = computed_json(case)
+        body["flags"] = [
+            {"key": f.get("key"), "message": {"de": f.get("de"), "en": f.get("en")}}
+            for f in case.flags or []
+        ]
     return body
 
 

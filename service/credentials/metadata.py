@@ -10,8 +10,7 @@ from service.credentials.constants import FORMAT, SIGNING_ALG
 from service.credentials.issuance import issuer_url, type_url
 from service.credentials.keys import public_jwk
 from service.definitions.credentials import CredentialDefinition
-from service.definitions.services import current_registry
-from service.documents.constants import ISSUER as ISSUER_NAME
+from service.definitions.services import current_city, current_registry
 
 LOCALES = (("de", "de-DE"), ("en", "en-GB"))
 
@@ -71,7 +70,9 @@ def issuer_metadata() -> dict[str, Any]:
         "credential_issuer": base,
         "credential_endpoint": f"{base}/credentials/credential",
         "nonce_endpoint": f"{base}/credentials/nonce",
-        "display": [{"name": ISSUER_NAME, "locale": locale} for _lang, locale in LOCALES],
+        "display": [
+            {"name": current_city().name.get(lang), "locale": locale} for lang, locale in LOCALES
+        ],
         "credential_configurations_supported": configurations,
     }
 

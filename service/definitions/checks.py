@@ -9,7 +9,7 @@ from typing import Any
 
 from service.definitions.credentials import check_credentials
 from service.definitions.errors import Problems
-from service.definitions.scope import form_scope, guard_scope, item_scope
+from service.definitions.scope import case_scope, form_scope, guard_scope, item_scope
 from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
 from service.definitions.yamlio import Source
 from service.engine.types import APPLICANT
@@ -50,11 +50,15 @@ def _expression(
         at_line, column = _position(problems, line, source, exc.line, exc.column or 0)
         problems.add(at_line, f"{what}: {exc.message}", column, exc.width)
         return
-    if expect is not None and result.kind not in (expect, "dyn"):
+    kinds = {"double", "int"} if expect == "double" else {expect}
+    if expect is not None and result.kind not in kinds | {"dyn"}:
         at_line, column = _position(problems, line, source, 1, 1)
+        wanted = {"bool": "a yes/no condition", "int": "a whole number (cents)"}.get(
+            expect, f"a {CelType(expect)}"
+        )
         problems.add(
             at_line,
-            f"{what}: must be a yes/no condition, not a {result}",
+            f"{what}: must be {wanted}, not a {result}",
             column,
             len(source.splitlines()[0]) if source else 1,
         )
@@ -133,6 +137,7 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
         elif placed[f.key] > 1:
             problems.add(f.line, f"field '{f.key}' is on more than one page")
         _check_field(f, problems, scope, bounds)
+    _check_computed(form, problems, scope, bounds)
     paths = set(top) | {f"{g.key}.{s.key}" for g in form.fields for s in g.fields}
     for rule in form.rules:
         _expression(
@@ -143,6 +148,26 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
                 problems.add(
                     rule.line, f"rule '{rule.key}' names field '{path}' but no field defines it"
                 )
+
+
+def _check_computed(
+    form: FormDefinition,
+    problems: Problems,
+    scope: dict[str, CelType],
+    bounds: Mapping[str, int],
+) -> None:
+    """Type-check computed values in order: each may read the answers and those before it."""
+    from service.definitions.constants import COMPUTED_TYPES
+    from service.definitions.scope import computed_type
+
+    scope = dict(scope)
+    for c in form.computed:
+        what = f"computed value '{c.key}'"
+        if c.key in scope:
+            problems.add(c.line, f"{what}: '{c.key}' is already the name of a field or value")
+        expect = COMPUTED_TYPES.get(c.type)
+        _expression(problems, c.line, what, c.expression, scope, expect=expect, bounds=bounds)
+        scope[c.key] = computed_type(c)
 
 
 def _check_field(
@@ -198,7 +223,7 @@ def check_workflow(
             f"workflow names form '{service.form_key}' "
             f"but forms/{service.form_key}.yaml is missing",
         )
-    scope = form_scope(form) if form is not None else None
+    scope = case_scope(form) if form is not None else None
     bounds = _workflow_bounds(form)
     for t in wf.transitions:
         what = f"transition '{t.name}'"

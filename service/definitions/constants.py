@@ -28,3 +28,12 @@ FIELD_TYPES = frozenset(
 
 #: Functions every expression may call besides CEL's own.
 EXPRESSION_FUNCTIONS = frozenset({"today", "days", "age"})
+
+#: What a computed value may be, and the CEL type its expression must have.
+COMPUTED_TYPES = {
+    "fee": "int",
+    "number": "double",
+    "text": "string",
+    "yesno": "bool",
+    "date": "timestamp",
+}

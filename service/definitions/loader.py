@@ -13,10 +13,11 @@ from typing import Any
 
 import isodate
 
-from service.definitions.constants import FIELD_TYPES, KEY_PATTERN
+from service.definitions.constants import COMPUTED_TYPES, FIELD_TYPES, KEY_PATTERN
 from service.definitions.credentials import parse_credentials
 from service.definitions.errors import Problems
 from service.definitions.types import (
+    ComputedDefinition,
     DocumentDefinition,
     FieldDefinition,
     FormDefinition,
@@ -161,7 +162,8 @@ class _Reader:
 
 # ---------------------------------------------------------------------------- forms
 
-_FORM_KEYS = {"key", "version", "title", "pages", "fields", "rules"}
+_FORM_KEYS = {"key", "version", "title", "pages", "fields", "rules", "computed"}
+_COMPUTED_KEYS = {"key", "label", "expression", "type", "currency"}
 _PAGE_KEYS = {"key", "title", "intro", "fields", "visible_if"}
 _FIELD_KEYS = {
     "key", "type", "label", "help", "required", "required_if", "visible_if", "min_length",
@@ -214,6 +216,7 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
         )
     version = r.integer(doc, "version", "form", minimum=1) or 0
     return FormDefinition(
+        computed=_parse_computed(r, doc),
         key=r.name(doc, "key", "form"),
         version=version,
         title=r.text(doc, "title", "form") or Text(""),
@@ -222,6 +225,41 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
         rules=tuple(rules),
         path=path,
     )
+
+
+def _parse_computed(r: _Reader, doc: LineDict) -> tuple[ComputedDefinition, ...]:
+    found = []
+    for _line, item in r.items(doc, "computed", "form", required=False):
+        if not r.keys(item, "computed value", _COMPUTED_KEYS, {"key", "label", "expression"}):
+            continue
+        key = r.name(item, "key", "computed value")
+        what = f"computed value '{key}'"
+        kind = str(item.get("type", "number"))
+        if kind not in COMPUTED_TYPES:
+            r.problems.add(
+                item.line_of("type"),
+                f"{what}: unknown type {kind!r} (known: {', '.join(sorted(COMPUTED_TYPES))})",
+            )
+        currency = r.string(item, "currency", what)
+        if kind == "fee":
+            currency = currency or "EUR"
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                r.problems.add(
+                    item.line_of("currency"), f"{what}: 'currency' must be a code like EUR"
+                )
+        elif currency is not None:
+            r.problems.add(item.line_of("currency"), f"{what}: only a fee has a 'currency'")
+        found.append(
+            ComputedDefinition(
+                key=key,
+                label=r.text(item, "label", what) or Text(key),
+                expression=r.expression(item, "expression", what) or "",
+                type=kind,
+                currency=currency,
+                line=item.line,
+            )
+        )
+    return tuple(found)
 
 
 def _date_bound(r: _Reader, obj: LineDict, key: str) -> str | None:
@@ -351,7 +389,7 @@ _TRANSITION_KEYS = {
     "approvals", "documents", "events", "notify",
 }  # fmt: skip
 _INPUT_KEYS = {"name", "label", "type", "required", "max_length"}
-_DOCUMENT_KEYS = {"key", "title", "template"}
+_DOCUMENT_KEYS = {"key", "title", "template", "department"}
 
 
 def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition | None:
@@ -448,6 +486,7 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
                     key=key,
                     title=r.text(item, "title", f"document '{key}'") or Text(key),
                     template=r.name(item, "template", f"document '{key}'"),
+                    department=r.string(item, "department", f"document '{key}'"),
                     line=item.line,
                 )
             )

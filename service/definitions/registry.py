@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from service.definitions.city import City
 from service.definitions.types import FormDefinition, ServiceDefinition
 
 
@@ -21,6 +22,8 @@ class Registry:
     current_forms: dict[str, int] = field(default_factory=dict)
     #: (kind, key, version) -> canonical JSON text stored in the database.
     sources: dict[tuple[str, str, int], str] = field(default_factory=dict)
+    #: The city running the services (city.yaml).
+    city: City | None = None
 
     def add_service(self, service: ServiceDefinition, source: str, current: bool) -> None:
         """Register a workflow version; `current` when it comes from the files."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from service.definitions.types import FieldDefinition, FormDefinition
+from service.definitions.types import ComputedDefinition, FieldDefinition, FormDefinition
 from service.rules.typecheck import (
     BOOL,
     DOUBLE,
@@ -40,6 +40,19 @@ def field_type(f: FieldDefinition) -> CelType:
 def form_scope(form: FormDefinition) -> dict[str, CelType]:
     """Return the names of a form's top-level answers."""
     return {f.key: field_type(f) for f in form.fields}
+
+
+def computed_type(c: ComputedDefinition) -> CelType:
+    """Return the CEL type of a computed value (a fee is a whole number of cents)."""
+    return {"fee": INT, "number": DOUBLE, "text": STRING, "yesno": BOOL, "date": TIMESTAMP}.get(
+        c.type, DYN
+    )
+
+
+def case_scope(form: FormDefinition) -> dict[str, CelType]:
+    """Return the answers and the computed values: what guards and templates may read."""
+    scope = form_scope(form)
+    return {**scope, **{c.key: computed_type(c) for c in form.computed}}
 
 
 def item_scope(scope: dict[str, CelType], group: FieldDefinition) -> dict[str, CelType]:

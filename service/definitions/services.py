@@ -10,6 +10,7 @@ from typing import Any
 
 from service.definitions import checks
 from service.definitions.checks import check_form, check_workflow
+from service.definitions.city import CITY_FILE, City, load_city
 from service.definitions.errors import DefinitionError, Problem, Problems
 from service.definitions.loader import parse_form, parse_workflow
 from service.definitions.registry import Registry, UnknownDefinition
@@ -22,6 +23,7 @@ __all__ = [
     "Registry",
     "UnknownDefinition",
     "content_hash",
+    "current_city",
     "current_registry",
     "load_definitions",
     "sync_versions",
@@ -87,6 +89,8 @@ def load_definitions(
         problems += p.items
     templates = root / "templates" if check_templates else None
     seen_templates: set[str] = set()
+    registry.city, city_problems = load_city(root)
+    problems += city_problems
     for path in sorted((root / "workflows").glob("*.yaml")):
         rel = f"workflows/{path.name}"
         text = path.read_text(encoding="utf-8")
@@ -94,6 +98,13 @@ def load_definitions(
         service = parse_workflow_text(text, rel, p)
         if service is not None:
             check_workflow(service, p, path.stem, forms, templates)
+            for d in service.documents:
+                if d.department and registry.city and not registry.city.department(d.department):
+                    p.add(
+                        d.line,
+                        f"document '{d.key}' names department '{d.department}' "
+                        f"but {CITY_FILE} does not define it",
+                    )
             if templates is not None:
                 form = forms.get(service.form_key)
                 for found in checks.check_templates(service, form, templates, seen_templates):
@@ -162,6 +173,14 @@ def sync_versions(registry: Registry) -> list[Problem]:
     else:
         db.session.commit()
     return problems
+
+
+def current_city() -> City:
+    """Return the city of the running app (city.yaml)."""
+    city = current_registry().city
+    if city is None:  # the app refuses to start without one
+        raise RuntimeError("no city.yaml loaded")
+    return city
 
 
 def current_registry() -> Registry:

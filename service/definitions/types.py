@@ -77,6 +77,22 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class ComputedDefinition:
+    """A value computed from the answers, such as a fee: shown everywhere the case is.
+
+    `type` is "fee" (a whole number of cents in `currency`), "number", "text", "yesno"
+    or "date". Computed values are worked out from the answers whenever they are shown.
+    """
+
+    key: str
+    label: Text
+    expression: str
+    type: str = "number"
+    currency: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Page:
     """One page of the form: a heading and the keys of the top-level fields on it."""
 
@@ -98,6 +114,7 @@ class FormDefinition:
     pages: tuple[Page, ...]
     fields: tuple[FieldDefinition, ...]
     rules: tuple[Rule, ...] = ()
+    computed: tuple[ComputedDefinition, ...] = ()
     path: str = ""
     content_hash: str = ""
 
@@ -116,6 +133,8 @@ class DocumentDefinition:
     key: str
     title: Text
     template: str
+    #: The city's office issuing it (a department key of city.yaml); None: the first.
+    department: str | None = None
     line: int = 0
 
 

@@ -13,11 +13,9 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
-#: The issuing authority, printed in the letterhead and shown on the verification page.
-ISSUER = "Landeshauptstadt Düsseldorf"
-ISSUER_DEPARTMENT = "Amt für Einwohnerwesen \N{EN DASH} Bürgerbüro"
-#: Common name of the development seal certificate (never used in production).
-DEV_SEAL_COMMON_NAME = "Landeshauptstadt Düsseldorf (Entwicklung)"
+#: The issuing authority (name, offices, seal text) is the city of city.yaml.
+#: Added to the city's name in the development seal certificate (never used in production).
+DEV_SEAL_SUFFIX = " (Entwicklung)"
 #: Random bytes in a verification code: 15 bytes are 24 base32 characters (120 bits).
 CODE_BYTES = 15
 #: Hex digits reserved in the PDF for the signature container (8 KiB: an ECDSA or RSA seal

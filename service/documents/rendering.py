@@ -135,10 +135,12 @@ def build_context(
     verify_url: str,
     form: FormDefinition,
     lang: str = "de",
+    computed: Mapping[str, Any] | None = None,
+    city: Any = None,
+    department: str | None = None,
 ) -> dict[str, Any]:
     """Return everything a document template may use, and nothing more."""
-    from service.documents.constants import ISSUER, ISSUER_DEPARTMENT
-
+    office = city.department(department) if city is not None else None
     return {
         "data": data,
         "reference": reference,
@@ -149,10 +151,14 @@ def build_context(
         "verification_code": verification_code,
         "verify_url": verify_url,
         "qr_code": qr_data_uri(verify_url),
-        "issuer": ISSUER,
-        "issuer_department": ISSUER_DEPARTMENT,
+        # The city of city.yaml: `city.name.de`, `city.address.lines()`, `city.website`.
+        "city": city,
+        "issuer": city.name.get(lang) if city is not None else "",
+        "issuer_department": office.name.get(lang) if office is not None else "",
         "lang": lang,
         "option_label": option_labeller(form, lang),
+        # Computed values by key: `computed.fee.display` prints "150,00 €".
+        "computed": dict(computed or {}),
     }
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from service.documents.constants import DEV_SEAL_COMMON_NAME, SEAL_BYTES_RESERVED
+from service.documents.constants import DEV_SEAL_SUFFIX, SEAL_BYTES_RESERVED
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -51,7 +51,9 @@ def _lock(directory: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def generate_dev_seal(key_path: Path, cert_path: Path, *, force: bool = False) -> bool:
+def generate_dev_seal(
+    key_path: Path, cert_path: Path, *, force: bool = False, organisation: str = "amtsweg"
+) -> bool:
     """Write a development key and self-signed certificate; return False if both exist."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -68,8 +70,8 @@ def generate_dev_seal(key_path: Path, cert_path: Path, *, force: bool = False) -
         name = x509.Name(
             [
                 x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Landeshauptstadt Düsseldorf"),
-                x509.NameAttribute(NameOID.COMMON_NAME, DEV_SEAL_COMMON_NAME),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+                x509.NameAttribute(NameOID.COMMON_NAME, organisation + DEV_SEAL_SUFFIX),
             ]
         )
         now = datetime.now(UTC)
@@ -116,7 +118,7 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
     tmp.replace(path)
 
 
-def ensure_seal(config: dict[str, Any]) -> None:
+def ensure_seal(config: dict[str, Any], organisation: str = "amtsweg") -> None:
     """Make sure the seal exists: generate it in development, refuse to start in production."""
     key_path, cert_path = Path(config["SEAL_KEY_PATH"]), Path(config["SEAL_CERT_PATH"])
     if config.get("AMTSWEG_ENV") == "production":
@@ -129,7 +131,7 @@ def ensure_seal(config: dict[str, Any]) -> None:
                 f"(AMTSWEG_SEAL_KEY_PATH, AMTSWEG_SEAL_CERT_PATH); missing: {', '.join(missing)}"
             )
         return
-    generate_dev_seal(key_path, cert_path)
+    generate_dev_seal(key_path, cert_path, organisation=organisation)
 
 
 # ------------------------------------------------------------------ signing

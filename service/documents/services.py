@@ -24,11 +24,11 @@ from sqlalchemy import select, update
 
 from service.cases.constants import CASE_DOCUMENT_READY, Effect
 from service.cases.models import AuditEvent, Case
-from service.cases.services import service_for
-from service.definitions.services import current_registry
+from service.cases.services import computed_of, service_for
+from service.definitions.services import current_city, current_registry
 from service.definitions.types import DocumentDefinition, ServiceDefinition
 from service.documents import rendering, seal
-from service.documents.constants import CODE_BYTES, ISSUER, DocumentStatus
+from service.documents.constants import CODE_BYTES, DocumentStatus
 from service.documents.models import Document
 from service.extensions import db, insert_unless_exists, utcnow
 from service.jobs import services as jobs
@@ -217,6 +217,9 @@ def document_html(case: Case, document: Document, issued_at: datetime) -> str:
         verification_code=document.verification_code,
         verify_url=verify_url(document.verification_code),
         form=form,
+        computed={c.key: c for c in computed_of(case, "de")},
+        city=current_city(),
+        department=definition.department,
     )
     return rendering.render_html(templates_root(), definition.template, context)
 
@@ -230,7 +233,7 @@ def render_pdf(case: Case, document: Document, issued_at: datetime) -> bytes:
         config["SEAL_KEY_PATH"],
         config["SEAL_CERT_PATH"],
         reason=f"{document_title(document)} {case.reference}",
-        location=ISSUER,
+        location=current_city().name.de,
     )
 
 
@@ -341,7 +344,8 @@ def seal_generate(force: bool) -> None:
         raise click.ClickException("production seals with the configured key; none is generated")
     key_path = Path(current_app.config["SEAL_KEY_PATH"])
     cert_path = Path(current_app.config["SEAL_CERT_PATH"])
-    if seal.generate_dev_seal(key_path, cert_path, force=force):
+    organisation = current_city().seal_organisation
+    if seal.generate_dev_seal(key_path, cert_path, force=force, organisation=organisation):
         click.echo(f"wrote {key_path} and {cert_path}")
     else:
         click.echo(f"{key_path} and {cert_path} exist (use --force to replace them)")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, render_template, request
+from flask import Blueprint, Flask, Response, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
+from service.definitions.services import current_city
 from service.documents import services
-from service.documents.constants import ISSUER
 from service.documents.rendering import date_de
 from service.extensions import db
 
@@ -23,7 +23,7 @@ def _verify_page(code: str, result: str | None = None, status: int = 200) -> Res
     case = db.session.get(Case, document.case_id)
     body = render_template(
         "documents/verify.html",
-        issuer=ISSUER,
+        issuer=current_city().name.get(g.get("lang") or "de"),
         document=document,
         title=services.document_title(document),
         reference=case.reference if case is not None else "",
@@ -77,6 +77,9 @@ def download(case_id: int, document_id: int) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """Check or create the seal key, and add the verification and download pages."""
-    services.seal.ensure_seal(app.config)
+    from service.definitions.services import EXTENSION_KEY
+
+    city = app.extensions[EXTENSION_KEY].city
+    services.seal.ensure_seal(app.config, city.seal_organisation if city else "amtsweg")
     app.register_blueprint(bp)
     app.cli.add_command(services.seal_cli)

@@ -14,6 +14,7 @@ from typing import Any
 from service.definitions.types import FieldDefinition, FormDefinition, Page
 from service.forms.answers import expression_values as _expression_values
 from service.forms.answers import load_answers
+from service.forms.computed import ComputedValue, compute, computed_values
 from service.forms.display import labelled
 from service.forms.errors import ValidationFailed
 from service.forms.jsonschema import form_json_schema
@@ -36,6 +37,7 @@ from service.i18n import DEFAULT_LANGUAGE
 
 __all__ = [
     "CompiledForm",
+    "ComputedValue",
     "FieldView",
     "FileLookup",
     "Flag",
@@ -47,6 +49,8 @@ __all__ = [
     "ValidationResult",
     "check_upload",
     "compile_form",
+    "compute",
+    "computed_values",
     "expression_values",
     "json_schema",
     "labelled",

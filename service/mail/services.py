@@ -62,7 +62,7 @@ def case_link(case_id: int) -> str:
 def compose(case: Any, template: str, event_seq: int) -> Mail | None:
     """Render the mail for `case`; None when the applicant has no e-mail address."""
     from service.auth.models import User
-    from service.cases.services import service_for
+    from service.cases.services import computed_of, service_for
 
     user = db.session.get(User, case.applicant_id)
     address = (user.email if user is not None else None) or (case.data or {}).get("email")
@@ -81,6 +81,8 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
         "service_title": service.title.get(lang),
         "state_title": state_title,
         "link": case_link(case.id),
+        # Computed values by key, in the case's language: `computed.fee.display`.
+        "computed": {c.key: c for c in computed_of(case, lang)},
     }
     subject = _render(f"email/{template}/subject.txt", **context)
     return Mail(

@@ -214,7 +214,9 @@ class _Checker:
         condition, then, otherwise = node.children
         self._need_bool(condition, "the condition of '? :'")
         a, b = self.type_of(then), self.type_of(otherwise)
-        return a if _same(a, b) else DYN
+        if not _same(a, b) and "null" not in (a.kind, b.kind):
+            raise self.fail(node, f"both results of '? :' must be of one type, not a {a} and a {b}")
+        return b if a.kind in ("dyn", "null") else a
 
     def _conditionalor(self, node: Tree) -> CelType:
         for child in node.children:

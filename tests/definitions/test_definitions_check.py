@@ -82,6 +82,7 @@ def write_set(root: Path, form: str = FORM, workflow: str = WORKFLOW) -> Path:
     (root / "templates" / "pdf" / "notice" / "document.html").write_text("<p>{{ reference }}</p>")
     (root / "forms" / "dog_tax.yaml").write_text(form)
     (root / "workflows" / "dog_tax.yaml").write_text(workflow)
+    shutil.copy(ROOT / "city.yaml", root / "city.yaml")
     return root
 
 
@@ -215,6 +216,7 @@ def test_case_stays_pinned_to_version_1_after_version_2_is_loaded(
     shutil.copytree(ROOT / "forms", root / "forms")
     shutil.copytree(ROOT / "workflows", root / "workflows")
     shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copy(ROOT / "city.yaml", root / "city.yaml")
     app_v1 = make_app(DEFINITIONS_ROOT=str(root))
     from factories import residence_registration_data
 

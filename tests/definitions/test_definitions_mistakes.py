@@ -7,6 +7,7 @@ the case is approved, an option printed as its raw value.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,7 @@ def write_set(
     (root / "forms" / "special_use.yaml").write_text(form)
     (root / "workflows" / "special_use.yaml").write_text(workflow)
     (root / "templates" / "pdf" / "permit" / "document.html").write_text(document)
+    shutil.copy(Path(__file__).resolve().parents[2] / "city.yaml", root / "city.yaml")
     for part in ("subject.txt", "body.txt", "body.html"):
         (root / "templates" / "email" / "decided" / part).write_text("{{ reference }}")
     return root
