@@ -72,6 +72,7 @@ def check(root: Path, max_items: int, rule: str, guard: str = "true") -> tuple[i
     form = FORM.replace("MAX", str(max_items)).replace("RULE", rule)
     (root / "forms" / "dog_tax.yaml").write_text(form)
     (root / "workflows" / "dog_tax.yaml").write_text(WORKFLOW.replace("GUARD", guard))
+    (root / "city.yaml").write_text((Path(__file__).parents[2] / "city.yaml").read_text())
     result = CliRunner().invoke(
         definitions_check, ["--root", str(root)], env={"AMTSWEG_ENV": "test"}
     )
