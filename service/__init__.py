@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     _import_models()
 
+    from service.cases import computed as cases_computed
     from service.definitions.services import EXTENSION_KEY, DefinitionError, load_definitions
 
     registry, problems = load_definitions(app.config["DEFINITIONS_ROOT"])
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = registry
     # The city's name and offices in every page and e-mail (city.yaml).
     app.jinja_env.globals["city"] = registry.city
+    cases_computed.init_app(app)
 
     from service import cli, errors, health, i18n, transactions
 

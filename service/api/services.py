@@ -24,15 +24,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from service.api.constants import API_PREFIX
 from service.api.models import IdempotencyRecord
 from service.auth.models import User
+from service.cases.computed import case_extras
 from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
 from service.cases.errors import IdempotencyConflict
 from service.cases.models import Case
-from service.cases.services import (
-    CaseNumbers,
-    available_transitions,
-    case_number_columns,
-    computed_json,
-)
+from service.cases.services import CaseNumbers, available_transitions, case_number_columns
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.documents import services as documents
@@ -184,14 +180,7 @@ def case_view(
             "service": api_url(f"/services/{case.service_key}"),
         },
     }
-    if with_data:
-        body["data"] = case.data
-        body["computed"] = computed_json(case)
-        body["flags"] = [
-            {"key": f.get("key"), "message": {"de": f.get("de"), "en": f.get("en")}}
-            for f in case.flags or []
-        ]
-    return body
+    return body | {"data": case.data, **case_extras(case)} if with_data else body
 
 
 # ------------------------------------------------------------------------------ listing

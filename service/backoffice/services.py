@@ -78,7 +78,6 @@ from service.backoffice.integrations import (
     redeliver,
     subscription_rows,
 )
-from service.cases.services import computed_of
 
 __all__ = [
     "AnswerRow",
@@ -111,7 +110,6 @@ __all__ = [
     "case_sections",
     "claim",
     "colleagues_for",
-    "computed_of",
     "dashboard",
     "day_start",
     "decode_cursor",

@@ -263,7 +263,6 @@ def _render_case(
         state=services.state_title(service, case.state),
         options=options,
         sections=services.case_sections(case, lang),
-        computed=services.computed_of(case, lang),
         timeline=services.timeline(case, lang),
         notes=services.notes(case),
         viewers=services.viewers(case),

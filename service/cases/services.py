@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from service import engine
 from service.cases.chain import GENESIS_HASH, keyring
+from service.cases.computed import guard_data
 from service.cases.constants import (
     CASE_SUBMITTED,
     CASE_TRANSITIONED,
@@ -531,59 +532,6 @@ def _history_entry(event: AuditEvent) -> engine.HistoryEntry:
     )
 
 
-def form_of(case: Case) -> FormDefinition:
-    """Return the form version the case was submitted with."""
-    registry = current_registry()
-    service = registry.service(case.service_key, case.workflow_version)
-    return registry.form(service.form_key, case.form_version)
-
-
-def computed_of(case: Case, lang: str) -> list[Any]:
-    """Return the case's computed values (fees and the like) with labels in `lang`."""
-    from service.forms.services import computed_values
-
-    form = form_of(case)
-    return computed_values(form, case.data or {}, lang) if form.computed else []
-
-
-def computed_json(case: Case) -> list[dict[str, Any]]:
-    """Return the case's computed values for the API: labels in both languages."""
-    from service.forms.services import compute
-
-    form = form_of(case)
-    if not form.computed:
-        return []
-    values = compute(form, case.data or {})
-    result = []
-    for c in form.computed:
-        item: dict[str, Any] = {
-            "key": c.key,
-            "type": c.type,
-            "value": values[c.key],
-            "label": {"de": c.label.de, "en": c.label.en},
-        }
-        if c.currency:
-            item["currency"] = c.currency
-        result.append(item)
-    return result
-
-
-def _guard_data(case: Case) -> Mapping[str, Any]:
-    """Return the answers as guards read them: typed like in every other expression."""
-    registry = current_registry()
-    try:
-        service = registry.service(case.service_key, case.workflow_version)
-        if not any(t.guard is not None for t in service.workflow.transitions):
-            return case.data
-        form = registry.form(service.form_key, case.form_version)
-    except UnknownDefinition:
-        return case.data
-    from service.forms.services import compute, expression_values
-
-    values = expression_values(form, case.data or {})
-    return {**values, **compute(form, case.data or {})} if form.computed else values
-
-
 def snapshot(
     case: Case, known_history: tuple[engine.HistoryEntry, ...] | None = None
 ) -> engine.CaseSnapshot:
@@ -591,7 +539,7 @@ def snapshot(
     return engine.CaseSnapshot(
         state=case.state,
         applicant_id=str(case.applicant_id),
-        data=_guard_data(case),
+        data=guard_data(case),
         history=history(case) if known_history is None else known_history,
         due_at=case.due_at,
         clock_paused_at=case.clock_paused_at,

@@ -13,11 +13,10 @@ from typing import Any
 
 import isodate
 
-from service.definitions.constants import COMPUTED_TYPES, FIELD_TYPES, KEY_PATTERN
+from service.definitions.constants import FIELD_TYPES, KEY_PATTERN
 from service.definitions.credentials import parse_credentials
 from service.definitions.errors import Problems
 from service.definitions.types import (
-    ComputedDefinition,
     DocumentDefinition,
     FieldDefinition,
     FormDefinition,
@@ -28,6 +27,7 @@ from service.definitions.types import (
     ServiceDefinition,
     ServiceInfo,
 )
+from service.definitions.values import date_bound, parse_computed
 from service.definitions.yamlio import LineDict, LineList
 from service.engine.types import State, Text, Transition, TransitionInput, Workflow
 
@@ -163,7 +163,6 @@ class _Reader:
 # ---------------------------------------------------------------------------- forms
 
 _FORM_KEYS = {"key", "version", "title", "pages", "fields", "rules", "computed"}
-_COMPUTED_KEYS = {"key", "label", "expression", "type", "currency"}
 _PAGE_KEYS = {"key", "title", "intro", "fields", "visible_if"}
 _FIELD_KEYS = {
     "key", "type", "label", "help", "required", "required_if", "visible_if", "min_length",
@@ -216,7 +215,7 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
         )
     version = r.integer(doc, "version", "form", minimum=1) or 0
     return FormDefinition(
-        computed=_parse_computed(r, doc),
+        computed=parse_computed(r, doc),
         key=r.name(doc, "key", "form"),
         version=version,
         title=r.text(doc, "title", "form") or Text(""),
@@ -227,75 +226,12 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
     )
 
 
-def _parse_computed(r: _Reader, doc: LineDict) -> tuple[ComputedDefinition, ...]:
-    found = []
-    for _line, item in r.items(doc, "computed", "form", required=False):
-        if not r.keys(item, "computed value", _COMPUTED_KEYS, {"key", "label", "expression"}):
-            continue
-        key = r.name(item, "key", "computed value")
-        what = f"computed value '{key}'"
-        kind = str(item.get("type", "number"))
-        if kind not in COMPUTED_TYPES:
-            r.problems.add(
-                item.line_of("type"),
-                f"{what}: unknown type {kind!r} (known: {', '.join(sorted(COMPUTED_TYPES))})",
-            )
-        currency = r.string(item, "currency", what)
-        if kind == "fee":
-            currency = currency or "EUR"
-            if not re.fullmatch(r"[A-Z]{3}", currency):
-                r.problems.add(
-                    item.line_of("currency"), f"{what}: 'currency' must be a code like EUR"
-                )
-        elif currency is not None:
-            r.problems.add(item.line_of("currency"), f"{what}: only a fee has a 'currency'")
-        found.append(
-            ComputedDefinition(
-                key=key,
-                label=r.text(item, "label", what) or Text(key),
-                expression=r.expression(item, "expression", what) or "",
-                type=kind,
-                currency=currency,
-                line=item.line,
-            )
-        )
-    return tuple(found)
-
-
-def _date_bound(r: _Reader, obj: LineDict, key: str) -> str | None:
-    """Read a date field's `min`/`max`: an expression like `today() - days(14)`."""
-    from service.rules.services import ExpressionError, check_expression, legacy_date_bound
-
-    value = obj.get(key)
-    what = f"field '{obj.get('key')}': '{key}'"
-    text = value if isinstance(value, str) else getattr(value, "isoformat", lambda: None)()
-    if text is None:
-        r.problems.add(obj.line_of(key), f"{what} must be a date expression like today()")
-        return None
-    suggestion = legacy_date_bound(text)
-    if suggestion is not None:
-        r.problems.add(
-            obj.line_of(key),
-            f"{what}: dates are written as expressions, like everywhere else: "
-            f"write '{suggestion}' instead of '{text}'",
-        )
-        return text
-    try:
-        result = check_expression(text, {})
-    except ExpressionError as exc:
-        r.problems.add(obj.line_of(key), f"{what}: {exc.message}")
-        return None
-    if result.kind not in ("timestamp", "dyn"):
-        r.problems.add(obj.line_of(key), f"{what} must be a date, not a {result}")
-    return text
-
-
 def _decimal_or_date(r: _Reader, obj: LineDict, key: str, ftype: str) -> Decimal | str | None:
     value = obj.get(key)
     if value is None:
         return None
     if ftype == "date":
-        return _date_bound(r, obj, key)
+        return date_bound(r, obj, key)
     try:
         return Decimal(str(value))
     except InvalidOperation:

@@ -22,9 +22,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select, update
 
+from service.cases.computed import computed_of
 from service.cases.constants import CASE_DOCUMENT_READY, Effect
 from service.cases.models import AuditEvent, Case
-from service.cases.services import computed_of, service_for
+from service.cases.services import service_for
 from service.definitions.services import current_city, current_registry
 from service.definitions.types import DocumentDefinition, ServiceDefinition
 from service.documents import rendering, seal

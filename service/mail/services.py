@@ -62,7 +62,8 @@ def case_link(case_id: int) -> str:
 def compose(case: Any, template: str, event_seq: int) -> Mail | None:
     """Render the mail for `case`; None when the applicant has no e-mail address."""
     from service.auth.models import User
-    from service.cases.services import computed_of, service_for
+    from service.cases.computed import computed_of
+    from service.cases.services import service_for
 
     user = db.session.get(User, case.applicant_id)
     address = (user.email if user is not None else None) or (case.data or {}).get("email")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from service.attachments.services import Owner, bind_to_case, delete_draft_uploads
 from service.auth.models import User
 from service.cases.models import Case
-from service.cases.services import computed_of, service_for, submit_case
+from service.cases.services import service_for, submit_case
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, Page, ServiceDefinition
 from service.engine import Actor
@@ -65,7 +65,6 @@ __all__ = [
     "applicant_transitions",
     "cases_of",
     "check_answers",
-    "computed_of",
     "delete_draft",
     "documents_of",
     "first_page_key",

@@ -28,7 +28,7 @@ from service.cases.services import get_case_for_applicant
 from service.definitions.services import current_registry
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
 from service.forms.constants import MIME_NAMES
-from service.forms.services import ValidationFailed, computed_values, page_view, summary
+from service.forms.services import ValidationFailed, page_view, summary
 from service.portal import services
 from service.portal.constants import (
     ACTION_CONTINUE,
@@ -237,7 +237,6 @@ def _render_check(service: Any, form: Any, draft: Any, errors: dict[str, list[st
         form=form,
         draft=draft,
         sections=summary(form, draft.data, lang),
-        computed=computed_values(form, draft.data, lang),
         error_links=links,
         lang=lang,
     )
@@ -323,7 +322,6 @@ def case_detail(case_id: int) -> str:
         actions=actions,
         documents=[_document_link(d, case, lang) for d in services.documents_of(case)],
         uploads=services.uploads_for_case(case.id),
-        computed=services.computed_of(case, lang),
         lang=lang,
     )
 

@@ -247,9 +247,6 @@ class _Checker:
     def _literal(self, node: Tree) -> CelType:
         return self.type_of(node.children[0])
 
-    def _paren_expr(self, node: Tree) -> CelType:
-        return self.type_of(node.children[0])
-
     def _ident(self, node: Tree) -> CelType:
         name = str(node.children[0])
         if name in self.scope:

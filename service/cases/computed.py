@@ -1,0 +1,84 @@
+"""What a case computes from its answers: fees and the like, and the values guards read.
+
+Computed values are worked out from the answers with the case's own form version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service.cases.models import Case
+from service.definitions.registry import UnknownDefinition
+from service.definitions.services import current_registry
+from service.definitions.types import FormDefinition
+
+
+def form_of(case: Case) -> FormDefinition:
+    """Return the form version the case was submitted with."""
+    registry = current_registry()
+    service = registry.service(case.service_key, case.workflow_version)
+    return registry.form(service.form_key, case.form_version)
+
+
+def computed_of(case: Case, lang: str) -> list[Any]:
+    """Return the case's computed values (fees and the like) with labels in `lang`."""
+    from service.forms.services import computed_values
+
+    form = form_of(case)
+    return computed_values(form, case.data or {}, lang) if form.computed else []
+
+
+def computed_json(case: Case) -> list[dict[str, Any]]:
+    """Return the case's computed values for the API: labels in both languages."""
+    from service.forms.services import compute
+
+    form = form_of(case)
+    if not form.computed:
+        return []
+    values = compute(form, case.data or {})
+    result = []
+    for c in form.computed:
+        item: dict[str, Any] = {
+            "key": c.key,
+            "type": c.type,
+            "value": values[c.key],
+            "label": {"de": c.label.de, "en": c.label.en},
+        }
+        if c.currency:
+            item["currency"] = c.currency
+        result.append(item)
+    return result
+
+
+def guard_data(case: Case) -> Mapping[str, Any]:
+    """Return the answers as guards read them: typed like in every other expression."""
+    registry = current_registry()
+    try:
+        service = registry.service(case.service_key, case.workflow_version)
+        if not any(t.guard is not None for t in service.workflow.transitions):
+            return case.data
+        form = registry.form(service.form_key, case.form_version)
+    except UnknownDefinition:
+        return case.data
+    from service.forms.services import compute, expression_values
+
+    values = expression_values(form, case.data or {})
+    return {**values, **compute(form, case.data or {})} if form.computed else values
+
+
+def case_extras(case: Case) -> dict[str, Any]:
+    """Return the computed values and the flags of a case, as the API shows them."""
+    flags = [
+        {"key": f.get("key"), "message": {"de": f.get("de"), "en": f.get("en")}}
+        for f in case.flags or []
+    ]
+    return {"computed": computed_json(case), "flags": flags}
+
+
+def init_app(app: Any) -> None:
+    """Let page templates show computed values: `computed_of(case, lang)` for a case and
+    `computed_values(form, data, lang)` for a draft."""
+    from service.forms.services import computed_values
+
+    app.jinja_env.globals.update(computed_of=computed_of, computed_values=computed_values)

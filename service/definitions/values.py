@@ -1,0 +1,80 @@
+"""Read computed values and date bounds: the parts of a form that are expressions.
+
+`r` is the loader's reader (`loader._Reader`), passed in so this module needs no import
+of the loader.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from service.definitions.constants import COMPUTED_TYPES
+from service.definitions.types import ComputedDefinition
+from service.definitions.yamlio import LineDict
+from service.engine.types import Text
+
+_COMPUTED_KEYS = {"key", "label", "expression", "type", "currency"}
+
+
+def parse_computed(r: Any, doc: LineDict) -> tuple[ComputedDefinition, ...]:
+    found = []
+    for _line, item in r.items(doc, "computed", "form", required=False):
+        if not r.keys(item, "computed value", _COMPUTED_KEYS, {"key", "label", "expression"}):
+            continue
+        key = r.name(item, "key", "computed value")
+        what = f"computed value '{key}'"
+        kind = str(item.get("type", "number"))
+        if kind not in COMPUTED_TYPES:
+            r.problems.add(
+                item.line_of("type"),
+                f"{what}: unknown type {kind!r} (known: {', '.join(sorted(COMPUTED_TYPES))})",
+            )
+        currency = r.string(item, "currency", what)
+        if kind == "fee":
+            currency = currency or "EUR"
+            if not re.fullmatch(r"[A-Z]{3}", currency):
+                r.problems.add(
+                    item.line_of("currency"), f"{what}: 'currency' must be a code like EUR"
+                )
+        elif currency is not None:
+            r.problems.add(item.line_of("currency"), f"{what}: only a fee has a 'currency'")
+        found.append(
+            ComputedDefinition(
+                key=key,
+                label=r.text(item, "label", what) or Text(key),
+                expression=r.expression(item, "expression", what) or "",
+                type=kind,
+                currency=currency,
+                line=item.line,
+            )
+        )
+    return tuple(found)
+
+
+def date_bound(r: Any, obj: LineDict, key: str) -> str | None:
+    """Read a date field's `min`/`max`: an expression like `today() - days(14)`."""
+    from service.rules.services import ExpressionError, check_expression, legacy_date_bound
+
+    value = obj.get(key)
+    what = f"field '{obj.get('key')}': '{key}'"
+    text = value if isinstance(value, str) else getattr(value, "isoformat", lambda: None)()
+    if text is None:
+        r.problems.add(obj.line_of(key), f"{what} must be a date expression like today()")
+        return None
+    suggestion = legacy_date_bound(text)
+    if suggestion is not None:
+        r.problems.add(
+            obj.line_of(key),
+            f"{what}: dates are written as expressions, like everywhere else: "
+            f"write '{suggestion}' instead of '{text}'",
+        )
+        return text
+    try:
+        result = check_expression(text, {})
+    except ExpressionError as exc:
+        r.problems.add(obj.line_of(key), f"{what}: {exc.message}")
+        return None
+    if result.kind not in ("timestamp", "dyn"):
+        r.problems.add(obj.line_of(key), f"{what} must be a date, not a {result}")
+    return text
