@@ -59,6 +59,7 @@ def subscription_view(sub: Subscription) -> dict[str, Any]:
         "event_types": list(sub.event_types or []),
         "description": sub.description,
         "paused": sub.paused,
+        "disabled": sub.disabled_reason is not None,
         "disabled_reason": sub.disabled_reason,
         "created_at": sub.created_at.isoformat(),
         "previous_secret_valid_until": _iso(sub.previous_valid_until),

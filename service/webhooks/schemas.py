@@ -32,6 +32,10 @@ class SubscriptionSchema(Schema):
     event_types = fields.List(fields.String(), required=True)
     description = fields.String(required=True)
     paused = fields.Boolean(required=True)
+    disabled = fields.Boolean(
+        required=True,
+        metadata={"description": "Delivery stopped for good (410 Gone); resume enables it"},
+    )
     disabled_reason = fields.String(allow_none=True, required=True)
     created_at = fields.String(required=True)
     previous_secret_valid_until = fields.String(allow_none=True, required=True)

@@ -338,12 +338,28 @@ def thin_payload(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _happened_at(event: dict[str, Any]) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(str(event["at"]))
+    except (KeyError, ValueError):
+        return None  # an event queued before events carried their time: everyone
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 @jobs.register(FAN_OUT)
 def fan_out(event: dict[str, Any]) -> None:
-    """Create a delivery for each subscription that wants this event, and queue it."""
+    """Create a delivery for each subscription that wants this event, and queue it.
+
+    The recipients are the subscriptions that existed when the event happened (its `at`):
+    one created while the event waited in the outbox did not ask for older events.
+    """
     event_type = str(event.get("type", ""))
     key = _event_key(event)
-    subs = db.session.scalars(select(Subscription).where(Subscription.disabled_reason.is_(None)))
+    query = select(Subscription).where(Subscription.disabled_reason.is_(None))
+    happened = _happened_at(event)
+    if happened is not None:
+        query = query.where(Subscription.created_at <= happened)
+    subs = db.session.scalars(query)
     for sub in subs:
         if event_type not in (sub.event_types or []):
             continue
