@@ -30,13 +30,12 @@ from standardwebhooks.webhooks import Webhook
 
 from service.extensions import db, insert_unless_exists, utcnow
 from service.jobs import services as jobs
-from service.webhooks import ssrf
+from service.webhooks import events, ssrf
 from service.webhooks.constants import (
     DELIVER,
     EVENT_TYPES,
     FAN_OUT,
     MAX_ATTEMPTS,
-    MESSAGE_ID_PREFIX,
     RETRY_SCHEDULE,
     ROTATION_OVERLAP_HOURS,
     SECRET_PREFIX,
@@ -48,7 +47,6 @@ from service.webhooks.models import Delivery, DeliveryAttempt, Subscription
 log = logging.getLogger(__name__)
 
 #: Where integrators read a case (the API's path; webhooks do not import the API).
-API_CASES = "/api/v1/cases"
 #: Ids are 32-bit integers in the database; anything larger names nothing.
 MAX_ID = 2**31
 #: Longest wait a receiver's Retry-After can ask for.
@@ -307,45 +305,6 @@ def _queue(delivery: Delivery, new_round: bool = False) -> None:
 # ---------------------------------------------------------------------------- fan-out
 
 
-def _event_key(event: dict[str, Any]) -> str:
-    # The outbox hands us the payload only; its content names the event uniquely
-    # (case, type, transition and the time of the change).
-    canonical = json.dumps(event, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:40]
-
-
-def _message_id(subscription_id: int, event_key: str) -> str:
-    digest = hashlib.sha256(f"{subscription_id}:{event_key}".encode()).digest()
-    return MESSAGE_ID_PREFIX + base64.b32encode(digest).decode().rstrip("=").lower()[:26]
-
-
-def thin_payload(event: dict[str, Any]) -> dict[str, Any]:
-    """Return the message body: what happened and where to read more, no personal data."""
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
-    if "message" in event:  # an audit checkpoint brings its own public message
-        return dict(event["message"])
-    return {
-        "type": event["type"],
-        "timestamp": event.get("at") or utcnow().isoformat(),
-        "data": {
-            "case_id": event.get("case_id"),
-            "reference": event.get("reference"),
-            "service": event.get("service"),
-            "state": event.get("state"),
-            "transition": event.get("transition"),
-            "links": {"self": f"{base}{API_CASES}/{cid}"} if (cid := event.get("case_id")) else {},
-        },
-    }
-
-
-def _happened_at(event: dict[str, Any]) -> datetime | None:
-    try:
-        at = datetime.fromisoformat(str(event["at"]))
-    except (KeyError, ValueError):
-        return None  # an event queued before events carried their time: everyone
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 @jobs.register(FAN_OUT)
 def fan_out(event: dict[str, Any]) -> None:
     """Create a delivery for each subscription that wants this event, and queue it.
@@ -354,9 +313,9 @@ def fan_out(event: dict[str, Any]) -> None:
     one created while the event waited in the outbox did not ask for older events.
     """
     event_type = str(event.get("type", ""))
-    key = _event_key(event)
+    key = events.event_key(event)
     query = select(Subscription).where(Subscription.disabled_reason.is_(None))
-    happened = _happened_at(event)
+    happened = events.happened_at(event)
     if happened is not None:
         query = query.where(Subscription.created_at <= happened)
     subs = db.session.scalars(query)
@@ -371,10 +330,10 @@ def fan_out(event: dict[str, Any]) -> None:
         now = utcnow()
         delivery = Delivery(
             subscription_id=sub.id,
-            message_id=_message_id(sub.id, key),
+            message_id=events.message_id(sub.id, key),
             event_key=key,
             event_type=event_type,
-            payload=thin_payload(event),
+            payload=events.thin_payload(event),
             status=DeliveryStatus.PENDING,
             next_attempt_at=now,
             created_at=now,
