@@ -13,7 +13,7 @@ from flask import current_app
 from service.extensions import utcnow
 from service.webhooks.constants import MESSAGE_ID_PREFIX
 
-#: Where a webhook's `links.self` points (the API's cases).
+#: Where integrators read a case (the API's path; webhooks do not import the API).
 API_CASES = "/api/v1/cases"
 
 

@@ -46,7 +46,6 @@ from service.webhooks.models import Delivery, DeliveryAttempt, Subscription
 
 log = logging.getLogger(__name__)
 
-#: Where integrators read a case (the API's path; webhooks do not import the API).
 #: Ids are 32-bit integers in the database; anything larger names nothing.
 MAX_ID = 2**31
 #: Longest wait a receiver's Retry-After can ask for.
