@@ -65,7 +65,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_for(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def _wait_for(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -261,7 +261,7 @@ def run_pair(label: str, database_url: str, workdir: Path) -> list[tuple[str, Lo
     return results
 
 
-def _wait_for_any(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def _wait_for_any(port: int, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:

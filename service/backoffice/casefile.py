@@ -278,61 +278,69 @@ def timeline(case: Case, lang: str) -> list[TimelineEntry]:
     )
     entries = []
     for e in events:
-        inputs: list[tuple[str, str]] = []
-        labels: dict[str, str] = {}
-        if e.transition:
-            try:
-                for spec in service.workflow.transition(e.transition).inputs:
-                    labels[spec.name] = spec.label.get(lang)
-            except KeyError:
-                pass
-        labels.update({k: v.get(lang) for k, v in _MARK_LABELS.get(e.action, {}).items()})
-        for name, value in (e.inputs or {}).items():
-            if (e.action, name) in _HIDDEN_INPUTS:
-                continue
-            if e.action == AuditAction.ESCALATED and name == "due_at" and value:
-                value = _local_date(str(value))
-            if value not in (None, ""):
-                inputs.append((labels.get(name, name), str(value)))
-        if e.action == AuditAction.ASSIGNED:
-            who = assignees.get(e.inputs.get("assignee_id") or 0)
-            title = (
-                Text(de=f"Zugewiesen an {who}", en=f"Assigned to {who}")
-                if who
-                else Text(de="Zuweisung aufgehoben", en="Unassigned")
-            )
-        elif e.action == AuditAction.NOTE:
-            title = Text(de="Interne Notiz", en="Internal note")
-        elif e.action == AuditAction.APPROVAL:
-            title = Text(
-                de=f"Freigabe: {transition_title(service, e.transition).de}",
-                en=f"Approval: {transition_title(service, e.transition).get('en')}",
-            )
-        elif e.action in (AuditAction.TRANSITION, AuditAction.SUBMITTED):
-            title = transition_title(service, e.transition)
-        elif e.action == AuditAction.ESCALATED:
-            title = Text(de="Frist überschritten: eskaliert", en="Deadline passed: escalated")
-        elif e.action == AuditAction.LEGAL_HOLD:
-            title = (
-                Text(de="Aufbewahrungssperre gesetzt", en="Legal hold set")
-                if e.inputs.get("on")
-                else Text(de="Aufbewahrungssperre aufgehoben", en="Legal hold lifted")
-            )
-        elif e.action == AuditAction.ANONYMISED:
-            title = Text(de="Personenbezogene Daten gelöscht", en="Personal data erased")
-        else:
-            title = Text(e.action, e.action)
         moved = e.from_state != e.to_state
         entries.append(
             TimelineEntry(
                 event=e,
-                title=title,
+                title=_event_title(service, e, assignees),
                 from_title=state_title(service, e.from_state) if moved and e.from_state else None,
                 to_title=state_title(service, e.to_state) if moved and e.to_state else None,
-                inputs=inputs,
+                inputs=_event_inputs(service, e, lang),
             )
         )
     return entries
+
+
+def _event_inputs(service: ServiceDefinition, e: AuditEvent, lang: str) -> list[tuple[str, str]]:
+    """Return an event's inputs as (label, value) pairs, without the hidden ones."""
+    labels: dict[str, str] = {}
+    if e.transition:
+        try:
+            for spec in service.workflow.transition(e.transition).inputs:
+                labels[spec.name] = spec.label.get(lang)
+        except KeyError:
+            pass
+    labels.update({k: v.get(lang) for k, v in _MARK_LABELS.get(e.action, {}).items()})
+    inputs: list[tuple[str, str]] = []
+    for name, value in (e.inputs or {}).items():
+        if (e.action, name) in _HIDDEN_INPUTS:
+            continue
+        if e.action == AuditAction.ESCALATED and name == "due_at" and value:
+            value = _local_date(str(value))
+        if value not in (None, ""):
+            inputs.append((labels.get(name, name), str(value)))
+    return inputs
+
+
+#: Titles of the marks that need nothing from the event.
+_FIXED_TITLES: dict[str, Text] = {
+    AuditAction.NOTE: Text(de="Interne Notiz", en="Internal note"),
+    AuditAction.ESCALATED: Text(
+        de="Frist überschritten: eskaliert", en="Deadline passed: escalated"
+    ),
+    AuditAction.ANONYMISED: Text(de="Personenbezogene Daten gelöscht", en="Personal data erased"),
+}
+
+
+def _event_title(service: ServiceDefinition, e: AuditEvent, assignees: dict[int, str]) -> Text:
+    """Return the title of an event in the timeline."""
+    if e.action in _FIXED_TITLES:
+        return _FIXED_TITLES[e.action]
+    if e.action == AuditAction.ASSIGNED:
+        who = assignees.get(e.inputs.get("assignee_id") or 0)
+        if who:
+            return Text(de=f"Zugewiesen an {who}", en=f"Assigned to {who}")
+        return Text(de="Zuweisung aufgehoben", en="Unassigned")
+    if e.action == AuditAction.APPROVAL:
+        step = transition_title(service, e.transition)
+        return Text(de=f"Freigabe: {step.de}", en=f"Approval: {step.get('en')}")
+    if e.action in (AuditAction.TRANSITION, AuditAction.SUBMITTED):
+        return transition_title(service, e.transition)
+    if e.action == AuditAction.LEGAL_HOLD:
+        if e.inputs.get("on"):
+            return Text(de="Aufbewahrungssperre gesetzt", en="Legal hold set")
+        return Text(de="Aufbewahrungssperre aufgehoben", en="Legal hold lifted")
+    return Text(e.action, e.action)
 
 
 def record_view(case: Case, user: User, now: datetime | None = None) -> CaseView:
