@@ -21,7 +21,7 @@ from service.backoffice.access import (
 )
 from service.backoffice.models import HAS_ROLES, CaseView
 from service.cases.constants import AuditAction
-from service.cases.models import AuditEvent, Case, CaseNote
+from service.cases.models import Case, CaseNote
 from service.cases.services import assign_case, record_event, service_for
 from service.definitions.services import current_registry
 from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
@@ -227,120 +227,6 @@ def retry_document(case: Case, document_id: int) -> bool:
     if document is None or document.case_id != case.id:
         return False
     return documents.retry_document(document_id)
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One audit event as the case page shows it."""
-
-    event: AuditEvent
-    title: Text
-    from_title: Text | None
-    to_title: Text | None
-    inputs: list[tuple[str, str]]
-
-
-#: Readable names of what the system's own events record.
-_MARK_LABELS: dict[str, dict[str, Text]] = {
-    AuditAction.ESCALATED: {"due_at": Text(de="Frist", en="Deadline")},
-    AuditAction.ANONYMISED: {
-        "fields": Text(de="Gelöschte Felder", en="Fields erased"),
-        "files": Text(de="Gelöschte Dateien", en="Files deleted"),
-        "documents": Text(de="Zurückgezogene Dokumente", en="Documents withdrawn"),
-    },
-}
-#: Inputs the entry's title already says.
-_HIDDEN_INPUTS = {(AuditAction.ASSIGNED, "assignee_id"), (AuditAction.LEGAL_HOLD, "on")}
-
-
-def _local_date(iso: str) -> str:
-    """The date of an ISO timestamp in the page's language (Flask-Babel)."""
-    from flask_babel import format_date
-
-    try:
-        return str(format_date(datetime.fromisoformat(iso), "medium"))
-    except ValueError:
-        return iso
-
-
-def timeline(case: Case, lang: str) -> list[TimelineEntry]:
-    """Return the case's audit events, newest first, with titles and readable inputs."""
-    service = service_for(case)
-    events = list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq.desc())
-        )
-    )
-    assignees = user_names(
-        int(e.inputs["assignee_id"])
-        for e in events
-        if e.action == AuditAction.ASSIGNED and isinstance(e.inputs.get("assignee_id"), int)
-    )
-    entries = []
-    for e in events:
-        moved = e.from_state != e.to_state
-        entries.append(
-            TimelineEntry(
-                event=e,
-                title=_event_title(service, e, assignees),
-                from_title=state_title(service, e.from_state) if moved and e.from_state else None,
-                to_title=state_title(service, e.to_state) if moved and e.to_state else None,
-                inputs=_event_inputs(service, e, lang),
-            )
-        )
-    return entries
-
-
-def _event_inputs(service: ServiceDefinition, e: AuditEvent, lang: str) -> list[tuple[str, str]]:
-    """Return an event's inputs as (label, value) pairs, without the hidden ones."""
-    labels: dict[str, str] = {}
-    if e.transition:
-        try:
-            for spec in service.workflow.transition(e.transition).inputs:
-                labels[spec.name] = spec.label.get(lang)
-        except KeyError:
-            pass
-    labels.update({k: v.get(lang) for k, v in _MARK_LABELS.get(e.action, {}).items()})
-    inputs: list[tuple[str, str]] = []
-    for name, value in (e.inputs or {}).items():
-        if (e.action, name) in _HIDDEN_INPUTS:
-            continue
-        if e.action == AuditAction.ESCALATED and name == "due_at" and value:
-            value = _local_date(str(value))
-        if value not in (None, ""):
-            inputs.append((labels.get(name, name), str(value)))
-    return inputs
-
-
-#: Titles of the marks that need nothing from the event.
-_FIXED_TITLES: dict[str, Text] = {
-    AuditAction.NOTE: Text(de="Interne Notiz", en="Internal note"),
-    AuditAction.ESCALATED: Text(
-        de="Frist überschritten: eskaliert", en="Deadline passed: escalated"
-    ),
-    AuditAction.ANONYMISED: Text(de="Personenbezogene Daten gelöscht", en="Personal data erased"),
-}
-
-
-def _event_title(service: ServiceDefinition, e: AuditEvent, assignees: dict[int, str]) -> Text:
-    """Return the title of an event in the timeline."""
-    if e.action in _FIXED_TITLES:
-        return _FIXED_TITLES[e.action]
-    if e.action == AuditAction.ASSIGNED:
-        who = assignees.get(e.inputs.get("assignee_id") or 0)
-        if who:
-            return Text(de=f"Zugewiesen an {who}", en=f"Assigned to {who}")
-        return Text(de="Zuweisung aufgehoben", en="Unassigned")
-    if e.action == AuditAction.APPROVAL:
-        step = transition_title(service, e.transition)
-        return Text(de=f"Freigabe: {step.de}", en=f"Approval: {step.get('en')}")
-    if e.action in (AuditAction.TRANSITION, AuditAction.SUBMITTED):
-        return transition_title(service, e.transition)
-    if e.action == AuditAction.LEGAL_HOLD:
-        if e.inputs.get("on"):
-            return Text(de="Aufbewahrungssperre gesetzt", en="Legal hold set")
-        return Text(de="Aufbewahrungssperre aufgehoben", en="Legal hold lifted")
-    return Text(e.action, e.action)
 
 
 def record_view(case: Case, user: User, now: datetime | None = None) -> CaseView:

@@ -25,7 +25,6 @@ from service.backoffice.casefile import (
     GroupTable,
     NoteView,
     Section,
-    TimelineEntry,
     Viewer,
     add_note,
     assign,
@@ -45,7 +44,6 @@ from service.backoffice.casefile import (
     retry_document,
     staff_members,
     state_title,
-    timeline,
     transition_title,
     user_names,
     viewers,
@@ -78,6 +76,7 @@ from service.backoffice.integrations import (
     redeliver,
     subscription_rows,
 )
+from service.backoffice.timeline import TimelineEntry, timeline
 
 __all__ = [
     "AnswerRow",

@@ -104,7 +104,7 @@ def test_legal_hold_keeps_the_case_until_it_is_lifted(
         )
     )
     assert actions[-3:] == ["legal_hold", "legal_hold", "anonymised"]
-    from service.backoffice.casefile import timeline
+    from service.backoffice.timeline import timeline
 
     newest = timeline(case, "de")[:3]
     assert [(t.title.de, t.inputs) for t in newest[1:]] == [
