@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 
+from service.audit.services import document_in_log
 from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
@@ -30,6 +31,7 @@ def _verify_page(code: str, result: str | None = None, status: int = 200) -> Res
         issued_on=date_de(document.issued_at),
         code=document.verification_code,
         result=result,
+        in_log=document_in_log(document.id, document.sha256),
     )
     response = Response(body, status=status)
     # The page names a case reference: keep it out of shared caches and search engines.
