@@ -7,8 +7,10 @@ session by `/lang/<code>`) wins over the browser's Accept-Language.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -42,6 +44,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+
+#: A host[:port] that may stand in a CSP source list (nothing that could end the directive).
+ORIGIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 #: Error pages this module renders (templates/errors/<code>.html).
 ERROR_CODES = (400, 401, 403, 404, 405, 413, 500)
@@ -143,9 +148,24 @@ def _layout_user() -> Any:
         return None
 
 
+def content_security_policy() -> str:
+    """Return the page's CSP: forms may also go to the OpenID provider (logout's redirect).
+
+    Logging out posts a form whose answer redirects to the provider's end-session
+    endpoint; browsers check `form-action` along that redirect, so the provider's
+    origin must be allowed or the logout silently stops here.
+    """
+    issuer = str(current_app.config.get("OIDC_ISSUER") or "")
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("http", "https") or not ORIGIN_HOST.fullmatch(parts.netloc):
+        return CSP
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")

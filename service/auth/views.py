@@ -59,15 +59,7 @@ def callback() -> Any:
         claims = token.get("userinfo")
         if not claims or not claims.get("sub"):
             raise ValueError("no ID token")
-        claims = dict(claims)
-        endpoint = client.load_server_metadata().get("userinfo_endpoint")
-        if endpoint:
-            extra = client.userinfo(token=token)
-            # OIDC Core 5.3.2: a userinfo answer about someone else must not be used.
-            if str(extra.get("sub")) != str(claims["sub"]):
-                raise ValueError("userinfo subject differs from the ID token")
-            # The signed ID token wins; userinfo adds what the token left out.
-            claims = {**dict(extra), **claims}
+        claims = _with_userinfo(client, token, dict(claims))
     except (ConfigError, *LOGIN_ERRORS) as exc:
         # No personal data in logs: only what kind of failure it was.
         log.warning("login callback refused (%s)", type(exc).__name__)
@@ -82,6 +74,34 @@ def callback() -> Any:
         return _failed("account_disabled", 403)
     services.start_session(user, id_token=token.get("id_token"))
     return redirect(target)
+
+
+def _with_userinfo(client: Any, token: Any, claims: dict[str, Any]) -> dict[str, Any]:
+    """Add what the userinfo endpoint knows to the ID token's claims.
+
+    The ID token (signature, issuer, audience, nonce checked) is enough to log in: when
+    the provider's userinfo endpoint refuses the access token (one meant for another
+    API, say) or cannot be reached, the login goes on with the ID token's claims and
+    the failure is logged, without anything about the person.
+    """
+    endpoint = client.load_server_metadata().get("userinfo_endpoint")
+    if not endpoint:
+        return claims
+    try:
+        extra = client.userinfo(token=token)
+    except (OAuthError, requests.RequestException, ValueError) as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        log.warning(
+            "userinfo refused (%s%s); logging in from the ID token's claims",
+            type(exc).__name__,
+            f" {status}" if status else "",
+        )
+        return claims
+    # OIDC Core 5.3.2: a userinfo answer about someone else must not be used.
+    if str(extra.get("sub")) != str(claims["sub"]):
+        raise ValueError("userinfo subject differs from the ID token")
+    # The signed ID token wins; userinfo adds what the token left out.
+    return {**dict(extra), **claims}
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -6,12 +6,7 @@ port (tests/auth/interop/provider.js); amtsweg knows nothing about it but its is
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import select
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -19,13 +14,11 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 from auth_helpers import LiveApp, csrf_token
+from interop_provider import CLIENT_ID, CLIENT_SECRET, oidc_provider
 
 from service.auth.models import User
 from service.extensions import db
 
-INTEROP = Path(__file__).parent / "interop"
-CLIENT_ID = "amtsweg-interop"
-CLIENT_SECRET = "interop-secret-for-tests"
 ACCOUNTS = {
     "erika": {
         "name": "Erika Mustermann",
@@ -41,21 +34,8 @@ ACCOUNTS = {
 }
 
 
-def _need_node() -> str:
-    node = shutil.which("node")
-    if node and (INTEROP / "node_modules" / "oidc-provider").is_dir():
-        return node
-    message = "needs node and `npm ci --prefix tests/auth/interop` (the independent provider)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture
-def interop(serve: Callable[..., LiveApp], tmp_path: Path) -> Iterator[tuple[LiveApp, str]]:
-    """amtsweg (without its own provider) configured against a running oidc-provider."""
-    node = _need_node()
-    live = serve(
+def _serve(serve: Callable[..., LiveApp]) -> LiveApp:
+    return serve(
         DEV_IDP=False,
         OIDC_CLIENT_ID=CLIENT_ID,
         OIDC_CLIENT_SECRET=CLIENT_SECRET,
@@ -65,40 +45,28 @@ def interop(serve: Callable[..., LiveApp], tmp_path: Path) -> Iterator[tuple[Liv
             "/city/sachbearbeitung": "case_worker",
         },
     )
-    config = tmp_path / "provider.json"
-    config.write_text(
-        json.dumps(
-            {
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "redirect_uri": live.url("/auth/callback"),
-                "post_logout_redirect_uri": live.url("/"),
-                "accounts": ACCOUNTS,
-            }
-        )
-    )
-    log = tmp_path / "provider.log"
-    with (
-        log.open("w") as stderr,
-        subprocess.Popen(
-            [node, str(INTEROP / "provider.js"), str(config)],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-        ) as proc,
-    ):
-        try:
-            assert proc.stdout is not None
-            ready, _, _ = select.select([proc.stdout], [], [], 30)
-            line = proc.stdout.readline() if ready else ""
-            if not line:
-                pytest.fail(f"oidc-provider did not start:\n{log.read_text()}")
-            issuer = json.loads(line)["issuer"]
-            live.app.config["OIDC_ISSUER"] = issuer
-            yield live, issuer
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+
+
+@pytest.fixture
+def interop(serve: Callable[..., LiveApp], tmp_path: Path) -> Iterator[tuple[LiveApp, str]]:
+    """amtsweg (without its own provider) configured against a running oidc-provider."""
+    live = _serve(serve)
+    with oidc_provider(live.base, ACCOUNTS, tmp_path) as issuer:
+        live.app.config["OIDC_ISSUER"] = issuer
+        yield live, issuer
+
+
+@pytest.fixture
+def interop_other_resource(
+    serve: Callable[..., LiveApp], tmp_path: Path
+) -> Iterator[tuple[LiveApp, str]]:
+    """The same, but the provider's access tokens are for another API: userinfo refuses them."""
+    live = _serve(serve)
+    with oidc_provider(
+        live.base, ACCOUNTS, tmp_path, access_token_resource="https://register.example/api"
+    ) as issuer:
+        live.app.config["OIDC_ISSUER"] = issuer
+        yield live, issuer
 
 
 def _login(live: LiveApp, account: str) -> tuple[requests.Session, requests.Response]:
@@ -154,6 +122,8 @@ def test_logout_goes_to_the_independent_providers_end_session(
     live, issuer = interop
     browser, _ = _login(live, "erika")
     page = browser.get(live.url("/logout"))
+    # Browsers check form-action along the logout's redirect to the provider.
+    assert f"form-action 'self' {issuer};" in page.headers["Content-Security-Policy"]
     out = browser.post(
         live.url("/logout"), data={"csrf_token": csrf_token(page.text)}, allow_redirects=False
     )
@@ -162,3 +132,20 @@ def test_logout_goes_to_the_independent_providers_end_session(
     params = parse_qs(target.query)
     assert params["id_token_hint"] and params["post_logout_redirect_uri"] == [live.url("/")]
     assert browser.get(live.url("/probe/me"), allow_redirects=False).status_code == 302
+
+
+def test_login_works_when_userinfo_refuses_the_access_token(
+    interop_other_resource: tuple[LiveApp, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # The provider's access tokens are meant for another API, so its userinfo endpoint
+    # answers 401; the signed ID token still says who logged in.
+    live, issuer = interop_other_resource
+    browser, done = _login(live, "erika")
+    assert done.status_code == 302, done.text[:1000]
+    assert browser.get(live.url("/probe/me")).text == "hello Erika Mustermann"
+    with live.app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(subject="erika"))
+        assert user is not None and user.issuer == issuer
+    logged = [r.getMessage() for r in caplog.records if "userinfo" in r.getMessage()]
+    assert logged, "the userinfo failure is logged"
+    assert not any("erika" in line or "Erika" in line for line in logged)  # no personal data

@@ -1,7 +1,9 @@
 // An independent OpenID provider (oidc-provider, OpenID Certified) for the interop test.
 // Usage: node provider.js <config.json>; prints {"issuer": ...} once it listens.
 // config.json: {"client_id", "client_secret", "redirect_uri", "post_logout_redirect_uri",
-//               "accounts": {"<login>": {claims...}}}
+//               "accounts": {"<login>": {claims...}},
+//               "access_token_resource": optional; access tokens are then issued for this
+//                 other resource (a JWT for that API), so the userinfo endpoint refuses them}
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
@@ -31,6 +33,18 @@ server.listen(0, '127.0.0.1', () => {
     features: {
       devInteractions: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      ...(config.access_token_resource ? {
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: () => config.access_token_resource,
+          useGrantedResource: () => true,
+          getResourceServerInfo: () => ({
+            scope: 'openid profile email',
+            audience: config.access_token_resource,
+            accessTokenFormat: 'jwt',
+          }),
+        },
+      } : {}),
     },
     cookies: { keys: ['interop-test-only'] },
     async findAccount(ctx, id) {
