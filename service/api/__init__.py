@@ -121,11 +121,12 @@ def init_app(app: Flask) -> None:
     api = Api(app, spec_kwargs=_spec_kwargs(app))
     app.extensions[EXTENSION_KEY] = api
 
+    from service.api.presentations import presentations_blp
     from service.api.uploads import uploads_blp
     from service.api.views import cases_blp, services_blp
     from service.api.webhooks import webhooks_blp
 
-    for blp in (services_blp, cases_blp, uploads_blp, webhooks_blp):
+    for blp in (services_blp, cases_blp, uploads_blp, webhooks_blp, presentations_blp):
         csrf.exempt(blp)
         api.register_blueprint(blp)
     _add_event_types(api)

@@ -15,6 +15,7 @@ class Scope(StrEnum):
     CASES_WRITE = "cases:write"
     CASES_TRANSITION = "cases:transition"
     WEBHOOKS_MANAGE = "webhooks:manage"
+    CREDENTIALS_VERIFY = "credentials:verify"
 
 
 SCOPE_DESCRIPTIONS = {
@@ -22,6 +23,7 @@ SCOPE_DESCRIPTIONS = {
     Scope.CASES_WRITE: "Submit cases on behalf of residents",
     Scope.CASES_TRANSITION: "Fire transitions on cases (with the client's workflow roles)",
     Scope.WEBHOOKS_MANAGE: "Manage the client's webhook subscriptions",
+    Scope.CREDENTIALS_VERIFY: "Check residents' wallet credentials (OpenID4VP)",
 }
 
 API_PREFIX = "/api/v1"

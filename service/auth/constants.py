@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 #: Scopes an API client can be granted.
-API_SCOPES = ("cases:read", "cases:write", "cases:transition", "webhooks:manage")
+API_SCOPES = (
+    "cases:read", "cases:write", "cases:transition", "webhooks:manage", "credentials:verify",
+)  # fmt: skip
 
 # Session keys set by the login (time-outs are the session store's, not these keys').
 SESSION_USER_ID = "user_id"
