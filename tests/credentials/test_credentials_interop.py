@@ -93,10 +93,12 @@ def _setup(app: Flask) -> tuple[int, int, Any]:
 
 
 def _browser_of(app: Flask, base: str, user_id: int) -> requests.Session:
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    now = time.time()
+    """Return an HTTP client holding a stored session of `user_id` (the login is tested elsewhere)."""
+    from service.auth import sessions
+
+    with app.app_context():
+        cookie = sessions.issue(app, {"user_id": user_id, "auth_time": time.time()})
     browser = requests.Session()
-    cookie = serializer.dumps({"user_id": user_id, "auth_time": now, "last_seen": now})
     browser.cookies.set(app.config["SESSION_COOKIE_NAME"], cookie, domain="127.0.0.1")
     return browser
 
