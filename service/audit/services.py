@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.audit import checkpoints, log, merkle
 from service.audit.constants import WITNESS_FETCH_RESOLUTION_SECONDS, StatusName
@@ -22,6 +22,8 @@ from service.cases.models import AuditEvent, Case
 from service.documents.models import Document
 from service.extensions import db, utcnow
 from service.jobs import services as jobs
+from service.jobs.constants import JobStatus
+from service.jobs.models import OutboxItem
 
 
 class ProofUnavailable(ValueError):
@@ -39,14 +41,46 @@ def _append_leaf(payload: dict[str, Any]) -> None:
         log.append_document(case.id, case.reference, document.id, document.sha256)
         return
     case_id, seq = int(payload["case_id"]), int(payload["seq"])
+    if not _append_event_leaf(case_id, seq):
+        raise jobs.GiveUp("the audit event is gone (audit verify reports it)")
+    _append_queued_events()
+
+
+def _append_event_leaf(case_id: int, seq: int) -> bool:
     row = db.session.execute(
         select(Case.reference, AuditEvent.hash)
         .join(AuditEvent, AuditEvent.case_id == Case.id)
         .where(Case.id == case_id, AuditEvent.seq == seq)
     ).first()
     if row is None:
-        raise jobs.GiveUp("the audit event is gone (audit verify reports it)")
+        return False
     log.append_event(case_id, row.reference, seq, row.hash)
+    return True
+
+
+def _append_queued_events(limit: int = 200) -> None:
+    """Append the events of other queued `audit.leaf` items too, and mark those done.
+
+    One outbox run then appends a burst of events under one lock and one commit, instead
+    of one claim, run and commit per event. Only unclaimed items are taken, each marked
+    done only if still unclaimed; an item claimed meanwhile finds its leaf and is a no-op.
+    """
+    items = db.session.execute(
+        select(OutboxItem.id, OutboxItem.payload)
+        .where(OutboxItem.kind == Effect.AUDIT_LEAF, OutboxItem.status == JobStatus.PENDING)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    ).all()
+    done: list[int] = []
+    for item_id, payload in items:
+        if "seq" in payload and _append_event_leaf(int(payload["case_id"]), int(payload["seq"])):
+            done.append(item_id)
+    if done:
+        db.session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(done), OutboxItem.status == JobStatus.PENDING)
+            .values(status=JobStatus.DONE, done_at=utcnow(), attempts=1)
+        )
 
 
 def seal_checkpoint(now: datetime | None = None, *, force: bool = False) -> Checkpoint | None:
