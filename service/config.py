@@ -113,6 +113,8 @@ def from_environment() -> dict[str, Any]:
         "METRICS_ALLOWED_NETWORKS": _env("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 8),
+        # Sessions in Redis (else the database; AMTSWEG_BROKER_URL's Redis when that is set).
+        "SESSION_REDIS_URL": _env("SESSION_REDIS_URL"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Virus scanning of uploads: clamd's address (tcp://host:3310 or unix:///path);
