@@ -77,6 +77,13 @@ DEMO_PEOPLE: list[DemoPerson] = [
         "Second officer",
     ),
     DemoPerson("anna", "Anna Admin", "anna@example.org", ("admin",), "Administrator"),
+    DemoPerson(
+        "vera",
+        "Vera Verkehrsüberwachung",
+        "vera@example.org",
+        ("credential_verifier",),
+        "Parking enforcement (checks wallet credentials)",
+    ),
 ]
 
 
