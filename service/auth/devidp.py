@@ -77,13 +77,7 @@ DEMO_PEOPLE: list[DemoPerson] = [
         "Second officer",
     ),
     DemoPerson("anna", "Anna Admin", "anna@example.org", ("admin",), "Administrator"),
-    DemoPerson(
-        "vera",
-        "Vera Verkehrsüberwachung",
-        "vera@example.org",
-        ("credential_verifier",),
-        "Parking enforcement (checks wallet credentials)",
-    ),
+    DemoPerson("vera", "Vera Prüferin", "vera@example.org", ("credential_verifier",), "Verifier"),
 ]
 
 
