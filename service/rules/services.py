@@ -66,6 +66,7 @@ __all__ = [
     "legacy_date_bound",
     "local_today",
     "resolve_date_bound",
+    "syntax_tree",
     "to_cel",
 ]
 
@@ -261,6 +262,11 @@ def check_expression_cost(expression: Expression, bounds: Mapping[str, int]) -> 
     `data.persons`); other lists count as `cost.DEFAULT_LIST_BOUND` items.
     """
     check_cost(expression.source, expression.cost_plan, bounds)
+
+
+def syntax_tree(source: str) -> Any:
+    """Return the parse tree of `source` (cel-python's lark tree), e.g. to translate it."""
+    return _parse(source)
 
 
 def fields_read(expression: Expression, name: str) -> frozenset[str] | None:
