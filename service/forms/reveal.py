@@ -207,6 +207,8 @@ def _unary(node: Tree) -> list[Any]:
 
 def _literal(node: Tree) -> list[Any]:
     token = node.children[0]
+    if not isinstance(token, Token):
+        raise Unsupported("literal")
     text = str(token)
     if token.type == "STRING_LIT" and len(text) >= 2 and text[0] == text[-1] and "\\" not in text:
         if text[:3] in ('"""', "'''") or text[0] not in "\"'":
