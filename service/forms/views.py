@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from service.definitions.types import FormDefinition, Page
@@ -11,6 +11,7 @@ from service.forms.answers import Answers, Context, Item, is_required, load_answ
 from service.forms.constants import NO, YES, FieldType
 from service.forms.display import country_names, item_label, yes_no_labels
 from service.forms.parsing import parse_yesno
+from service.forms.reveal import page_spec
 from service.forms.schema import CompiledField, CompiledForm, compile_form
 
 Errors = Mapping[str, list[str]]
@@ -32,6 +33,8 @@ class ItemView:
     index: int
     label: str
     fields: tuple[FieldView, ...]
+    #: Every field of the item in order, hidden ones flagged (the page script may show them).
+    rendered: tuple[FieldView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class FieldView:
     #: Groups: the items, and whether one more may be added.
     items: tuple[ItemView, ...] = ()
     can_add_item: bool = False
+    #: Shown only when a condition holds; `hidden` when it does not now (rendered empty).
+    conditional: bool = False
+    hidden: bool = False
 
     @property
     def date_parts(self) -> tuple[str, str, str]:
@@ -81,6 +87,17 @@ class PageView:
     intro: str | None
     fields: tuple[FieldView, ...]
     errors: tuple[ErrorLink, ...] = ()
+    #: Every field of the page in order, hidden ones flagged, for questions that appear.
+    rendered: tuple[FieldView, ...] = ()
+    #: The conditions for `static/reveal.js` (None when nothing on the page is conditional).
+    reveal: Mapping[str, Any] | None = None
+
+    @property
+    def shown_conditional(self) -> tuple[str, ...]:
+        """Return the paths of the conditional questions shown now (posted back as `_shown`)."""
+        return tuple(
+            v.path for v in _walk(self.rendered, rendered=True) if v.conditional and not v.hidden
+        )
 
 
 def shown_pages(compiled: CompiledForm, answers: Answers) -> list[Page]:
@@ -98,7 +115,9 @@ def build_page_view(
 ) -> PageView:
     """Return the view of page `page_key` for `data` (raw or stored answers)."""
     compiled = compile_form(form)
-    return _page_view(compiled, page_key, load_answers(compiled, data, lang), data, errors, lang)
+    answers = load_answers(compiled, data, lang)
+    view = _page_view(compiled, page_key, answers, data, errors, lang)
+    return replace(view, reveal=page_spec(compiled, page_key, answers, lang))
 
 
 def build_view_model(
@@ -123,11 +142,13 @@ def _page_view(
 ) -> PageView:
     page = compiled.page(page_key).page
     views = _Views(answers, errors, lang)
-    fields = tuple(
+    rendered = tuple(
         views.field(compiled.field(key), data.get(key), key, answers.context)
-        for key in page.fields
         if key not in answers.hidden
+        else views.hidden(compiled.field(key), key, answers.context)
+        for key in page.fields
     )
+    fields = tuple(v for v in rendered if not v.hidden)
     links = tuple(ErrorLink(f"#{view.id}", m) for view in _walk(fields) for m in view.errors)
     return PageView(
         key=page.key,
@@ -135,16 +156,17 @@ def _page_view(
         intro=page.intro.get(lang) if page.intro else None,
         fields=fields,
         errors=links,
+        rendered=rendered,
     )
 
 
-def _walk(fields: tuple[FieldView, ...]) -> list[FieldView]:
+def _walk(fields: tuple[FieldView, ...], rendered: bool = False) -> list[FieldView]:
     """Return the fields with each group followed by its items' fields, in page order."""
     flat: list[FieldView] = []
     for view in fields:
         flat.append(view)
         for item in view.items:
-            flat.extend(item.fields)
+            flat.extend(item.rendered if rendered else item.fields)
     return flat
 
 
@@ -152,7 +174,14 @@ class _Views:
     def __init__(self, answers: Answers, errors: Errors, lang: str) -> None:
         self.answers, self.errors, self.lang = answers, errors, lang
 
-    def field(self, f: CompiledField, raw: Any, path: str, context: Context) -> FieldView:
+    def hidden(self, f: CompiledField, path: str, context: Context) -> FieldView:
+        """Return the view of a question hidden now: empty, without errors or items."""
+        view = self.field(f, None, path, context, errors=False)
+        return replace(view, hidden=True, items=(), can_add_item=False)
+
+    def field(
+        self, f: CompiledField, raw: Any, path: str, context: Context, errors: bool = True
+    ) -> FieldView:
         d, lang = f.definition, self.lang
         name = path.replace("[", "-").replace("].", "-")
         return FieldView(
@@ -165,7 +194,7 @@ class _Views:
             help=d.help.get(lang) if d.help else None,
             required=is_required(f, context),
             value=input_value(raw),
-            errors=tuple(self.errors.get(path, ())),
+            errors=tuple(self.errors.get(path, ())) if errors else (),
             options=options(f, raw, lang),
             autocomplete=d.autocomplete,
             max_length=d.max_length,
@@ -173,6 +202,7 @@ class _Views:
             upload=raw if f.type == FieldType.FILE and isinstance(raw, Mapping) else None,
             items=self.items(f, raw) if f.is_group else (),
             can_add_item=f.is_group and (d.max_items is None or _count(raw) < d.max_items),
+            conditional=f.visible_if is not None,
         )
 
     def items(self, group: CompiledField, raw: Any) -> tuple[ItemView, ...]:
@@ -184,12 +214,15 @@ class _Views:
         for index in range(shown):
             values = raw_items[index] if index < len(raw_items) else {}
             item = loaded[index] if index < len(loaded) else self.empty_item(group)
-            fields = tuple(
+            rendered = tuple(
                 self.field(f, values.get(f.key), f"{group.key}[{index}].{f.key}", item.context)
-                for f in group.items
                 if f.key not in item.hidden
+                else self.hidden(f, f"{group.key}[{index}].{f.key}", item.context)
+                for f in group.items
             )
-            views.append(ItemView(index, item_label(group.definition, index, self.lang), fields))
+            fields = tuple(v for v in rendered if not v.hidden)
+            label = item_label(group.definition, index, self.lang)
+            views.append(ItemView(index, label, fields, rendered))
         return tuple(views)
 
     def empty_item(self, group: CompiledField) -> Item:

@@ -17,3 +17,5 @@ RETURN_TO_CHECK = "check"
 REPLY_FILE_ACCEPT = ("application/pdf", "image/jpeg", "image/png")
 REPLY_FILE_MAX_SIZE = 10 * 1024 * 1024
 REPLY_MAX_FILES = 5
+#: Hidden input: the conditional questions a page showed when it was sent.
+POST_SHOWN = "_shown"

@@ -33,7 +33,13 @@ from service.forms.services import (
     validate,
     visible_pages,
 )
-from service.portal.constants import ACTION_ADD, ACTION_CONTINUE, ACTION_REMOVE, ACTION_REMOVE_FILE
+from service.portal.constants import (
+    ACTION_ADD,
+    ACTION_CONTINUE,
+    ACTION_REMOVE,
+    ACTION_REMOVE_FILE,
+    POST_SHOWN,
+)
 from service.portal.models import Draft
 from service.portal.my_cases import (
     TimelineEntry,
@@ -280,7 +286,9 @@ def answer_page(
         if group_field.type == "group" and (group_field.min_items or 0) > 0 and not data.get(key):
             # Keep the empty item the page showed, so each unanswered question is named.
             data[key] = [{}]
-    data = _shown_answers(form, page_key, data, lang)
+    data, shown_now = _shown_answers(form, page_key, data, lang)
+    # Questions that appeared with this post are asked first, without an error.
+    newly_shown = _newly_shown(post, shown_now) if action == ACTION_CONTINUE else set()
     draft.data = data
     draft.current_page = page_key
     _touch(draft, service)
@@ -291,7 +299,10 @@ def answer_page(
         result = validate(form, data, lang, pages=[page_key], files=resident_files(draft.owner_id))
     except ValidationFailed as exc:
         db.session.flush()
-        return PageOutcome(data=data, errors=exc.errors)
+        return PageOutcome(data=data, errors=_without(exc.errors, newly_shown))
+    if newly_shown:
+        db.session.flush()
+        return PageOutcome(data=data)
     for key in page.fields:
         if key in result.data:
             data[key] = result.data[key]
@@ -321,8 +332,11 @@ def _drop_item(post: dict[str, list[str]], group: str, index: int) -> dict[str, 
 
 def _shown_answers(
     form: FormDefinition, page_key: str, data: dict[str, Any], lang: str
-) -> dict[str, Any]:
-    """Return `data` without answers to this page's questions that are hidden now."""
+) -> tuple[dict[str, Any], set[str]]:
+    """Return `data` without answers to this page's questions that are hidden now.
+
+    Also return the paths of the conditional questions shown now.
+    """
     view = page_view(form, page_key, data, lang=lang)
     shown = {f.key: f for f in view.fields}
     page = find_page(form, page_key)
@@ -343,7 +357,28 @@ def _shown_answers(
             visible = {f.key for f in views[index].fields} if index < len(views) else set(item)
             kept.append({k: v for k, v in item.items() if k in visible})
         result[key] = kept
-    return result
+    return result, set(view.shown_conditional)
+
+
+def _newly_shown(post: Mapping[str, list[str]], shown_now: set[str]) -> set[str]:
+    """Return the conditional questions shown now that the page did not show when sent.
+
+    The page posts back the ones it showed (`_shown`, kept up to date by the page script).
+    Without it (a client that is not the page) every question counts as seen.
+    """
+    if POST_SHOWN not in post:
+        return set()
+    sent = {p for value in post[POST_SHOWN] for p in str(value).split()}
+    return shown_now - sent
+
+
+def _without(errors: Mapping[str, list[str]], paths: set[str]) -> dict[str, list[str]]:
+    """Return `errors` less those of the questions at `paths` (and inside them)."""
+    return {
+        p: m
+        for p, m in errors.items()
+        if not any(p == q or p.startswith((f"{q}.", f"{q}[")) for q in paths)
+    }
 
 
 def check_answers(draft: Draft, form: FormDefinition, lang: str) -> dict[str, list[str]]:
