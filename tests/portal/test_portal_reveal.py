@@ -62,7 +62,7 @@ def test_questions_the_page_showed_are_checked_as_usual(
     client: Any, make_user: Any, login: Any
 ) -> None:
     start(client, make_user, login)
-    shown = " ".join(PREVIOUS_ADDRESS + ("previous_town",))
+    shown = " ".join((*PREVIOUS_ADDRESS, "previous_town"))
     answered = {"arriving_from_abroad": "no", "_shown": shown, "action": "continue"}
 
     response = post_form(client, page("previous_flat"), answered)
