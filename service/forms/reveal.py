@@ -28,8 +28,8 @@ from lark import Token, Tree
 from service.forms.answers import Answers
 from service.forms.constants import FieldType
 from service.forms.schema import CompiledField, CompiledForm, Conditional
-from service.rules.dates import local_today, resolve_date_bound
-from service.rules.services import Expression, syntax_tree
+from service.rules.dates import local_today
+from service.rules.services import Expression, date_bound, syntax_tree
 
 #: The answer types the script reads from inputs exactly as the server loads them.
 READABLE = frozenset(
@@ -119,7 +119,7 @@ def field_spec(f: CompiledField, today: date) -> dict[str, Any]:
     if f.type == FieldType.DATE:
         for name, bound in (("min", d.minimum), ("max", d.maximum)):
             if bound is not None:
-                spec[name] = resolve_date_bound(str(bound), today).isoformat()
+                spec[name] = date_bound(str(bound), today).isoformat()
     return spec
 
 
