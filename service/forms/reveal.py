@@ -267,3 +267,24 @@ _HANDLERS: dict[str, Callable[[Tree], list[Any]]] = {
     "member_dot": _dot,
     "member_index": _index,
 }
+
+
+def newly_shown(posted: list[str] | None, shown_now: set[str]) -> set[str]:
+    """Return the conditional questions shown now that the page did not show when sent.
+
+    The page posts back the ones it showed (`_shown`, kept up to date by the page script).
+    Without it (a client that is not the page) every question counts as seen.
+    """
+    if posted is None:
+        return set()
+    sent = {p for value in posted for p in str(value).split()}
+    return shown_now - sent
+
+
+def without_errors(errors: Mapping[str, list[str]], paths: set[str]) -> dict[str, list[str]]:
+    """Return `errors` less those of the questions at `paths` (and inside them)."""
+    return {
+        p: m
+        for p, m in errors.items()
+        if not any(p == q or p.startswith((f"{q}.", f"{q}[")) for q in paths)
+    }

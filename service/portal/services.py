@@ -7,7 +7,6 @@ Functions here only flush; the request commits.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,10 +24,10 @@ from service.definitions.types import FormDefinition, Page, ServiceDefinition
 from service.engine import Actor
 from service.extensions import db, utcnow
 from service.forms.files import file_answers
+from service.forms.reveal import newly_shown, without_errors
 from service.forms.services import (
     ValidationFailed,
     next_page,
-    page_view,
     parse_form_post,
     validate,
     visible_pages,
@@ -36,8 +35,6 @@ from service.forms.services import (
 from service.portal.constants import (
     ACTION_ADD,
     ACTION_CONTINUE,
-    ACTION_REMOVE,
-    ACTION_REMOVE_FILE,
     POST_SHOWN,
 )
 from service.portal.models import Draft
@@ -51,6 +48,7 @@ from service.portal.my_cases import (
     state_title,
     timeline,
 )
+from service.portal.pages import drop_item, removed_item, shown_answers, store_files
 from service.portal.uploads import (
     IncomingFile,
     read_upload,
@@ -243,36 +241,13 @@ def answer_page(
     that are hidden by the answers given are dropped before saving, never stored.
     """
     post = dict(post)
-    removed = _removed_item(form, page_key, action)
+    removed = removed_item(form, page_key, action)
     if removed is not None:
-        post = _drop_item(post, *removed)
+        post = drop_item(post, *removed)
     data: dict[str, Any] = {**draft.data, **parse_form_post(form, page_key, post)}
     page = find_page(form, page_key)
     assert page is not None
-    errors: dict[str, list[str]] = {}
-    for key in page.fields:
-        definition = form.field(key)
-        if definition.type != "file":
-            continue
-        if action == f"{ACTION_REMOVE_FILE}:{key}":
-            data.pop(key, None)
-            continue
-        incoming = files.get(key)
-        if incoming is None or not incoming.filename:
-            continue
-        try:
-            upload = store_upload(
-                Owner.user(draft.owner_id),
-                definition,
-                incoming.read(),
-                incoming.filename,
-                lang,
-                draft_id=draft.id,
-            )
-        except ValidationFailed as exc:
-            errors.update(exc.errors)
-            continue
-        data[key] = upload.as_answer()
+    errors = store_files(draft, form, page, data, files, action, lang)
     anchor = None
     if action.startswith(f"{ACTION_ADD}:"):
         group = action.split(":", 1)[1]
@@ -286,9 +261,9 @@ def answer_page(
         if group_field.type == "group" and (group_field.min_items or 0) > 0 and not data.get(key):
             # Keep the empty item the page showed, so each unanswered question is named.
             data[key] = [{}]
-    data, shown_now = _shown_answers(form, page_key, data, lang)
+    data, shown_now = shown_answers(form, page_key, data, lang)
     # Questions that appeared with this post are asked first, without an error.
-    newly_shown = _newly_shown(post, shown_now) if action == ACTION_CONTINUE else set()
+    newly = newly_shown(post.get(POST_SHOWN), shown_now) if action == ACTION_CONTINUE else set()
     draft.data = data
     draft.current_page = page_key
     _touch(draft, service)
@@ -299,8 +274,8 @@ def answer_page(
         result = validate(form, data, lang, pages=[page_key], files=resident_files(draft.owner_id))
     except ValidationFailed as exc:
         db.session.flush()
-        return PageOutcome(data=data, errors=_without(exc.errors, newly_shown))
-    if newly_shown:
+        return PageOutcome(data=data, errors=without_errors(exc.errors, newly))
+    if newly:
         db.session.flush()
         return PageOutcome(data=data)
     for key in page.fields:
@@ -313,72 +288,6 @@ def answer_page(
     draft.current_page = following.key if following else None
     db.session.flush()
     return PageOutcome(data=data, next=following.key if following else "check")
-
-
-def _removed_item(form: FormDefinition, page_key: str, action: str) -> tuple[str, int] | None:
-    match = re.fullmatch(rf"{ACTION_REMOVE}:(\w+):(\d{{1,4}})", action)
-    if not match:
-        return None
-    page = find_page(form, page_key)
-    if page is None or match[1] not in page.fields:
-        return None
-    return match[1], int(match[2])
-
-
-def _drop_item(post: dict[str, list[str]], group: str, index: int) -> dict[str, list[str]]:
-    prefix = f"{group}-{index}-"
-    return {k: v for k, v in post.items() if not k.startswith(prefix)}
-
-
-def _shown_answers(
-    form: FormDefinition, page_key: str, data: dict[str, Any], lang: str
-) -> tuple[dict[str, Any], set[str]]:
-    """Return `data` without answers to this page's questions that are hidden now.
-
-    Also return the paths of the conditional questions shown now.
-    """
-    view = page_view(form, page_key, data, lang=lang)
-    shown = {f.key: f for f in view.fields}
-    page = find_page(form, page_key)
-    assert page is not None
-    result = dict(data)
-    for key in page.fields:
-        if key not in shown:
-            result.pop(key, None)
-            continue
-        items = data.get(key)
-        if form.field(key).type != "group" or not isinstance(items, list):
-            continue
-        kept = []
-        for index, item in enumerate(items):
-            if not isinstance(item, Mapping):
-                continue
-            views = shown[key].items
-            visible = {f.key for f in views[index].fields} if index < len(views) else set(item)
-            kept.append({k: v for k, v in item.items() if k in visible})
-        result[key] = kept
-    return result, set(view.shown_conditional)
-
-
-def _newly_shown(post: Mapping[str, list[str]], shown_now: set[str]) -> set[str]:
-    """Return the conditional questions shown now that the page did not show when sent.
-
-    The page posts back the ones it showed (`_shown`, kept up to date by the page script).
-    Without it (a client that is not the page) every question counts as seen.
-    """
-    if POST_SHOWN not in post:
-        return set()
-    sent = {p for value in post[POST_SHOWN] for p in str(value).split()}
-    return shown_now - sent
-
-
-def _without(errors: Mapping[str, list[str]], paths: set[str]) -> dict[str, list[str]]:
-    """Return `errors` less those of the questions at `paths` (and inside them)."""
-    return {
-        p: m
-        for p, m in errors.items()
-        if not any(p == q or p.startswith((f"{q}.", f"{q}[")) for q in paths)
-    }
 
 
 def check_answers(draft: Draft, form: FormDefinition, lang: str) -> dict[str, list[str]]:
