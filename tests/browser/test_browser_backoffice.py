@@ -118,7 +118,7 @@ def test_case_workers_day(browser: Any, live_server: LiveServer, axe_source: str
     page.fill("#request_information-message", "Bitte reichen Sie Ihren Ausweis nach.")
     with page.expect_navigation():
         page.get_by_role("button", name="Rückfrage stellen").click()
-    assert "hat diesen Vorgang geändert" in page.locator("[role=alert]").inner_text()
+    assert "hat diesen Fall inzwischen geändert" in page.locator("[role=alert]").inner_text()
     assert "Eingegangen" in page.locator(".case-facts").inner_text()
     checker.check("case page with a conflict")
     page.fill("#request_information-message", "Bitte reichen Sie Ihren Ausweis nach.")
