@@ -185,6 +185,9 @@ class TransitionResultSchema(Schema):
 class DocumentSchema(Schema):
     id = fields.String(required=True)
     document = fields.String(required=True)
+    status = fields.String(
+        required=True, metadata={"description": "Always `issued`: only issued documents are listed"}
+    )
     content_type = fields.String(required=True)
     size = fields.Integer(allow_none=True)
     created_at = fields.String(allow_none=True)

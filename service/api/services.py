@@ -32,6 +32,7 @@ from service.cases.services import CaseNumbers, available_transitions, case_numb
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.documents import services as documents
+from service.documents.constants import Viewer
 from service.documents.models import Document
 from service.engine import APPLICANT, Actor, HistoryEntry, Text
 from service.extensions import core, db, insert_unless_exists
@@ -413,9 +414,8 @@ def find_or_create_applicant(
 
 
 def list_documents(case: Case) -> list[Document]:
-    """Return the case's issued documents."""
-    query = select(Document).where(Document.case_id == case.id).order_by(Document.created_at)
-    return list(db.session.scalars(query))
+    """Return the case's documents an integrator may see: issued and not withdrawn."""
+    return documents.visible_documents(case, Viewer.CLIENT)
 
 
 def document_view(case: Case, doc: Document) -> dict[str, Any]:
@@ -424,6 +424,7 @@ def document_view(case: Case, doc: Document) -> dict[str, Any]:
     return {
         "id": str(doc.id),
         "document": doc.document,
+        "status": ISSUED if doc.is_valid else str(doc.status),
         "content_type": "application/pdf",
         "size": doc.size,
         "created_at": created.isoformat() if created else None,
@@ -431,12 +432,14 @@ def document_view(case: Case, doc: Document) -> dict[str, Any]:
     }
 
 
-def document_content(case: Case, doc_id: str) -> tuple[Any, bytes] | None:
-    """Return a document of the case and its bytes, or None."""
-    for doc in list_documents(case):
-        if str(doc.id) == doc_id:
-            return doc, bytes(documents.document_bytes(doc))
-    return None
+#: `status` of a document an integrator can download.
+ISSUED = "issued"
+
+
+def document_content(case: Case, doc_id: str) -> tuple[Any, bytes]:
+    """Return a document of the case and its bytes (404 or 409 problems when it is not)."""
+    doc = documents.readable_document(case, doc_id, Viewer.CLIENT)
+    return doc, bytes(documents.document_bytes(doc))
 
 
 def service_or_none(key: str) -> ServiceDefinition | None:

@@ -241,11 +241,9 @@ class CaseDocumentContent(MethodView):
         content_type="application/pdf",
     )  # fmt: skip
     @cases_blp.alt_response(404, response="NOT_FOUND")
+    @cases_blp.alt_response(409, response="CONFLICT")
     def get(self, reference: str, doc_id: str) -> Response:
         """Download a document of a case."""
         case = _case_or_404(reference)
-        found = services.document_content(case, doc_id)
-        if found is None:
-            raise ApiProblem(404, _("Not found."))
-        _doc, content = found
+        _doc, content = services.document_content(case, doc_id)
         return Response(content, mimetype="application/pdf", headers={"Cache-Control": "no-store"})

@@ -191,9 +191,10 @@ class DocumentView:
 def case_documents(case: Case, lang: str) -> list[DocumentView]:
     """Return the case's documents with their status."""
     from service.documents import services as documents
+    from service.documents.constants import Viewer
 
     result = []
-    for d in documents.case_documents(case):
+    for d in documents.visible_documents(case, Viewer.STAFF):
         result.append(
             DocumentView(
                 id=d.id,
@@ -207,14 +208,12 @@ def case_documents(case: Case, lang: str) -> list[DocumentView]:
     return result
 
 
-def document_pdf(case: Case, document_id: int) -> tuple[str, bytes] | None:
-    """Return (file name, PDF bytes) of a rendered document of this case, or None."""
+def document_pdf(case: Case, document_id: int) -> tuple[str, bytes]:
+    """Return (file name, PDF bytes) of a rendered document of this case (typed errors else)."""
     from service.documents import services as documents
-    from service.documents.models import Document
+    from service.documents.constants import Viewer
 
-    document = db.session.get(Document, document_id)
-    if document is None or document.case_id != case.id or document.storage_key is None:
-        return None
+    document = documents.readable_document(case, document_id, Viewer.STAFF)
     return documents.download_name(document), documents.document_bytes(document)
 
 

@@ -398,10 +398,7 @@ def case_file(case_id: int, file_id: str) -> ResponseReturnValue:
 def document(case_id: int, document_id: int) -> ResponseReturnValue:
     """Download a rendered document of the case."""
     case = _case_or_abort(case_id)
-    found = services.document_pdf(case, document_id)
-    if found is None:
-        abort(404)
-    name, data = found
+    name, data = services.document_pdf(case, document_id)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -13,6 +13,17 @@ class DocumentStatus(StrEnum):
     FAILED = "failed"
 
 
+class Viewer(StrEnum):
+    """Who looks at a case's documents; `documents.services.visible_documents` decides."""
+
+    #: The applicant in the portal: issued, not withdrawn documents only.
+    RESIDENT = "resident"
+    #: An integrator through the API: the same as the resident.
+    CLIENT = "client"
+    #: A case worker in the back office: every document with its status.
+    STAFF = "staff"
+
+
 #: The issuing authority (name, offices, seal text) is the city of city.yaml.
 #: Added to the city's name in the development seal certificate (never used in production).
 DEV_SEAL_SUFFIX = " (Entwicklung)"

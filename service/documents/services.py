@@ -29,8 +29,9 @@ from service.cases.services import service_for
 from service.definitions.services import current_city, current_registry
 from service.definitions.types import DocumentDefinition, ServiceDefinition
 from service.documents import rendering, seal
-from service.documents.constants import CODE_BYTES, DocumentStatus
+from service.documents.constants import CODE_BYTES, DocumentStatus, Viewer
 from service.documents.models import Document
+from service.errors import AppError, Text
 from service.extensions import db, insert_unless_exists, utcnow
 from service.jobs import services as jobs
 from service.storage.services import get_storage, sha256
@@ -38,6 +39,27 @@ from service.storage.services import get_storage, sha256
 log = logging.getLogger(__name__)
 
 seal_cli = AppGroup("seal", help="Manage the key that seals issued documents.")
+
+
+class DocumentNotFound(AppError):
+    """The viewer may not see this document (or it does not exist)."""
+
+    status = 404
+    kind = "document-not-found"
+    message = Text(de="Dieses Dokument gibt es nicht.", en="There is no such document.")
+    page_back = False
+
+
+class DocumentNotReady(AppError):
+    """The document is still being produced (or producing it failed): ask again later."""
+
+    status = 409
+    kind = "document-not-ready"
+    message = Text(
+        de="Dieses Dokument wird noch erstellt. Bitte versuchen Sie es später noch einmal.",
+        en="This document is still being produced. Please try again later.",
+    )
+    page_back = False
 
 
 class DocumentUnavailable(LookupError):
@@ -76,33 +98,40 @@ def document_title(document: Document, lang: str = "de") -> str:
         return document.document
 
 
-def documents_for_case(case: Case) -> list[Document]:
-    """Return the case's issued documents a resident may download (rendered, not withdrawn)."""
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where(
-                Document.case_id == case.id,
-                Document.status == DocumentStatus.RENDERED,
-                Document.withdrawn_at.is_(None),
-            )
-            .order_by(Document.id)
-        )
-    )
+def visible_documents(case: Case, viewer: Viewer) -> list[Document]:
+    """Return the documents of `case` that `viewer` may see, oldest first.
 
-
-def case_documents(case: Case) -> list[Document]:
-    """Return every document row of the case with its status (for the back office's case page)."""
+    The one rule for every face: a resident (portal) and an integrator (API) see issued
+    documents that were not withdrawn; staff (back office) see every document with its
+    status, pending, failed and withdrawn ones too. Whether the viewer may see the case
+    at all is the caller's check.
+    """
     query = select(Document).where(Document.case_id == case.id).order_by(Document.id)
+    if viewer is not Viewer.STAFF:
+        query = query.where(
+            Document.status == DocumentStatus.RENDERED, Document.withdrawn_at.is_(None)
+        )
     return list(db.session.scalars(query))
 
 
-def get_document(case: Case, document_id: int) -> Document | None:
-    """Return the case's downloadable document `document_id`, or None (callers answer 404)."""
-    document = db.session.get(Document, document_id)
-    if document is None or document.case_id != case.id or not document.is_valid:
-        return None
-    return document
+def readable_document(case: Case, document_id: int | str, viewer: Viewer) -> Document:
+    """Return the document whose content `viewer` may download, or raise a typed error.
+
+    `DocumentNotFound` (404) when the viewer may not see it, `DocumentNotReady` (409) when
+    staff ask for one that is still rendering or failed.
+    """
+    wanted = str(document_id)
+    for document in visible_documents(case, viewer):
+        if str(document.id) == wanted:
+            if document.storage_key is None or document.status != DocumentStatus.RENDERED:
+                raise DocumentNotReady(f"document {document.id} is {document.status}")
+            return document
+    raise DocumentNotFound(f"document {wanted} of case {case.id} is not visible to {viewer}")
+
+
+def documents_for_case(case: Case) -> list[Document]:
+    """Return the case's documents its applicant may download (issued, not withdrawn)."""
+    return visible_documents(case, Viewer.RESIDENT)
 
 
 def document_by_code(code: str) -> Document | None:
@@ -328,7 +357,8 @@ def _handle_render(payload: dict[str, Any]) -> None:
         db.session.rollback()
         _mark_failed(document_id, f"{type(exc).__name__}: {exc}")
         db.session.commit()
-        log.warning("document %s failed to render: %s", document_id, type(exc).__name__)
+        # The whole exception with its traceback: a class name alone left a failure unexplained.
+        log.error("document %s failed to render", document_id, exc_info=exc)
         if isinstance(exc, DocumentUnavailable):
             raise jobs.GiveUp(str(exc)) from exc
         raise

@@ -11,6 +11,7 @@ from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
 from service.definitions.services import current_city
 from service.documents import services
+from service.documents.constants import Viewer
 from service.documents.rendering import date_de
 from service.extensions import db
 
@@ -65,9 +66,9 @@ def download(case_id: int, document_id: int) -> ResponseReturnValue:
     """Send an issued PDF to the case's applicant; everyone else gets 404."""
     user = current_user()
     case = get_case_for_applicant(case_id, user.id) if user is not None else None
-    document = services.get_document(case, document_id) if case is not None else None
-    if document is None:
+    if case is None:
         abort(404)
+    document = services.readable_document(case, document_id, Viewer.RESIDENT)
     response = Response(services.document_bytes(document), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{services.download_name(document)}"'

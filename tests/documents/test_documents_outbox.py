@@ -9,13 +9,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, update
 
-from service.documents.constants import DocumentStatus
+from service.documents.constants import DocumentStatus, Viewer
 from service.documents.models import Document
 from service.documents.services import (
-    case_documents,
     document_bytes,
     documents_for_case,
     retry_document,
+    visible_documents,
 )
 from service.extensions import db
 from service.jobs.constants import JobStatus
@@ -64,7 +64,7 @@ def test_rendering_the_same_item_twice_yields_one_document(
     db.session.commit()
     drain()
 
-    (again,) = case_documents(case)
+    (again,) = visible_documents(case, Viewer.STAFF)
     assert (again.id, again.verification_code, again.sha256) == (first.id, code, digest)
     assert len(list((tmp_path / "files").rglob("*.pdf"))) == 1
     assert len(_ready_events()) == 1
@@ -77,7 +77,7 @@ def test_failed_render_shows_failed_and_is_retried(
     app.config["DOCUMENT_TEMPLATES_DIR"] = str(tmp_path / "no-templates-here")
     drain()
 
-    (document,) = case_documents(case)
+    (document,) = visible_documents(case, Viewer.STAFF)
     assert document.status == DocumentStatus.FAILED
     assert "TemplateNotFound" in (document.last_error or "")
     assert documents_for_case(case) == []
