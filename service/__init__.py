@@ -56,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["city"] = registry.city
     cases_computed.init_app(app)
 
-    from service import cli, errors, health, i18n, transactions
+    from service import cli, errors, health, i18n, ratelimit, transactions
 
     i18n.ensure_compiled()
     errors.init_app(app)
@@ -64,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     cli.init_app(app)
     _init_features(app)
+    ratelimit.init_app(app)  # last: it limits endpoints the features registered
     config_module.check_routes(app)
     return app
 

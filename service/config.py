@@ -68,6 +68,16 @@ def from_environment() -> dict[str, Any]:
         # Endpoint of an S3-compatible store other than AWS (MinIO, Ceph) for s3:// URLs.
         "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
         "BROKER_URL": _env("BROKER_URL"),
+        # Rate limits (service/ratelimit.py): Flask-Limiter rate strings, counted in Redis
+        # when a storage URL (or AMTSWEG_REDIS_URL) is set, else in each process's memory.
+        "RATELIMIT_ENABLED": _env("RATELIMIT_ENABLED", "true") != "false",
+        "RATELIMIT_STORAGE_URL": _env("RATELIMIT_STORAGE_URL") or _env("REDIS_URL") or "memory://",
+        "RATELIMIT_LOGIN": _env("RATELIMIT_LOGIN", "20/minute;200/hour"),
+        "RATELIMIT_TOKEN": _env("RATELIMIT_TOKEN", "60/minute"),
+        "RATELIMIT_VERIFY": _env("RATELIMIT_VERIFY", "30/minute;300/hour"),
+        "RATELIMIT_SUBMIT": _env("RATELIMIT_SUBMIT", "10/minute;50/day"),
+        "RATELIMIT_UPLOAD": _env("RATELIMIT_UPLOAD", "60/minute;500/day"),
+        "RATELIMIT_API": _env("RATELIMIT_API", "600/minute"),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         # Outbox: "thread" drains in a background thread after commit (embedded default),
         # "celery" hands work to Celery, "manual" leaves it to an explicit drain (tests).

@@ -64,6 +64,8 @@ def base_config(tmp_path: Path) -> dict[str, Any]:
     """Return the settings every test app uses."""
     return {
         "TESTING": True,
+        # Limits are checked by tests/test_ratelimit.py with small values; off elsewhere.
+        "RATELIMIT_ENABLED": False,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": PG_URL or f"sqlite:///{tmp_path / 'test.db'}",
         "INSTANCE_DIR": str(tmp_path / "instance"),

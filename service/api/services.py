@@ -424,16 +424,12 @@ def document_view(case: Case, doc: Document) -> dict[str, Any]:
     return {
         "id": str(doc.id),
         "document": doc.document,
-        "status": ISSUED if doc.is_valid else str(doc.status),
+        "status": "issued",  # only issued documents are listed (`list_documents`)
         "content_type": "application/pdf",
         "size": doc.size,
         "created_at": created.isoformat() if created else None,
         "links": {"content": case_url(case.id) + f"/documents/{doc.id}/content"},
     }
-
-
-#: `status` of a document an integrator can download.
-ISSUED = "issued"
 
 
 def document_content(case: Case, doc_id: str) -> tuple[Any, bytes]:
