@@ -49,6 +49,8 @@ def bench_environment(jwks: str) -> dict[str, str]:
     """Return the environment that makes amtsweg trust the bench's issuer."""
     return {
         "AMTSWEG_ENV": "development",
+        # One bench client sends thousands of submissions a minute: no API rate limit.
+        "AMTSWEG_RATELIMIT_ENABLED": "false",
         "AMTSWEG_API_ISSUER": ISSUER,
         "AMTSWEG_API_AUDIENCE": AUDIENCE,
         JWKS_ENV: jwks,
