@@ -39,12 +39,15 @@ def test_locked_database_is_503_with_retry_after_and_not_ready(
     app = make_app(**api_config(), **QUICK)
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
+    with app.app_context():
+        body = submission()  # stores the client's upload the answer names
+        db.session.commit()
 
     with held_by_another_writer(app):
         ready = client.get("/readyz")
         submitted = client.post(
             "/api/v1/cases",
-            json=submission(),
+            json=body,
             headers={**auth(mint()), "Idempotency-Key": "locked-1", "Accept-Language": "en"},
         )
 
