@@ -191,10 +191,10 @@ class DocumentView:
 def case_documents(case: Case, lang: str) -> list[DocumentView]:
     """Return the case's documents with their status."""
     from service.documents import services as documents
-    from service.documents.constants import Viewer
+    from service.documents.constants import Viewer as Reader  # not this module's Viewer
 
     result = []
-    for d in documents.visible_documents(case, Viewer.STAFF):
+    for d in documents.visible_documents(case, Reader.STAFF):
         result.append(
             DocumentView(
                 id=d.id,
@@ -211,9 +211,9 @@ def case_documents(case: Case, lang: str) -> list[DocumentView]:
 def document_pdf(case: Case, document_id: int) -> tuple[str, bytes]:
     """Return (file name, PDF bytes) of a rendered document of this case (typed errors else)."""
     from service.documents import services as documents
-    from service.documents.constants import Viewer
+    from service.documents.constants import Viewer as Reader  # not this module's Viewer
 
-    document = documents.readable_document(case, document_id, Viewer.STAFF)
+    document = documents.readable_document(case, document_id, Reader.STAFF)
     return documents.download_name(document), documents.document_bytes(document)
 
 
