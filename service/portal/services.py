@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from service.attachments.services import Owner, bind_to_case, delete_draft_uploads
 from service.auth.models import User
+from service.cases.computed import form_of
 from service.cases.models import Case
 from service.cases.services import service_for, submit_case
 from service.definitions.services import current_registry
@@ -29,6 +30,7 @@ from service.forms.services import (
     ValidationFailed,
     next_page,
     parse_form_post,
+    summary,
     validate,
     visible_pages,
 )
@@ -365,3 +367,8 @@ def service_for_case(case: Case) -> ServiceDefinition:
 def actor_of(user: User) -> Actor:
     """Return the engine actor of a logged-in resident."""
     return Actor(**user.as_actor_fields())
+
+
+def submitted_answers(case: Case, lang: str) -> list[tuple[Page, list[tuple[str, str]]]]:
+    """Return what the resident sent, page by page, as check-your-answers showed it."""
+    return summary(form_of(case), case.data or {}, lang)

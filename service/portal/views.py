@@ -322,6 +322,7 @@ def case_detail(case_id: int) -> str:
         actions=actions,
         documents=[_document_link(d, case, lang) for d in services.documents_of(case)],
         uploads=services.uploads_for_case(case.id),
+        answers=services.submitted_answers(case, lang),
         lang=lang,
     )
 

@@ -61,3 +61,19 @@ def test_save_and_come_back_later_says_until_when(client: Any, make_user: Any, l
     assert response.status_code == 200 and 'role="status"' in html
     assert "Ihre Angaben sind gespeichert" in html and 'value="Erika"' in html
     assert "Noch nicht gesendet" in client.get("/cases").get_data(as_text=True)
+
+
+def test_case_page_lists_the_answers_the_resident_sent(
+    client: Any, make_user: Any, login: Any
+) -> None:
+    resident = make_user()
+    case = open_case(resident)
+    login(resident)
+
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    assert "Ihre Angaben" in html
+    answers = html.split("Ihre Angaben", 1)[1]
+    assert case.data["street"] in answers
+    assert case.data["persons"][0]["family_name"] in answers
+    assert "Neue Wohnung" in answers  # grouped by the form's pages
