@@ -311,7 +311,6 @@ def case_detail(case_id: int) -> str:
     """Show one case: its state, timeline, documents and what the resident can do."""
     case = _case_or_404(case_id)
     user, lang = _user(), current_lang()
-    actions = services.applicant_transitions(case, services.actor_of(user))
     return render_template(
         "portal/case.html",
         case=case,
@@ -319,7 +318,7 @@ def case_detail(case_id: int) -> str:
         state_title=services.state_title(case, lang),
         timeline=services.timeline(case, lang),
         request_message=services.open_request(case),
-        actions=actions,
+        actions=services.applicant_transitions(case, services.actor_of(user)),
         documents=[_document_link(d, case, lang) for d in services.documents_of(case)],
         uploads=services.uploads_for_case(case.id),
         answers=services.submitted_answers(case, lang),
