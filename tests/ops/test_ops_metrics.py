@@ -36,8 +36,8 @@ def test_metrics_expose_the_outbox_backlog_and_cases(
     response = client.get("/metrics")
     assert response.status_code == 200
     body = response.text
-    # The submission queued a webhook event and a mail, not yet run.
-    assert _value(body, "amtsweg_outbox_backlog") == 2
+    # The submission queued a webhook event, a mail and the audit log's leaf, not yet run.
+    assert _value(body, "amtsweg_outbox_backlog") == 3
     assert _value(body, "amtsweg_outbox_oldest_age_seconds") >= 0
     assert 'amtsweg_outbox_items{kind="email.send",status="pending"} 1.0' in body
     assert 'amtsweg_cases{service="residence_registration",state="submitted"} 1.0' in body
