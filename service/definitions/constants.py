@@ -21,6 +21,7 @@ FIELD_TYPES = frozenset(
         "iban",
         "tax_id_de",
         "country",
+        "licence_plate",
         "file",
         "group",
     }

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from service.definitions.types import FieldDefinition, FormDefinition
+from service.forms.display import country_names
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PDF_VARIANT = "pdf/a-3b"
@@ -157,6 +158,8 @@ def build_context(
         "issuer_department": office.name.get(lang) if office is not None else "",
         "lang": lang,
         "option_label": option_labeller(form, lang),
+        # `country_name(data.previous_country)`: "Österreich", not "AT".
+        "country_name": lambda code: country_names(lang).get(str(code or "").upper(), code or ""),
         # Computed values by key: `computed.fee.display` prints "150,00 €".
         "computed": dict(computed or {}),
     }

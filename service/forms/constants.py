@@ -23,6 +23,7 @@ class FieldType(StrEnum):
     IBAN = "iban"
     TAX_ID_DE = "tax_id_de"
     COUNTRY = "country"
+    LICENCE_PLATE = "licence_plate"
     FILE = "file"
     GROUP = "group"
 

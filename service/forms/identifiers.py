@@ -1,4 +1,5 @@
-"""Fields for numbers and codes with their own rules: phone, postcode, IBAN, tax ID, country."""
+"""Fields for numbers and codes with their own rules: phone, postcode, IBAN, tax ID, plate,
+country."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from service.forms.constants import PHONE_REGION
 from service.forms.fields import AnswerField
+from service.forms.plates import normalise_plate
 
 _POSTAL_CODE = re.compile(r"\d{5}")
 
@@ -55,6 +57,15 @@ class TaxIdField(AnswerField):
             return str(idnr.validate(self.text(value, message)))
         except StdnumError:
             self.refuse(message)
+
+
+class LicencePlateField(AnswerField):
+    def clean(self, value: Any) -> str:
+        message = self._("enter the licence plate like D-AB 1234.")
+        plate = normalise_plate(self.text(value, message))
+        if plate is None:
+            self.refuse(message)
+        return plate
 
 
 class CountryField(AnswerField):

@@ -25,6 +25,7 @@ _EXAMPLES = {
     FieldType.IBAN: "DE89370400440532013000",
     FieldType.TAX_ID_DE: "86095742719",
     FieldType.COUNTRY: "DE",
+    FieldType.LICENCE_PLATE: "D-AB 1234",
 }
 
 

@@ -20,6 +20,7 @@ from service.forms.fields import (
 from service.forms.identifiers import (
     CountryField,
     IbanField,
+    LicencePlateField,
     PhoneField,
     PostalCodeField,
     TaxIdField,
@@ -41,6 +42,7 @@ FIELD_CLASSES: dict[str, type[AnswerField]] = {
     FieldType.IBAN: IbanField,
     FieldType.TAX_ID_DE: TaxIdField,
     FieldType.COUNTRY: CountryField,
+    FieldType.LICENCE_PLATE: LicencePlateField,
     FieldType.FILE: FileField,
     FieldType.GROUP: GroupField,
 }
