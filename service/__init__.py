@@ -46,7 +46,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _import_models()
 
     from service.cases import computed as cases_computed
-    from service.definitions.services import EXTENSION_KEY, DefinitionError, load_definitions
+    from service.definitions.services import (
+        EXTENSION_KEY,
+        DefinitionError,
+        load_definitions,
+        personal_field_keys,
+    )
+    from service.ops.logs import redact_personal
 
     registry, problems = load_definitions(app.config["DEFINITIONS_ROOT"])
     if problems:
@@ -55,6 +61,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # The city's name and offices in every page and e-mail (city.yaml).
     app.jinja_env.globals["city"] = registry.city
     cases_computed.init_app(app)
+    # Log lines never carry an answer to a personal field, whatever its name.
+    redact_personal(personal_field_keys(registry))
 
     from service import cli, errors, health, i18n, ratelimit, transactions
 

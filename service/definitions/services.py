@@ -26,6 +26,7 @@ __all__ = [
     "current_city",
     "current_registry",
     "load_definitions",
+    "personal_field_keys",
     "sync_versions",
 ]
 
@@ -173,6 +174,17 @@ def sync_versions(registry: Registry) -> list[Problem]:
     else:
         db.session.commit()
     return problems
+
+
+def personal_field_keys(registry: Registry) -> set[str]:
+    """Return the keys of every personal field (`personal: true`, the default) of any form."""
+    keys: set[str] = set()
+    for versions in registry.forms.values():
+        for form in versions.values():
+            for f in form.fields:
+                keys |= {f.key} if f.personal and f.type != "group" else set()
+                keys |= {s.key for s in f.fields if s.personal}
+    return keys
 
 
 def current_city() -> City:

@@ -14,7 +14,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
@@ -27,6 +27,14 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 _SECRET_PARAM = re.compile(r"(?i)\b(token|code|secret|password|state)=[^&\s\"']+")
 
 access_log = structlog.get_logger("amtsweg.access")
+#: Keys of personal answers of every loaded form (`personal: true`, the default).
+_personal_keys: frozenset[str] = frozenset()
+
+
+def redact_personal(keys: Iterable[str]) -> None:
+    """Redact log values under `keys` too: the personal fields of the loaded definitions."""
+    global _personal_keys
+    _personal_keys = _personal_keys | {key.lower() for key in keys}
 
 
 def redact(
@@ -36,7 +44,7 @@ def redact(
     # Another handler's formatter may have stored the raw message on the record.
     event_dict.pop("message", None)
     for key in list(event_dict):
-        if key.lower() in REDACTED_KEYS:
+        if key.lower() in REDACTED_KEYS or key.lower() in _personal_keys:
             del event_dict[key]
     for key in ("event", "exception"):
         message = event_dict.get(key)

@@ -35,6 +35,9 @@ def logging_app(app: Flask) -> Flask:
             email="erika@example.org",
             name="Erika Mustermann",
             authorization="Bearer abc.def.ghi",
+            licence_plate="D-EM 4711",  # personal: true in forms/parking_permit.yaml
+            family_name="Mustermann",
+            zone="zone-a-not-personal",  # personal: false
         )
         return "ok"
 
@@ -80,5 +83,7 @@ def test_no_personal_data_or_tokens_in_log_lines(
     assert _lines(err)
     for secret in ("erika", "Erika", "Mustermann", "s3cr3t", "abc.def.ghi", "email=", "token="):
         assert secret not in err
+    # Answers are redacted by their field's personal flag, not by a list of names.
+    assert "D-EM 4711" not in err and "zone-a-not-personal" in err
     assert "lookup failed for [email]" in err
     assert "LookupError: no account for [email]" in err
