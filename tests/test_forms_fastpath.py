@@ -82,6 +82,14 @@ OTHER = [
 ]
 
 
+def _tested(expression: Any, context: Any) -> Any:
+    """Return what `test` decides, or "failed" when it reports the expression as failing."""
+    try:
+        return expression.test(context)
+    except EvaluationError:
+        return "failed"
+
+
 def _outcome(expression: Any, context: Any) -> Any:
     try:
         value = expression.evaluate(context)
@@ -97,7 +105,7 @@ def test_shared_contexts_evaluate_like_plain_ones(source: str) -> None:
         plain = {"x": x, "y": y}
         shared = Bindings(plain)
         assert _outcome(expression, shared) == _outcome(expression, plain), (x, y)
-        assert expression.test(shared) == expression.test(plain), (x, y)
+        assert _tested(expression, shared) == _tested(expression, plain), (x, y)
 
 
 def test_simple_conditions_are_decided_without_the_interpreter() -> None:
@@ -150,9 +158,9 @@ def test_items_with_only_the_fields_read_give_the_same_result(
             for _ in range(rng.randint(0, 3))
         ]
         trimmed = [{k: v for k, v in item.items() if k in found} for item in items]
-        assert expression.test(Bindings({"persons": trimmed})) == expression.test(
-            {"persons": items}
-        ), items
+        # The interpreter's result; `test` also looks for nulls in fields it does not read.
+        whole = _outcome(expression, {"persons": items})
+        assert _outcome(expression, Bindings({"persons": trimmed})) == whole, items
 
 
 def _marshmallow_load(schema: Any, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
