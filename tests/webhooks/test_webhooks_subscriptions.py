@@ -151,6 +151,7 @@ def test_openapi_lists_the_event_types(api: FlaskClient) -> None:
         "cases:read",
         "cases:write",
         "cases:transition",
+        "credentials:verify",
         "webhooks:manage",
     }
     assert spec["paths"]["/api/v1/webhooks"]["post"]["security"] == [
