@@ -152,7 +152,8 @@ def create_checkpoint(now: datetime | None = None, *, force: bool = False) -> Ch
     message = {"type": AUDIT_CHECKPOINT, "timestamp": published["timestamp"], "data": data}
     jobs.enqueue(
         Effect.WEBHOOK_EVENT,
-        {"type": AUDIT_CHECKPOINT, "at": published["timestamp"], "message": message},
+        # `at` to the microsecond: a witness subscribed earlier in the same second gets it.
+        {"type": AUDIT_CHECKPOINT, "at": now.isoformat(), "message": message},
         key=f"audit-checkpoint:{tree_size}",
     )
     db.session.flush()
