@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,10 +33,13 @@ def held_by_another_writer(app: Flask) -> Iterator[None]:
         other.close()
 
 
-def test_locked_database_is_503_with_retry_after_and_not_ready(
-    make_app: Callable[..., Flask],
-) -> None:
-    app = make_app(**api_config(), **QUICK)
+def test_locked_database_is_503_with_retry_after_and_not_ready(tmp_path: Path) -> None:
+    # SQLite's own write lock, whichever database the rest of the suite runs on.
+    config = base_config(tmp_path) | api_config() | QUICK
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'locked.db'}"
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
     with app.app_context():
@@ -60,6 +63,7 @@ def test_locked_database_is_503_with_retry_after_and_not_ready(
     assert client.get("/readyz").status_code == 200
     with app.app_context():
         assert db.session.query(Case).count() == 0
+        db.engine.dispose()
 
 
 def test_unreachable_database_is_503_on_pages_and_api_and_not_ready(tmp_path: Path) -> None:
