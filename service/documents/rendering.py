@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from service.definitions.types import FieldDefinition, FormDefinition
-from service.forms.display import country_names
+from service.forms.display import country_names, day_filter, day_time_filter
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PDF_VARIANT = "pdf/a-3b"
@@ -87,7 +87,13 @@ def environment(root: Path) -> jinja2.Environment:
                 lstrip_blocks=True,
                 auto_reload=False,
             )
-            env.filters.update(date_de=date_de, add_years=add_years, add_days=add_days)
+            env.filters.update(
+                date_de=date_de,
+                add_years=add_years,
+                add_days=add_days,
+                day=day_filter,
+                day_time=day_time_filter,
+            )
             _environments[key] = env
         return env
 
@@ -139,6 +145,7 @@ def build_context(
     computed: Mapping[str, Any] | None = None,
     city: Any = None,
     department: str | None = None,
+    decision: Any = None,
 ) -> dict[str, Any]:
     """Return everything a document template may use, and nothing more."""
     office = city.department(department) if city is not None else None
@@ -162,6 +169,9 @@ def build_context(
         "country_name": lambda code: country_names(lang).get(str(code or "").upper(), code or ""),
         # Computed values by key: `computed.fee.display` prints "150,00 €".
         "computed": dict(computed or {}),
+        # The transition that issued the document: `decision.inputs.reason`,
+        # `decision.role_title`, `decision.at|day_time`; None outside a transition.
+        "decision": decision,
     }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 
 from service.cases.computed import computed_of
 from service.cases.constants import CASE_DOCUMENT_READY, Effect
+from service.cases.decisions import decision_at
 from service.cases.models import AuditEvent, Case
 from service.cases.services import service_for
 from service.definitions.services import current_city, current_registry
@@ -250,6 +251,7 @@ def document_html(case: Case, document: Document, issued_at: datetime) -> str:
         computed={c.key: c for c in computed_of(case, "de")},
         city=current_city(),
         department=definition.department,
+        decision=decision_at(case, document.event_seq, "de"),
     )
     return rendering.render_html(templates_root(), definition.template, context)
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pycountry
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 
 from service.definitions.types import FieldDefinition
 from service.forms.constants import MIME_NAMES, FieldType
 from service.forms.parsing import parse_date, parse_decimal
 from service.i18n import gettext_for
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def locale_for(lang: str) -> str:
@@ -55,6 +58,24 @@ def format_day(day: date, lang: str) -> str:
     """Return `day` as 26.11.2026 in German or 26 November 2026 in English."""
     pattern = "long" if lang == "en" else "dd.MM.yyyy"
     return format_date(day, pattern, locale=locale_for(lang))
+
+
+def day_filter(value: date | datetime | None, lang: str = "de") -> str:
+    """Template filter `|day(lang)`: 29.11.2026 in German, 29 November 2026 in English."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(BERLIN).date() if value.tzinfo else value.date()
+    return format_day(value, lang)
+
+
+def day_time_filter(value: datetime | None, lang: str = "de") -> str:
+    """Template filter `|day_time(lang)`: "29.11.2026, 14:05 Uhr" or "29 November 2026, 14:05"."""
+    if value is None or value == "":
+        return ""
+    local = value.astimezone(BERLIN) if value.tzinfo else value
+    clock = format_time(local, "HH:mm", locale=locale_for(lang))
+    return f"{day_filter(local, lang)}, {clock}" + ("" if lang == "en" else " Uhr")
 
 
 def format_money(amount: Decimal, lang: str) -> str:

@@ -63,6 +63,7 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
     """Render the mail for `case`; None when the applicant has no e-mail address."""
     from service.auth.models import User
     from service.cases.computed import computed_of
+    from service.cases.decisions import decision_at
     from service.cases.services import service_for
 
     user = db.session.get(User, case.applicant_id)
@@ -84,6 +85,8 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
         "link": case_link(case.id),
         # Computed values by key, in the case's language: `computed.fee.display`.
         "computed": {c.key: c for c in computed_of(case, lang)},
+        # The transition this mail is about (None for "submitted"): `decision.inputs.reason`.
+        "decision": decision_at(case, event_seq, lang),
     }
     subject = _render(f"email/{template}/subject.txt", **context)
     return Mail(

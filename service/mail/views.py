@@ -87,6 +87,11 @@ def show(name: str) -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     """Show written mails at /dev/mail (development only)."""
     from service.config import is_production
+    from service.forms.display import day_filter, day_time_filter
+
+    # `decision.at|day_time(lang)` in e-mail templates, as in documents.
+    app.add_template_filter(day_filter, "day")
+    app.add_template_filter(day_time_filter, "day_time")
 
     # Not even registered in production (create_app refuses any /dev route there).
     if not is_production(app.config):

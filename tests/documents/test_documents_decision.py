@@ -1,0 +1,77 @@
+"""Document templates see the decision that issued them: transition, inputs, role, person, time."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from service.cases.services import fire_transition, submit_case
+from service.documents.services import document_bytes, documents_for_case
+from service.extensions import db
+from service.jobs.services import drain
+from tests.conftest import actor_for, running
+from tests.documents.conftest import parking_data, pdf_text
+
+SHIPPED = Path(__file__).resolve().parents[2] / "templates" / "pdf"
+
+PRINTS_THE_DECISION = """{% extends "_layout.html" %}
+{% block content %}
+<p>Entscheidung: {{ decision.transition.title }} ({{ decision.transition.key }})</p>
+<p>Grund: {{ decision.inputs.reason }}</p>
+<p>Rolle: {{ decision.role_title }}</p>
+<p>Von: {{ decision.by }}</p>
+<p>Am: {{ decision.at|day_time }}</p>
+<p>Tag: {{ decision.at|date_de }}</p>
+{% endblock %}
+"""
+
+
+@pytest.fixture
+def app(
+    make_app: Callable[..., Flask], seal_paths: tuple[Path, Path], tmp_path: Path
+) -> Iterator[Flask]:
+    """The app with the shipped document templates, the permit's replaced by one printing
+    every part of `decision`."""
+    root = tmp_path / "pdf"
+    shutil.copytree(SHIPPED, root)
+    (root / "parking_permit" / "document.html").write_text(PRINTS_THE_DECISION, encoding="utf-8")
+    key, cert = seal_paths
+    settings = {"SEAL_KEY_PATH": str(key), "SEAL_CERT_PATH": str(cert)}
+    with running(make_app(DOCUMENT_TEMPLATES_DIR=str(root), **settings)) as application:
+        yield application
+
+
+@pytest.mark.frozen("2026-11-27 13:05:00")
+def test_the_permit_prints_the_decision_role_title_person_and_time(
+    app: Flask, make_user: Callable[..., Any]
+) -> None:
+    resident = make_user("Erika Mustermann")
+    officer = make_user("Olga Officer", roles=["permit_officer"])
+    data = parking_data(
+        start_date="2026-11-27",
+        fee_waiver_requested=True,
+        fee_waiver_reason="Ich beziehe Bürgergeld.",
+    )
+    case = submit_case("parking_permit", data, resident.id, actor_for(resident)).case
+    fire_transition(case, "start_review", actor_for(officer))
+    fire_transition(
+        case, "approve_without_waiver", actor_for(officer), {"reason": "Kein Nachweis."}
+    )
+    db.session.commit()
+    drain()
+
+    (document,) = documents_for_case(case)
+    text = pdf_text(document_bytes(document))
+
+    assert "Entscheidung: Genehmigen, Befreiung ablehnen (approve_without_waiver)" in text
+    assert "Grund: Kein Nachweis." in text
+    assert "Rolle: Bewohnerparken" in text
+    assert "Von: Olga Officer" in text
+    # 13:05 UTC is 14:05 in Düsseldorf in November.
+    assert "Am: 27.11.2026, 14:05 Uhr" in text
+    assert "Tag: 27.11.2026" in text
