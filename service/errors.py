@@ -168,6 +168,20 @@ def is_api_request() -> bool:
     return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 
 
+#: Endpoints outside /api that machines call (OAuth token endpoints): problems, not pages.
+_PROBLEM_ENDPOINTS: set[str] = set()
+
+
+def answer_with_problems(*endpoints: str) -> None:
+    """Answer the errors of these endpoints (outside /api) with problem documents too."""
+    _PROBLEM_ENDPOINTS.update(endpoints)
+
+
+def wants_problem() -> bool:
+    """Return True when the current request's errors are answered with a problem document."""
+    return is_api_request() or request.endpoint in _PROBLEM_ENDPOINTS
+
+
 def api_language() -> str:
     """Return the language of API messages: Accept-Language, German by default."""
     best = request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
@@ -256,7 +270,7 @@ def response_for(exc: BaseException) -> Response | None:
     # A refused request changes nothing, even when its answer is a redirect (303) that the
     # request boundary would otherwise commit.
     db.session.rollback()
-    return problem_for(error) if is_api_request() else page_for(error)
+    return problem_for(error) if wants_problem() else page_for(error)
 
 
 def handle(exc: Exception) -> Any:

@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, abort, jsonify, render_template, request
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
+from service import errors
 from service.auth import devidp
 from service.extensions import csrf
 
@@ -105,3 +106,5 @@ def init_app(app: Flask) -> None:
     devidp.check_allowed(app)
     app.extensions[devidp.EXTENSION_KEY] = devidp.create_server(app)
     app.register_blueprint(bp)
+    # Machines call these: a refusal (e.g. too many requests) is a problem document.
+    errors.answer_with_problems("devidp.token", "devidp.userinfo")
