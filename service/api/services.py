@@ -35,6 +35,7 @@ from service.documents import services as documents
 from service.documents.constants import Viewer
 from service.documents.models import Document
 from service.engine import APPLICANT, Actor, HistoryEntry, Text
+from service.engine.roles import holds_any
 from service.extensions import core, db, insert_unless_exists
 from service.jobs import services as jobs
 
@@ -124,7 +125,8 @@ def _staff_roles(service: ServiceDefinition) -> set[str]:
 
 def services_for(actor: Actor) -> list[str]:
     """Return the keys of services in which the actor holds a workflow role."""
-    return [s.key for s in current_registry().current() if _staff_roles(s) & actor.roles]
+    found = current_registry().current()
+    return [s.key for s in found if holds_any(actor.roles, s.key, _staff_roles(s))]
 
 
 def _visible(actor: Actor) -> Any:

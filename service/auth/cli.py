@@ -62,12 +62,18 @@ def demo_load() -> None:
     """Create the demo people and the portal's client (safe to run again)."""
     from flask import current_app
 
+    from service.auth.people import PeopleFileError
     from service.auth.services import load_demo
 
     if not current_app.config.get("DEV_IDP"):
         click.echo("error: the development identity provider is off (AMTSWEG_DEV_IDP)", err=True)
         sys.exit(1)
-    for line in load_demo():
+    try:
+        lines = load_demo()
+    except PeopleFileError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    for line in lines:
         click.echo(line)
     db.session.commit()
 

@@ -1,8 +1,9 @@
-"""The development identity provider: keys, demo people and Authlib's authorization server.
+"""The development identity provider: keys, clients and Authlib's authorization server.
 
 Only for development and tests (config DEV_IDP); it refuses to run in production.
 amtsweg logs in against it through the same OIDC client code as against a real provider.
-The endpoints live in `devidp_views`.
+The endpoints live in `devidp_views`; its people come from `instance/people.yaml`
+(`people`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import os
 import secrets
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,10 @@ from flask import Flask, current_app
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from service.auth import people
 from service.auth.constants import API_SCOPES
 from service.auth.models import AuthorizationCode, OAuthClient
+from service.auth.people import DemoPerson
 from service.config import ConfigError
 from service.extensions import db, utcnow
 
@@ -40,50 +42,9 @@ ID_TOKEN_SCOPES = ("openid", "profile", "email")
 ACCESS_TOKEN_SECONDS = 3600
 
 
-@dataclass(frozen=True)
-class DemoPerson:
-    """Someone to log in as at the development identity provider."""
-
-    slug: str
-    name: str
-    email: str
-    roles: tuple[str, ...] = field(default=())
-    description: str = ""
-
-    def get_user_id(self) -> str:
-        """Return the stable subject identifier (Authlib's user interface)."""
-        return self.slug
-
-
-#: The demo people, in the order the picker shows them.
-DEMO_PEOPLE: list[DemoPerson] = [
-    DemoPerson("erika", "Erika Mustermann", "erika@example.org", (), "Resident"),
-    DemoPerson("max", "Max Mustermann", "max@example.org", (), "Resident"),
-    DemoPerson(
-        "clara", "Clara Sachbearbeiterin", "clara@example.org", ("case_worker",), "Case worker"
-    ),
-    DemoPerson(
-        "olaf",
-        "Olaf Meldebehörde",
-        "olaf@example.org",
-        ("registration_officer", "case_worker", "permit_officer"),
-        "Registration officer",
-    ),
-    DemoPerson(
-        "petra",
-        "Petra Zweitprüferin",
-        "petra@example.org",
-        ("registration_officer", "permit_officer", "case_worker"),
-        "Second officer",
-    ),
-    DemoPerson("anna", "Anna Admin", "anna@example.org", ("admin",), "Administrator"),
-    DemoPerson("vera", "Vera Prüferin", "vera@example.org", ("credential_verifier",), "Verifier"),
-]
-
-
 def person(slug: str) -> DemoPerson | None:
-    """Return the demo person with this slug, or None."""
-    return next((p for p in DEMO_PEOPLE if p.slug == slug), None)
+    """Return the person with this slug from the people file, or None."""
+    return people.person(slug)
 
 
 # --- keys ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from service import errors
-from service.auth import devidp
+from service.auth import devidp, people
 from service.extensions import csrf
 
 bp = Blueprint("devidp", __name__, url_prefix="/dev-idp")
@@ -40,7 +40,7 @@ def authorize() -> Any:
         return _error_page(error.error, error.get_error_description()), 400
     if request.method == "GET":
         return render_template(
-            "auth/devidp_authorize.html", people=devidp.DEMO_PEOPLE, client=grant.client
+            "auth/devidp_authorize.html", people=people.people(), client=grant.client
         )
     who = devidp.person(request.form.get("person", ""))
     if who is None:

@@ -288,11 +288,11 @@ def load_demo() -> list[str]:
 
     Safe to run again: existing users keep their id and get the demo roles back.
     """
-    from service.auth import devidp
+    from service.auth import devidp, people
 
     issuer = devidp.issuer()
     lines = []
-    for person in devidp.DEMO_PEOPLE:
+    for person in people.people():
         user = db.session.scalar(db.select(User).filter_by(issuer=issuer, subject=person.slug))
         state = "exists"
         if user is None:

@@ -8,6 +8,7 @@ from service.cases.models import Case
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.engine import Actor
+from service.engine.roles import holds_any
 from service.errors import AppError, Text
 from service.extensions import db
 
@@ -46,19 +47,20 @@ def is_staff(user: User | None) -> bool:
     """Say whether `user` holds a role that opens the back office."""
     if user is None:
         return False
-    roles = set(user.roles or ())
-    if ADMIN_ROLE in roles:
-        return True
-    return any(roles & names for names in roles_by_service().values())
+    return ADMIN_ROLE in (user.roles or ()) or bool(visible_service_keys(user))
 
 
 def visible_service_keys(user: User) -> list[str]:
-    """Return the keys of the services whose cases `user` may see, sorted."""
-    roles = set(user.roles or ())
+    """Return the keys of the services whose cases `user` may see, sorted.
+
+    A staff member sees the services in which they hold one of the workflow's roles;
+    an administrator sees every service.
+    """
+    grants = set(user.roles or ())
     by_service = roles_by_service()
-    if ADMIN_ROLE in roles:
+    if ADMIN_ROLE in grants:
         return sorted(by_service)
-    return sorted(key for key, names in by_service.items() if roles & names)
+    return sorted(key for key, names in by_service.items() if holds_any(grants, key, names))
 
 
 def visible_services(user: User) -> list[ServiceDefinition]:

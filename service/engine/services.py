@@ -13,6 +13,7 @@ from datetime import datetime
 
 from service.engine.constants import SUBMIT, ActorKind, Reason
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
+from service.engine.roles import holds_any
 from service.engine.types import (
     APPLICANT,
     Actor,
@@ -163,7 +164,7 @@ def _refusal(
                 en=f"{action_en} is not possible in the state {_en(state)}.",
             ),
         )
-    if not _holds_role(transition, case, actor):
+    if not _holds_role(workflow, transition, case, actor):
         return _wrong_role(transition)
     if actor.id == case.applicant_id and APPLICANT not in transition.roles:
         return TransitionNotAllowed(
@@ -211,12 +212,16 @@ def _refusal(
     return None
 
 
-def _holds_role(transition: Transition, case: CaseSnapshot, actor: Actor) -> bool:
+def _holds_role(
+    workflow: Workflow, transition: Transition, case: CaseSnapshot, actor: Actor
+) -> bool:
+    """Say whether `actor` holds one of the transition's roles in this service."""
     if not transition.roles:
         return actor.kind == ActorKind.SYSTEM
     if APPLICANT in transition.roles and actor.id == case.applicant_id:
         return True
-    return any(role in actor.roles for role in transition.roles if role != APPLICANT)
+    staff = [role for role in transition.roles if role != APPLICANT]
+    return holds_any(actor.roles, workflow.key, staff)
 
 
 def _concerns(transition: Transition, case: CaseSnapshot, actor: Actor) -> bool:

@@ -100,7 +100,7 @@ def test_demo_load_creates_the_demo_people_once(app: Flask) -> None:
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert "user erika: Erika Mustermann (resident) created" in first.output
-    assert "registration_officer" in first.output
+    assert "residence_registration:registration_officer" in first.output
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0
     assert "user erika: Erika Mustermann (resident) exists" in again.output
@@ -110,7 +110,12 @@ def test_demo_load_creates_the_demo_people_once(app: Flask) -> None:
     assert {u.issuer for u in users} == {devidp.issuer()}
     petra = next(u for u in users if u.subject == "petra")
     assert petra.name == "Petra Zweitprüferin"
-    assert set(petra.roles) == {"registration_officer", "permit_officer", "case_worker"}
+    assert set(petra.roles) == {
+        "residence_registration:registration_officer",
+        "residence_registration:case_worker",
+        "parking_permit:permit_officer",
+        "parking_permit:case_worker",
+    }
     portal = db.session.scalar(db.select(OAuthClient).filter_by(client_id="amtsweg-portal"))
     assert portal is not None
     assert portal.check_client_secret(app.config["OIDC_CLIENT_SECRET"])

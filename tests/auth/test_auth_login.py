@@ -46,7 +46,12 @@ def test_login_with_code_and_pkce_creates_the_user_and_returns_to_the_page(live:
         assert user is not None
         assert user.issuer == live.base + "/dev-idp"
         assert user.email == "olaf@example.org"
-        assert user.roles == ["case_worker", "permit_officer", "registration_officer"]
+        assert user.roles == [
+            "parking_permit:case_worker",
+            "parking_permit:permit_officer",
+            "residence_registration:case_worker",
+            "residence_registration:registration_officer",
+        ]
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(live: LiveApp) -> None:

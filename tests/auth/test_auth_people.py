@@ -1,0 +1,105 @@
+"""The development people come from instance/people.yaml, seeded from the shipped example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from service.auth import people
+from service.auth.models import User
+from service.engine.roles import holds
+from service.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _write(app: Flask, text: str) -> Path:
+    path = Path(app.config["INSTANCE_DIR"]) / "people.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_first_use_copies_the_shipped_example_into_the_instance(app: Flask) -> None:
+    path = Path(app.config["INSTANCE_DIR"]) / "people.yaml"
+    assert not path.exists()
+    found = people.people()
+    assert path.read_text() == (ROOT / "people.example.yaml").read_text()
+    assert [p.slug for p in found] == ["erika", "max", "clara", "olaf", "petra", "anna", "vera"]
+    olaf = people.person("olaf")
+    assert olaf is not None
+    assert holds(olaf.roles, "residence_registration", "registration_officer")
+    assert holds(olaf.roles, "parking_permit", "permit_officer")
+    assert people.person("anna").roles == ("admin",)  # type: ignore[union-attr]
+    assert people.person("erika").roles == ()  # type: ignore[union-attr]
+
+
+def test_an_edited_file_is_what_demo_load_creates(app: Flask) -> None:
+    _write(
+        app,
+        "people:\n"
+        "  - slug: hanna\n"
+        "    name: Hanna Hundesteuer\n"
+        "    email: hanna@example.org\n"
+        "    services:\n"
+        "      dog_tax: [tax_officer]\n",
+    )
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "user hanna: Hanna Hundesteuer (dog_tax:tax_officer) created" in result.output
+    db.session.remove()
+    users = db.session.scalars(db.select(User)).all()
+    assert [(u.subject, u.roles) for u in users] == [("hanna", ["dog_tax:tax_officer"])]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("people:\n  - slug: a\n    name: A\n", 2, "'email' is missing"),
+        (
+            "people:\n  - slug: a\n    name: A\n    email: a@x\n    role: [admin]\n",
+            5,
+            "unknown key 'role'",
+        ),
+        (
+            "people:\n  - slug: a\n    name: A\n    email: a@x\n    roles: admin\n",
+            5,
+            "'roles' must be a list",
+        ),
+        (
+            "people:\n  - {slug: a, name: A, email: a@x}\n  - slug: a\n    name: B\n"
+            "    email: b@x\n",
+            3,
+            "slug 'a' is used twice",
+        ),
+        (
+            "people:\n  - slug: a\n    name: A\n    email: a@x\n    services:\n"
+            "      parking_permit: [Permit Officer]\n",
+            6,
+            "'Permit Officer' is not a role name",
+        ),
+        (
+            "people:\n  - slug: a\n    name: A\n    email: a@x\n    services: [case_worker]\n",
+            5,
+            "'services' must map service keys to lists of roles",
+        ),
+        ("people:\n  - slug: a\n   name: A\n", 3, "YAML syntax"),
+        ("persons: []\n", 1, "one key, 'people:'"),
+    ],
+)
+def test_a_mistake_names_the_file_and_line(app: Flask, text: str, line: int, message: str) -> None:
+    path = _write(app, text)
+    with pytest.raises(people.PeopleFileError) as caught:
+        people.people()
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+    assert message in str(caught.value)
+
+
+def test_demo_load_reports_a_broken_file_without_a_traceback(app: Flask) -> None:
+    path = _write(app, "people:\n  - slug: a\n    name: A\n")
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 1
+    assert f"{path}:2: 'email' is missing" in result.output
+    assert "Traceback" not in result.output
