@@ -41,14 +41,32 @@ def content_hash(doc: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+#: Definitions parsed without a problem, by (text, path, parser). Parsing the YAML with
+#: line numbers is most of an app's start-up (every test builds an app), and the result
+#: is frozen data that depends on nothing but these three.
+_parsed: dict[tuple[str, str, Any], Any] = {}
+_PARSED_MAX = 256
+
+
 def _parse_text(text: str, rel: str, problems: Problems, parse: Any) -> Any:
+    key = (text, rel, parse)
+    if (hit := _parsed.get(key)) is not None:
+        return hit
+    before = len(problems.items)
     try:
         doc = load(text)
     except YamlProblem as exc:
         problems.add(exc.line, exc.message)
         return None
     parsed = parse(doc, rel, problems)
-    return dataclasses.replace(parsed, content_hash=content_hash(doc)) if parsed else None
+    if not parsed:
+        return None
+    parsed = dataclasses.replace(parsed, content_hash=content_hash(doc))
+    if len(problems.items) == before:
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.clear()
+        _parsed[key] = parsed
+    return parsed
 
 
 def parse_form_text(text: str, rel: str, problems: Problems) -> FormDefinition | None:
