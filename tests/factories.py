@@ -1,7 +1,7 @@
 """Valid answers for the shipped services, to build cases in tests.
 
-`residence_registration_data()` and `parking_permit_data()` return data that passes the
-current forms; pass keyword overrides to change single answers. `UserFactory` and
+`residence_registration_data()`, `parking_permit_data()`, `deregistration_data()` (and one
+such function per shipped service, listed in `DATA`) return data that passes the current forms; pass keyword overrides to change single answers. `UserFactory` and
 `CaseFactory` (factory_boy, with traits) build users and cases in any state.
 """
 
@@ -99,6 +99,33 @@ def parking_permit_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def deregistration_data(**overrides: Any) -> dict[str, Any]:
+    """Return a complete deregistration of one person moving from Düsseldorf to Vienna."""
+    data: dict[str, Any] = {
+        "persons": [
+            {
+                "family_name": "Mustermann",
+                "first_names": "Erika Maria",
+                "doctorate": "Dr.",
+                "birth_date": "1984-08-12",
+            }
+        ],
+        "street": "Marktplatz",
+        "house_number": "2",
+        "postal_code": "40213",
+        "town": "Düsseldorf",
+        "move_out_date": (date.today() - timedelta(days=3)).isoformat(),
+        "new_flat_in_germany": False,
+        "new_country": "AT",
+        "new_address": "Stephansplatz 1\nTop 4",
+        "new_postal_code": "1010",
+        "new_town": "Wien",
+        "email": "erika@example.org",
+    }
+    data.update(overrides)
+    return data
+
+
 # ----------------------------------------------------------------------- model factories
 # factory_boy factories that build real rows through the service layer: a case in any
 # state is submitted and moved there by real transitions, so its audit chain and outbox
@@ -166,6 +193,23 @@ PATHS: dict[str, dict[str, list[tuple[str, str, dict[str, str]]]]] = {
         "rejected": [("reject", "case_worker", {"reason": "Keine Zone."})],
         "withdrawn": [("withdraw", "applicant", {})],
     },
+    "deregistration": {
+        "submitted": [],
+        "in_review": [("start_review", "case_worker", {})],
+        "waiting_for_resident": [
+            ("request_information", "case_worker", {"message": "Bitte Anschrift prüfen."})
+        ],
+        "approved": [("start_review", "case_worker", {}), ("approve", "officer", {})],
+        "rejected": [("reject", "case_worker", {"reason": "Nicht in Düsseldorf gemeldet."})],
+        "withdrawn": [("withdraw", "applicant", {})],
+    },
+}
+
+#: Valid answers of each shipped service, for `CaseFactory(service=...)`.
+DATA: dict[str, Any] = {
+    "residence_registration": residence_registration_data,
+    "parking_permit": parking_permit_data,
+    "deregistration": deregistration_data,
 }
 
 
@@ -174,7 +218,8 @@ class CaseFactory(factory.Factory):
 
     `CaseFactory()` is a submitted residence registration of a new resident;
     `CaseFactory(state="approved")` or `CaseFactory(approved=True)` an approved one;
-    `CaseFactory(service="parking_permit", waiver=True)` asks for a fee waiver.
+    `CaseFactory(service="parking_permit", waiver=True)` asks for a fee waiver;
+    `CaseFactory(service="deregistration")` any other shipped service with its `DATA`.
     Commits, like a request would.
     """
 
@@ -199,7 +244,7 @@ class CaseFactory(factory.Factory):
                if o.waiver or o.state == "waiver_proposed" else {})
         )
         if o.service == "parking_permit"
-        else residence_registration_data()
+        else DATA[o.service]()
     )  # fmt: skip
 
     @classmethod

@@ -100,6 +100,7 @@ def test_shipped_definitions_pass_the_check() -> None:
     assert result.exit_code == 0, result.output
     assert "residence_registration v2" in result.output
     assert "parking_permit v2" in result.output
+    assert "deregistration v1" in result.output
 
 
 @pytest.mark.parametrize(
