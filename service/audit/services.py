@@ -216,23 +216,43 @@ class Overview:
 
     size: int
     checkpoint: dict[str, Any] | None
+    checkpoint_at: datetime | None
+    #: Whether the newest checkpoint's signature verifies with the seal certificate.
+    signature_ok: bool | None
     witness_fetch: datetime | None
     verify_at: datetime | None
     verify_ok: bool | None
     verify_problems: list[str]
+    #: How many problems the last verify found (only the first 50 are kept in words).
+    verify_count: int
+
+
+def checkpoint_signature_ok(published: dict[str, Any]) -> bool:
+    """Say whether a published checkpoint's signature verifies with the seal certificate."""
+    from service.audit.verify import signature_ok
+
+    try:
+        return signature_ok(published)
+    except (OSError, ValueError):
+        return False  # the certificate is missing or unreadable
 
 
 def overview() -> Overview:
     """Return the log's size, newest checkpoint, last witness fetch and last verify."""
     fetch = db.session.get(AuditStatus, StatusName.WITNESS_FETCH)
     verify = db.session.get(AuditStatus, StatusName.NIGHTLY_VERIFY)
+    newest = checkpoints.latest()
+    published = checkpoints.as_json(newest) if newest is not None else None
     return Overview(
         size=log.size(),
-        checkpoint=latest_checkpoint(),
+        checkpoint=published,
+        checkpoint_at=newest.created_at if newest is not None else None,
+        signature_ok=checkpoint_signature_ok(published) if published is not None else None,
         witness_fetch=fetch.at if fetch is not None else None,
         verify_at=verify.at if verify is not None else None,
         verify_ok=verify.ok if verify is not None else None,
         verify_problems=list((verify.detail or {}).get("problems", [])) if verify else [],
+        verify_count=int((verify.detail or {}).get("count", 0)) if verify else 0,
     )
 
 

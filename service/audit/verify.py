@@ -165,7 +165,7 @@ def _check_checkpoint(given: dict[str, Any], state: _LogState, whose: str) -> li
     except (KeyError, ValueError) as exc:
         return [f"{whose} checkpoint: unreadable ({exc})"]
     name = f"{whose} checkpoint of {stamp} (size {tree_size})"
-    if not _signature_ok(given):
+    if not signature_ok(given):
         return [f"{name}: its signature is not the city's seal"]
     if tree_size > state.size:
         return [
@@ -197,7 +197,8 @@ def _parse(given: dict[str, Any]) -> tuple[int, bytes, str]:
     return tree_size, root, str(given.get("timestamp", "?"))
 
 
-def _signature_ok(given: dict[str, Any]) -> bool:
+def signature_ok(given: dict[str, Any]) -> bool:
+    """Check a checkpoint's signature against the seal certificate."""
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
