@@ -87,7 +87,7 @@ def from_environment() -> dict[str, Any]:
         "OIDC_CLIENT_ID": _env("OIDC_CLIENT_ID", "amtsweg-portal"),
         "OIDC_CLIENT_SECRET": _env("OIDC_CLIENT_SECRET", DEV_PORTAL_CLIENT_SECRET),
         "OIDC_ROLES_CLAIM": _env("OIDC_ROLES_CLAIM", "roles"),
-        # Provider group -> amtsweg role: JSON ({"grp": "role"}) or "grp=role,grp=role".
+        # Provider group -> grants: JSON ({"grp": ["svc:role", "admin"]}) or "grp=grant,...".
         "ROLE_MAPPING": _env("ROLE_MAPPING", ""),
         # None: on outside production (decided by `settle`).
         "DEV_IDP": _bool("DEV_IDP", False) if _env("DEV_IDP") is not None else None,

@@ -31,6 +31,7 @@ from joserfc.jwk import KeySet
 from service.api.constants import JWKS_REFETCH_SECONDS as REFETCH_SECONDS
 from service.api.constants import JWKS_TTL_SECONDS
 from service.api.problems import ApiProblem, _
+from service.auth.services import RoleMapping, map_names, parse_mapping
 from service.engine import Actor
 from service.engine.constants import ActorKind
 
@@ -307,14 +308,8 @@ def client_id() -> str:
     return str(claims.get("client_id") or claims.get("sub"))
 
 
-def _role_mapping() -> dict[str, str] | None:
-    raw = current_app.config.get("API_ROLE_MAPPING")
-    if not raw:
-        return None
-    if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    pairs = (item.split("=", 1) for item in str(raw).split(",") if "=" in item)
-    return {k.strip(): v.strip() for k, v in pairs}
+def _role_mapping() -> RoleMapping | None:
+    return parse_mapping(current_app.config.get("API_ROLE_MAPPING")) or None
 
 
 def current_actor() -> Actor:
@@ -322,10 +317,8 @@ def current_actor() -> Actor:
     claims = g.get("api_claims") or {}
     raw_roles = claims.get("roles") or []
     roles = raw_roles.split() if isinstance(raw_roles, str) else [str(r) for r in raw_roles]
-    mapping = _role_mapping()
-    if mapping is not None:
-        # With a mapping, only the provider's roles it names become workflow roles.
-        roles = [mapping[r] for r in roles if r in mapping]
+    # With a mapping, only the provider's roles it names give grants.
+    roles = map_names(roles, _role_mapping())
     cid = client_id()
     label = str(claims.get("client_name") or claims.get("name") or _dev_client_name(cid) or cid)
     return Actor(id=f"client:{cid}", kind=ActorKind.CLIENT, roles=frozenset(roles), label=label)

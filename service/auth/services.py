@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import time
@@ -21,8 +20,12 @@ from service.auth.constants import (
     SESSION_ID_TOKEN,
     SESSION_USER_ID,
 )
+from service.auth.mapping import RoleMapping as RoleMapping
+from service.auth.mapping import map_names as map_names
+from service.auth.mapping import parse_mapping as parse_mapping
 from service.auth.models import OAuthClient, User
 from service.engine import Actor
+from service.engine.roles import split
 from service.extensions import db, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -163,28 +166,20 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 # --- logins -------------------------------------------------------------------------
 
 
-def role_mapping() -> dict[str, str]:
-    """Return the provider-group to amtsweg-role mapping (empty: names are taken as they are).
+def role_mapping() -> RoleMapping:
+    """Return the provider-group to grants mapping (empty: names are taken as they are).
 
-    Read from config ROLE_MAPPING, or AMTSWEG_ROLE_MAPPING as JSON (`{"group": "role"}`)
-    or as `group=role,group=role`.
+    Read from config ROLE_MAPPING, or AMTSWEG_ROLE_MAPPING, as JSON
+    (`{"group": ["service:role", ...]}`) or as `group=grant,group=grant` (`mapping`).
     """
     raw: Any = current_app.config.get("ROLE_MAPPING")
     if raw is None:
         raw = os.environ.get("AMTSWEG_ROLE_MAPPING", "")
-    if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    text = str(raw).strip()
-    if not text:
-        return {}
-    if text.startswith("{"):
-        return {str(k): str(v) for k, v in json.loads(text).items()}
-    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
-    return {k.strip(): v.strip() for k, v in pairs}
+    return parse_mapping(raw)
 
 
 def roles_from_claims(claims: Mapping[str, Any]) -> list[str]:
-    """Return the amtsweg roles named by the provider's roles (or groups) claim."""
+    """Return the amtsweg grants named by the provider's roles (or groups) claim."""
     value = claims.get(current_app.config.get("OIDC_ROLES_CLAIM") or "roles")
     if isinstance(value, str):
         names: Iterable[Any] = value.split()
@@ -193,12 +188,8 @@ def roles_from_claims(claims: Mapping[str, Any]) -> list[str]:
     else:
         names = ()
     mapping = role_mapping()
-    roles: list[str] = []
-    for name in (str(n) for n in names):
-        role = mapping.get(name) if mapping else name
-        if role and role != APPLICANT_ROLE and role not in roles:
-            roles.append(role)
-    return sorted(roles)
+    grants = map_names((str(n) for n in names), mapping or None)
+    return [g for g in grants if split(g)[1] != APPLICANT_ROLE]
 
 
 class AccountDisabled(Exception):

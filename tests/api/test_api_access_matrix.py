@@ -25,6 +25,17 @@ READ, TRANSITION = "cases:read", "cases:transition"
         ([READ, TRANSITION], ["case_worker"], 200, 403),
         ([READ, TRANSITION], ["registration_officer"], 200, 200),
         ([READ, TRANSITION], ["permit_officer"], 404, 404),
+        # Roles per service: a role given in one service counts there only.
+        ([READ, TRANSITION], ["residence_registration:registration_officer"], 200, 200),
+        ([READ, TRANSITION], ["parking_permit:registration_officer"], 404, 404),
+        ([READ, TRANSITION], ["parking_permit:permit_officer"], 404, 404),
+        ([READ, TRANSITION], ["residence_registration:case_worker"], 200, 403),
+        (
+            [READ, TRANSITION],
+            ["parking_permit:permit_officer", "residence_registration:registration_officer"],
+            200,
+            200,
+        ),
     ],
 )
 def test_api_access_matrix(

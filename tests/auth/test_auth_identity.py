@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 
 from service.auth.models import User
@@ -69,6 +70,40 @@ def test_role_mapping_can_come_from_the_environment(
     with app.app_context():
         user = _login(app, "https://idp.example", sub="u2", groups="meldeamt city-admins other")
         assert user.roles == ["admin", "registration_officer"]
+
+
+def test_a_group_gives_any_number_of_service_roles(make_app: Callable[..., Flask]) -> None:
+    app = make_app(
+        OIDC_ROLES_CLAIM="groups",
+        ROLE_MAPPING={
+            "/amt/buergerbuero": [
+                "residence_registration:registration_officer",
+                "residence_registration:case_worker",
+            ],
+            "/amt/verkehr": ["parking_permit:permit_officer", "parking_permit:case_worker"],
+            "/it": "admin",
+        },
+    )
+    with app.app_context():
+        user = _login(app, "https://idp.example", sub="u3", groups=["/amt/buergerbuero", "/it"])
+        assert user.roles == [
+            "admin",
+            "residence_registration:case_worker",
+            "residence_registration:registration_officer",
+        ]
+
+
+def test_a_group_named_twice_in_the_text_mapping_gives_both(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "AMTSWEG_ROLE_MAPPING",
+        "verkehr=parking_permit:permit_officer,verkehr=parking_permit:case_worker",
+    )
+    app = make_app(OIDC_ROLES_CLAIM="groups")
+    with app.app_context():
+        user = _login(app, "https://idp.example", sub="u4", groups="verkehr")
+        assert user.roles == ["parking_permit:case_worker", "parking_permit:permit_officer"]
 
 
 def test_a_provider_cannot_grant_the_applicant_role(app: Flask) -> None:
