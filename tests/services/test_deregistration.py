@@ -27,7 +27,9 @@ from service_walk import (
 )
 from sqlalchemy import select
 
+from service.auth import people
 from service.cases.models import Case
+from service.engine.roles import holds
 from service.extensions import db
 from service.jobs.services import drain
 
@@ -76,7 +78,7 @@ def test_resident_deregisters_in_the_portal_and_gets_the_confirmation(
     app: Flask, make_user: Any, login: Any
 ) -> None:
     resident = make_user("Erika Mustermann")
-    officer = make_user("Olaf Meldebehörde", roles=["registration_officer"])
+    officer = make_user("Olaf Meldebehörde", roles=["deregistration:registration_officer"])
     portal = logged_in(app, login, resident)
 
     check = fill_pages(portal, SERVICE, PAGES)
@@ -121,7 +123,9 @@ def test_deregistration_through_the_api_ends_with_the_confirmation(api: FlaskCli
     assert view["flags"] == []
 
     for transition in ("start_review", "approve"):
-        fired = api_fire(api, case_id, transition, ["registration_officer"], "register-system")
+        fired = api_fire(
+            api, case_id, transition, ["deregistration:registration_officer"], "register-system"
+        )
         assert fired.status_code == 200, fired.json
     assert api_case(api, case_id)["state"] == "approved"
 
@@ -152,3 +156,12 @@ def test_a_late_deregistration_is_accepted_and_flagged(api: FlaskClient) -> None
     assert created.status_code == 201, created.json
     flags = api_case(api, created.json["id"])["flags"]
     assert [f["key"] for f in flags] == ["late_deregistration"]
+
+
+def test_the_demo_registration_officers_may_deregister(app: Flask) -> None:
+    for slug in ("olaf", "petra"):
+        officer = people.person(slug)
+        assert officer is not None and holds(officer.roles, SERVICE, "registration_officer")
+    clara = people.person("clara")
+    assert clara is not None and holds(clara.roles, SERVICE, "case_worker")
+    assert not holds(clara.roles, SERVICE, "registration_officer")
