@@ -8,7 +8,6 @@ more than one file (the form a workflow names, templates) live in `checks.py`.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import isodate
@@ -27,7 +26,7 @@ from service.definitions.types import (
     ServiceDefinition,
     ServiceInfo,
 )
-from service.definitions.values import date_bound, parse_computed
+from service.definitions.values import limit, parse_computed
 from service.definitions.yamlio import LineDict, LineList
 from service.engine.types import State, Text, Transition, TransitionInput, Workflow
 
@@ -226,19 +225,6 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
     )
 
 
-def _decimal_or_date(r: _Reader, obj: LineDict, key: str, ftype: str) -> Decimal | str | None:
-    value = obj.get(key)
-    if value is None:
-        return None
-    if ftype == "date":
-        return date_bound(r, obj, key)
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        r.problems.add(obj.line_of(key), f"field '{obj.get('key')}': '{key}' must be a number")
-        return None
-
-
 def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefinition | None:
     if not r.keys(obj, "field", _FIELD_KEYS, {"key", "type", "label"}):
         return None
@@ -285,6 +271,9 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
                 f"{what}: 'pattern' is not a valid regular expression: {exc}",
             )
     personal = obj.get("personal", True)
+    (minimum, min_message), (maximum, max_message) = (
+        limit(r, obj, k, str(ftype)) for k in ("min", "max")
+    )
     return FieldDefinition(
         key=key,
         type=str(ftype),
@@ -297,8 +286,10 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
         max_length=r.integer(obj, "max_length", what, minimum=1),
         pattern=pattern,
         pattern_message=r.text(obj, "pattern_message", what, required=False),
-        minimum=_decimal_or_date(r, obj, "min", str(ftype)),
-        maximum=_decimal_or_date(r, obj, "max", str(ftype)),
+        minimum=minimum,
+        maximum=maximum,
+        min_message=min_message,
+        max_message=max_message,
         options=tuple(options),
         accept=r.names(obj, "accept", what),
         max_size=r.integer(obj, "max_size", what, minimum=1),

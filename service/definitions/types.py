@@ -44,6 +44,10 @@ class FieldDefinition:
     #: number/money: a Decimal; date: an ISO date or a relative date like "today - 14 days".
     minimum: Decimal | str | None = None
     maximum: Decimal | str | None = None
+    #: What to say instead of the generic text when an answer is below `minimum` or above
+    #: `maximum` (written `max: {value: today(), message: {de, en}}`).
+    min_message: Text | None = None
+    max_message: Text | None = None
     options: tuple[Option, ...] = ()
     #: file: accepted MIME types (checked by content) and maximum size in bytes.
     accept: tuple[str, ...] = ()

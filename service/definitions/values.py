@@ -7,6 +7,7 @@ of the loader.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from service.definitions.constants import COMPUTED_TYPES
@@ -52,12 +53,46 @@ def parse_computed(r: Any, doc: LineDict) -> tuple[ComputedDefinition, ...]:
     return tuple(found)
 
 
-def date_bound(r: Any, obj: LineDict, key: str) -> str | None:
+_LIMIT_KEYS = {"value", "message"}
+
+
+def limit(r: Any, obj: LineDict, key: str, ftype: str) -> tuple[Decimal | str | None, Text | None]:
+    """Read a field's `min` or `max` and the message shown when an answer passes it.
+
+    Written either bare (`max: today()`) or with its own message
+    (`max: {value: today(), message: {de: ..., en: ...}}`).
+    """
+    value = obj.get(key)
+    if value is None:
+        return None, None
+    what = f"field '{obj.get('key')}': '{key}'"
+    message = None
+    if isinstance(value, LineDict):
+        r.keys(value, what, _LIMIT_KEYS, _LIMIT_KEYS)
+        message = r.text(value, "message", what)
+        if value.get("value") is None:
+            return None, message
+        holder, holder_key = value, "value"
+    else:
+        holder, holder_key = obj, key
+    if ftype == "date":
+        return date_bound(r, holder, holder_key, what), message
+    if ftype not in ("number", "money"):
+        r.problems.add(obj.line_of(key), f"{what}: only number, money and date fields have limits")
+        return None, None
+    try:
+        return Decimal(str(holder.get(holder_key))), message
+    except InvalidOperation:
+        r.problems.add(holder.line_of(holder_key), f"{what} must be a number")
+        return None, None
+
+
+def date_bound(r: Any, obj: LineDict, key: str, what: str | None = None) -> str | None:
     """Read a date field's `min`/`max`: an expression like `today() - days(14)`."""
     from service.rules.services import ExpressionError, check_expression, legacy_date_bound
 
     value = obj.get(key)
-    what = f"field '{obj.get('key')}': '{key}'"
+    what = what or f"field '{obj.get('key')}': '{key}'"
     text = value if isinstance(value, str) else getattr(value, "isoformat", lambda: None)()
     if text is None:
         r.problems.add(obj.line_of(key), f"{what} must be a date expression like today()")

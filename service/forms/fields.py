@@ -17,7 +17,9 @@ from marshmallow import fields as ma_fields
 from marshmallow.validate import Email
 
 from service.definitions.types import FieldDefinition
+from service.engine.types import Text
 from service.forms.display import format_day, format_money, format_number
+from service.forms.examples import example_day
 from service.forms.parsing import number_value, parse_date, parse_decimal, parse_yesno
 from service.forms.uploads import file_problems
 from service.i18n import gettext_for
@@ -62,6 +64,16 @@ class AnswerField(ma_fields.Field):
     def refuse(self, message: str, **params: Any) -> NoReturn:
         """Raise a ValidationError with the translated `message` filled in with `params`."""
         raise ValidationError(message.format(**params))
+
+    def refuse_with(self, own: Text | None, generic: str, name: str, value: str) -> NoReturn:
+        """Refuse with the definition's own message if it has one, else with `generic`.
+
+        A definition's message may name the limit as `{date}`, `{min}` or `{max}`; any
+        other brace is shown as written.
+        """
+        if own is None:
+            self.refuse(generic, **{name: value})
+        raise ValidationError(own.get(self.lang).replace("{" + name + "}", value))
 
     def text(self, value: Any, message: str | None = None) -> str:
         """Return `value` stripped, refusing anything but a string."""
@@ -119,15 +131,16 @@ class DateField(AnswerField):
         try:
             day = parse_date(value)
         except ValueError:
-            self.refuse(self._("enter a valid date, for example 17.05.1990."))
+            example = example_day(self.definition).strftime("%d.%m.%Y")
+            self.refuse(self._("enter a valid date, for example {date}."), date=example)
         d = self.definition
         today = local_today()
         if d.minimum is not None and day < (low := date_bound(str(d.minimum), today)):
-            self.refuse(self._("enter a date on or after {date}."), date=format_day(low, self.lang))
+            generic = self._("enter a date on or after {date}.")
+            self.refuse_with(d.min_message, generic, "date", format_day(low, self.lang))
         if d.maximum is not None and day > (high := date_bound(str(d.maximum), today)):
-            self.refuse(
-                self._("enter a date on or before {date}."), date=format_day(high, self.lang)
-            )
+            generic = self._("enter a date on or before {date}.")
+            self.refuse_with(d.max_message, generic, "date", format_day(high, self.lang))
         return day.isoformat()
 
 
@@ -138,9 +151,11 @@ class BoundedField(AnswerField):
         """Refuse `number` outside the field's minimum and maximum."""
         d, lang = self.definition, self.lang
         if d.minimum is not None and number < (low := Decimal(str(d.minimum))):
-            self.refuse(self._("enter a value of at least {min}."), min=fmt(low, lang))
+            generic = self._("enter a value of at least {min}.")
+            self.refuse_with(d.min_message, generic, "min", fmt(low, lang))
         if d.maximum is not None and number > (high := Decimal(str(d.maximum))):
-            self.refuse(self._("enter a value of at most {max}."), max=fmt(high, lang))
+            generic = self._("enter a value of at most {max}.")
+            self.refuse_with(d.max_message, generic, "max", fmt(high, lang))
 
 
 class NumberField(BoundedField):

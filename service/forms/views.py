@@ -10,6 +10,7 @@ from service.definitions.types import FormDefinition, Page
 from service.forms.answers import Answers, Context, Item, is_required, load_answers, resolve_item
 from service.forms.constants import NO, YES, FieldType
 from service.forms.display import country_names, item_label, yes_no_labels
+from service.forms.examples import example_day
 from service.forms.parsing import parse_yesno
 from service.forms.reveal import page_spec
 from service.forms.schema import CompiledField, CompiledForm, compile_form
@@ -63,6 +64,8 @@ class FieldView:
     #: Shown only when a condition holds; `hidden` when it does not now (rendered empty).
     conditional: bool = False
     hidden: bool = False
+    #: Date fields: an allowed day as typed into the boxes, "17 5 1990", for the hint.
+    example: str = ""
 
     @property
     def date_parts(self) -> tuple[str, str, str]:
@@ -203,6 +206,7 @@ class _Views:
             items=self.items(f, raw) if f.is_group else (),
             can_add_item=f.is_group and (d.max_items is None or _count(raw) < d.max_items),
             conditional=f.visible_if is not None,
+            example=_example(f),
         )
 
     def items(self, group: CompiledField, raw: Any) -> tuple[ItemView, ...]:
@@ -229,6 +233,13 @@ class _Views:
         item = Item(values={}, errors={})
         resolve_item(group, item, self.answers.context)
         return item
+
+
+def _example(f: CompiledField) -> str:
+    if f.type != FieldType.DATE:
+        return ""
+    day = example_day(f.definition)
+    return f"{day.day} {day.month} {day.year}"
 
 
 def _count(raw: Any) -> int:
