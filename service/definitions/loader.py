@@ -225,6 +225,19 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
     )
 
 
+def _pattern(r: _Reader, obj: LineDict, what: str) -> str | None:
+    pattern = r.string(obj, "pattern", what)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            r.problems.add(
+                obj.line_of("pattern"),
+                f"{what}: 'pattern' is not a valid regular expression: {exc}",
+            )
+    return pattern
+
+
 def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefinition | None:
     if not r.keys(obj, "field", _FIELD_KEYS, {"key", "type", "label"}):
         return None
@@ -261,15 +274,7 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
         )
     elif "fields" in obj:
         r.problems.add(obj.line_of("fields"), f"{what}: only a group has 'fields'")
-    pattern = r.string(obj, "pattern", what)
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            r.problems.add(
-                obj.line_of("pattern"),
-                f"{what}: 'pattern' is not a valid regular expression: {exc}",
-            )
+    pattern = _pattern(r, obj, what)
     personal = obj.get("personal", True)
     (minimum, min_message), (maximum, max_message) = (
         limit(r, obj, k, str(ftype)) for k in ("min", "max")
