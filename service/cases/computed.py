@@ -61,6 +61,18 @@ def guard_data(case: Case) -> Mapping[str, Any]:
         form = registry.form(service.form_key, case.form_version)
     except UnknownDefinition:
         return case.data
+    return _values(form, case)
+
+
+def expression_context(case: Case) -> dict[str, Any]:
+    """Return the names every expression reads of a case: typed answers, computed values.
+
+    `data` (the stored answers) is there too, for versions stored before bare names.
+    """
+    return {**_values(form_of(case), case), "data": case.data}
+
+
+def _values(form: FormDefinition, case: Case) -> dict[str, Any]:
     from service.forms.services import compute, expression_values
 
     values = expression_values(form, case.data or {})

@@ -311,16 +311,23 @@ def _validity(
 
 
 def _plain(value: Any) -> Any:
+    """Return `value` as JSON: dates as YYYY-MM-DD, also inside lists and maps."""
     if isinstance(value, datetime | date):
         return value.isoformat()[:10]
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
     return value
 
 
 def _sign(
     case: Case, cred: CredentialDefinition, holder: JWK, now: datetime
 ) -> tuple[str, IssuedCredential]:
+    from service.cases.computed import expression_context
+
     context = {
-        "data": case.data,
+        **expression_context(case),
         "case": {"reference": case.reference, "submitted_on": case.submitted_at.date().isoformat()},
     }
     valid_from, valid_until = _validity(cred, context, now)

@@ -9,95 +9,22 @@ from typing import Any
 
 from service.definitions.credentials import check_credentials
 from service.definitions.errors import Problems
-from service.definitions.scope import case_scope, form_scope, guard_scope, item_scope
+from service.definitions.expressions import check as _check_expression
+from service.definitions.expressions import list_bounds
+from service.definitions.scope import (
+    RESERVED,
+    case_scope,
+    form_scope,
+    guard_scope,
+    item_scope,
+)
 from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
-from service.definitions.yamlio import Source
 from service.engine.types import APPLICANT
 from service.rules.typecheck import CelType
 
 
 def _duplicates(names: Iterable[str]) -> list[str]:
     return [name for name, count in Counter(names).items() if count > 1]
-
-
-def _expression(
-    problems: Problems,
-    line: int,
-    what: str,
-    source: str | None,
-    scope: dict[str, CelType],
-    expect: str | None = "bool",
-    bounds: Mapping[str, int] | None = None,
-) -> None:
-    """Type-check `source`; report a mistake with its line, column and a caret under it.
-
-    An expression that may cost more than the rules' budget with the lists' `bounds`
-    (see `list_bounds`) is a mistake too.
-    """
-    if source is None:
-        return
-    from service.rules.services import (
-        ExpressionError,
-        check_expression,
-        check_expression_cost,
-        compile_expression,
-    )
-
-    try:
-        result = check_expression(source, scope)
-        check_expression_cost(compile_expression(source), bounds or {})
-    except ExpressionError as exc:
-        at_line, column = _position(problems, line, source, exc.line, exc.column or 0)
-        problems.add(at_line, f"{what}: {exc.message}", column, exc.width)
-        return
-    kinds = {"double", "int"} if expect == "double" else {expect}
-    if expect is not None and result.kind not in kinds | {"dyn"}:
-        at_line, column = _position(problems, line, source, 1, 1)
-        wanted = {"bool": "a yes/no condition", "int": "a whole number (cents)"}.get(
-            expect, f"a {CelType(expect)}"
-        )
-        problems.add(
-            at_line,
-            f"{what}: must be {wanted}, not a {result}",
-            column,
-            len(source.splitlines()[0]) if source else 1,
-        )
-
-
-def list_bounds(fields: Iterable[FieldDefinition], *prefixes: str) -> dict[str, int]:
-    """Return the longest each list answer may be: groups' max_items, checkboxes' options.
-
-    Keys are the field keys, each with every one of `prefixes` (`"data."`) in front too.
-    A group without max_items has no bound here: its expressions are costed with the default.
-    """
-    bounds: dict[str, int] = {}
-    for f in fields:
-        if f.type == "group" and f.max_items is not None:
-            bounds[f.key] = f.max_items
-        elif f.type == "checkboxes" and f.options:
-            bounds[f.key] = len(f.options)
-    return {prefix + key: n for key, n in bounds.items() for prefix in ("", *prefixes)}
-
-
-def _workflow_bounds(form: FormDefinition | None) -> dict[str, int]:
-    """Return the list bounds for a workflow's guards, which read `key` or `data.key`."""
-    return list_bounds(form.fields, "data.") if form is not None else {}
-
-
-def _position(
-    problems: Problems, line: int, source: str, in_line: int, in_column: int
-) -> tuple[int, int]:
-    """Return the file line and column of position (`in_line`, `in_column`) of `source`."""
-    if not isinstance(source, Source) or not in_column:
-        return line, 0
-    if source.block:
-        # The text starts on the line after `|`, indented like its first line.
-        at = source.line + in_line
-        return at, problems.indent(source.line + 1) + in_column
-    if in_line > 1:
-        at = source.line + in_line - 1
-        return at, problems.indent(at) + in_column
-    return source.line, source.column + in_column
 
 
 def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
@@ -122,7 +49,7 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
     bounds = list_bounds(form.fields)
     for page in form.pages:
         visible = page.visible_if
-        _expression(
+        _check_expression(
             problems, page.line, f"page '{page.key}': visible_if", visible, scope, bounds=bounds
         )
         for key in page.fields:
@@ -140,7 +67,7 @@ def check_form(form: FormDefinition, problems: Problems, stem: str) -> None:
     _check_computed(form, problems, scope, bounds)
     paths = set(top) | {f"{g.key}.{s.key}" for g in form.fields for s in g.fields}
     for rule in form.rules:
-        _expression(
+        _check_expression(
             problems, rule.line, f"rule '{rule.key}'", rule.expression, scope, bounds=bounds
         )
         for path in rule.fields:
@@ -163,11 +90,21 @@ def _check_computed(
     scope = dict(scope)
     for c in form.computed:
         what = f"computed value '{c.key}'"
+        _reserved(problems, c.line, what, c.key)
         if c.key in scope:
             problems.add(c.line, f"{what}: '{c.key}' is already the name of a field or value")
         expect = COMPUTED_TYPES.get(c.type)
-        _expression(problems, c.line, what, c.expression, scope, expect=expect, bounds=bounds)
+        _check_expression(problems, c.line, what, c.expression, scope, expect=expect, bounds=bounds)
         scope[c.key] = computed_type(c)
+
+
+def _reserved(problems: Problems, line: int, what: str, key: str) -> None:
+    if key in RESERVED:
+        problems.add(
+            line,
+            f"{what}: '{key}' is a name every expression reserves "
+            f"({', '.join(RESERVED)}): choose another key",
+        )
 
 
 def _check_field(
@@ -177,8 +114,9 @@ def _check_field(
     bounds: Mapping[str, int],
 ) -> None:
     what = f"field '{f.key}'"
-    _expression(problems, f.line, f"{what}: visible_if", f.visible_if, scope, bounds=bounds)
-    _expression(problems, f.line, f"{what}: required_if", f.required_if, scope, bounds=bounds)
+    _reserved(problems, f.line, what, f.key)
+    _check_expression(problems, f.line, f"{what}: visible_if", f.visible_if, scope, bounds=bounds)
+    _check_expression(problems, f.line, f"{what}: required_if", f.required_if, scope, bounds=bounds)
     if f.min_items is not None and f.max_items is not None and f.min_items > f.max_items:
         problems.add(f.line, f"{what}: min_items is larger than max_items")
     if f.type == "file" and not f.accept:
@@ -224,7 +162,7 @@ def check_workflow(
             f"but forms/{service.form_key}.yaml is missing",
         )
     scope = case_scope(form) if form is not None else None
-    bounds = _workflow_bounds(form)
+    bounds = list_bounds(form.fields) if form is not None else {}
     for t in wf.transitions:
         what = f"transition '{t.name}'"
         for source in t.sources:
@@ -253,7 +191,7 @@ def check_workflow(
         if t.guard_source and scope is not None:
             names = guard_scope(scope, (i.name for i in t.inputs))
             guard = t.guard_source
-            _expression(problems, t.line, f"{what}: guard", guard, names, bounds=bounds)
+            _check_expression(problems, t.line, f"{what}: guard", guard, names, bounds=bounds)
         mail = (
             templates_root / "email" / t.notify / "subject.txt"
             if templates_root and t.notify
@@ -263,7 +201,7 @@ def check_workflow(
             problems.add(t.line, f"{what}: e-mail template templates/email/{t.notify}/ is missing")
     if scope is not None and service.applicant_name:
         line = getattr(service.applicant_name, "line", 1)
-        _expression(
+        _check_expression(
             problems,
             line,
             "applicant_name",
@@ -280,8 +218,7 @@ def check_workflow(
                     f"document '{d.key}': template "
                     f"templates/pdf/{d.template}/document.html is missing",
                 )
-    fields = {f.key for f in form.fields} if form is not None else set()
-    check_credentials(service, problems, fields)
+    check_credentials(service, problems, scope, bounds)
     _check_graph(service, problems)
 
 

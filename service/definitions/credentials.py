@@ -2,15 +2,16 @@
 
 A credential is declared next to the documents: its key (also the last part of its
 `vct` type URL), titles, the transitions that make it available and those that revoke
-it, how long it is valid, and its claims, each a CEL expression over the case
-(`data` are the answers, `case` the reference and decision date). A claim is
+it, how long it is valid, and its claims, each a CEL expression with the names of every
+other expression (the answers and computed values by key) and `case` (its reference and
+the day it was submitted). A claim is
 selectively disclosable (`disclosable: true`), always shown (`false`, the default), or a
 list whose items are disclosable one by one (`items`).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,8 @@ from service.engine.types import Text
 
 if TYPE_CHECKING:
     from service.definitions.types import ServiceDefinition
+    from service.rules.typecheck import CelType
 
-#: The names a claim, validity or `valid_from` expression may read.
-CLAIM_NAMES = frozenset({"data", "case"})
 #: How a claim may be disclosed.
 DISCLOSURE = ("never", "always", "items")
 #: Claim names the SD-JWT VC format keeps for itself.
@@ -36,7 +36,6 @@ _CREDENTIAL_KEYS = {
     "claims",
 }  # fmt: skip
 _CLAIM_KEYS = {"name", "label", "value", "disclosable"}
-_DATA_REF = re.compile(r"\bdata\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def parse_credentials(r: Any, doc: Any) -> tuple[CredentialDefinition, ...]:
                 ClaimDefinition(
                     name=name,
                     label=r.text(claim, "label", f"{what}: claim '{name}'") or Text(name),
-                    value=r.string(claim, "value", f"{what}: claim '{name}'") or "",
+                    value=r.expression(claim, "value", f"{what}: claim '{name}'") or "",
                     disclosable=mode or "never",
                     line=claim.line,
                 )
@@ -106,8 +105,8 @@ def parse_credentials(r: Any, doc: Any) -> tuple[CredentialDefinition, ...]:
                 description=r.text(item, "description", what, required=False),
                 issued_by=r.names(item, "issued_by", what),
                 revoked_by=r.names(item, "revoked_by", what),
-                valid_from=r.string(item, "valid_from", what),
-                valid_for=r.string(item, "valid_for", what) or "P1Y",
+                valid_from=r.expression(item, "valid_from", what),
+                valid_for=r.expression(item, "valid_for", what) or "P1Y",
                 claims=tuple(claims),
                 line=item.line,
             )
@@ -124,10 +123,17 @@ def is_duration(text: str) -> bool:
     return True
 
 
-def check_credentials(service: ServiceDefinition, problems: Problems, fields: set[str]) -> None:
-    """Check transitions, expressions and claim names of every declared credential."""
-    from service.rules.services import compile_expression
+def check_credentials(
+    service: ServiceDefinition,
+    problems: Problems,
+    scope: dict[str, CelType] | None,
+    bounds: Mapping[str, int],
+) -> None:
+    """Check transitions, expressions and claim names of every declared credential.
 
+    `scope` holds the names of the workflow's form (None when the form is missing: its
+    expressions are then not checked).
+    """
     transitions = {t.name for t in service.workflow.transitions}
     seen: set[str] = set()
     for cred in service.credentials:
@@ -141,9 +147,6 @@ def check_credentials(service: ServiceDefinition, problems: Problems, fields: se
             for name in names:
                 if name not in transitions:
                     problems.add(cred.line, f"{what}: {kind} names unknown transition '{name}'")
-        expressions = [("valid_from", cred.valid_from, cred.line)]
-        if not is_duration(cred.valid_for):
-            expressions.append(("valid_for", cred.valid_for, cred.line))
         claim_names: set[str] = set()
         for claim in cred.claims:
             if claim.name in RESERVED_CLAIMS:
@@ -151,19 +154,26 @@ def check_credentials(service: ServiceDefinition, problems: Problems, fields: se
             if claim.name in claim_names:
                 problems.add(claim.line, f"{what}: duplicate claim '{claim.name}'")
             claim_names.add(claim.name)
-            expressions.append((f"claim '{claim.name}'", claim.value, claim.line))
-        for label, source, line in expressions:
-            if source is None:
-                continue
-            try:
-                compile_expression(source, names=CLAIM_NAMES)
-            except Exception as exc:
-                problems.add(line, f"{what}: {label}: {exc}")
-                continue
-            if fields:
-                for name in _DATA_REF.findall(source):
-                    if name not in fields:
-                        problems.add(
-                            line,
-                            f"{what}: {label} names field '{name}' but the form does not define it",
-                        )
+        if scope is not None:
+            from service.definitions.scope import credential_scope
+
+            _check_expressions(cred, problems, credential_scope(scope), bounds)
+
+
+def _check_expressions(
+    cred: CredentialDefinition,
+    problems: Problems,
+    scope: dict[str, CelType],
+    bounds: Mapping[str, int],
+) -> None:
+    """Type-check the validity and the claims of `cred`: a date, a duration text, values."""
+    from service.definitions.expressions import check
+
+    what = f"credential '{cred.key}'"
+    check(problems, cred.line, f"{what}: valid_from", cred.valid_from, scope, "timestamp", bounds)
+    if not is_duration(cred.valid_for):
+        check(problems, cred.line, f"{what}: valid_for", cred.valid_for, scope, "string", bounds)
+    for claim in cred.claims:
+        check(
+            problems, claim.line, f"{what}: claim '{claim.name}'", claim.value, scope, None, bounds
+        )

@@ -1,9 +1,10 @@
 """The names every expression of a service may read, with their CEL types.
 
-One scope for every expression (conditions, rules, guards, applicant_name): the form's
-answers by their bare field keys; inside a repeatable group the item's own fields as
-well; in a guard the transition's `inputs`. `data` (all answers as one map) is kept for
-guards written before bare names worked there.
+One scope for every expression (conditions, rules, computed values, guards,
+applicant_name, credentials): the form's answers and computed values by their bare keys;
+inside a repeatable group the item's own fields as well; in a guard the transition's
+`inputs`; in a credential the `case`. `data.x` is refused by the checker ("write `x`");
+at run time `data` is still given, for versions stored before bare names worked.
 """
 
 from __future__ import annotations
@@ -61,9 +62,16 @@ def item_scope(scope: dict[str, CelType], group: FieldDefinition) -> dict[str, C
 
 
 def guard_scope(scope: dict[str, CelType], inputs: Iterable[str]) -> dict[str, CelType]:
-    """Return `scope` plus `inputs` (the transition's inputs) and `data` (all answers)."""
-    return {
-        **scope,
-        "data": map_of(scope),
-        "inputs": map_of({name: DYN for name in inputs}),
-    }
+    """Return `scope` plus `inputs` (the transition's inputs)."""
+    return {**scope, "inputs": map_of({name: DYN for name in inputs})}
+
+
+#: What a credential's expressions read of the case besides its answers.
+CASE = map_of({"reference": STRING, "submitted_on": STRING})
+#: Names no field or computed value may take: expressions use them for other things.
+RESERVED = ("case", "data", "inputs")
+
+
+def credential_scope(scope: dict[str, CelType]) -> dict[str, CelType]:
+    """Return `scope` plus `case` (its reference and the day it was submitted)."""
+    return {**scope, "case": CASE}

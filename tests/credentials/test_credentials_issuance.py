@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -42,6 +42,15 @@ def test_wallet_receives_a_bound_parking_permit_and_the_case_records_it(
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()
     assert events[-1].action == AuditAction.CREDENTIAL_ISSUED
     assert events[-1].inputs["credential"] == "parking_permit"
+
+
+def test_validity_comes_from_the_answers_the_workflow_names(client: Any, issued: Any) -> None:
+    """`valid_from: 'start_date'` and `valid_for: 'period == ...'` read answers by name."""
+    _holder, credential, _case = issued(start=date(2026, 3, 1), period="two_years")
+    key = published_key(client)
+    payload = SDJWTVerifier(credential + "", lambda iss, header: key).get_verified_payload()
+    assert payload["valid_from"] == "2026-03-01"
+    assert payload["valid_until"] == "2028-02-29"
 
 
 def test_a_replayed_pre_authorized_code_is_refused(
@@ -139,3 +148,38 @@ def test_metadata_names_the_credential_with_german_and_english_display(client: A
     assert client.get("/credentials/types/dog_tag").status_code == 404
     residence = client.get("/credentials/types/residence_confirmation").get_json()
     assert {"path": ["persons", None], "sd": "always"} in residence["claims"]
+
+
+def test_a_residence_confirmation_lists_each_person_with_a_plain_birth_date(
+    client: Any, make_user: Any
+) -> None:
+    """Claims read the answers by name; dates inside a group's items stay YYYY-MM-DD."""
+    from credentials_support import offer_code
+    from factories import person, residence_registration_data
+
+    from service.cases import services as cases
+    from service.engine import Actor
+
+    erika = make_user("Erika Mustermann")
+    officer = make_user("Olaf Meldebehörde", roles=["registration_officer"])
+    data = residence_registration_data(persons=[person(birth_date="1990-05-17")])
+    case = cases.submit_case(
+        "residence_registration", data, erika.id, Actor(**erika.as_actor_fields())
+    ).case
+    for name in ("start_review", "approve"):
+        cases.fire_transition(case, name, Actor(**officer.as_actor_fields()))
+    db.session.commit()
+    new = credentials.create_offer(case, "residence_confirmation")
+    db.session.commit()
+    access = token(client, offer_code(new.uri), new.tx_code).get_json()["access_token"]
+    holder = Holder()
+    answer = request_credential(
+        client, access, holder.proof(nonce(client)), "residence_confirmation"
+    )
+    assert answer.status_code == 200, answer.get_json()
+    key = published_key(client)
+    credential = answer.get_json()["credentials"][0]["credential"]
+    payload = SDJWTVerifier(credential + "", lambda iss, header: key).get_verified_payload()
+    assert payload["address"]["street_address"] == "Marktplatz 2"
+    assert payload["move_in_date"] == data["move_in_date"]
+    assert payload["persons"][0]["birthdate"] == "1990-05-17"

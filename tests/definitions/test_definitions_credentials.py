@@ -20,8 +20,11 @@ credentials:
     claims:
       - name: dog_name
         label: {de: Name des Hundes, en: Dog's name}
-        value: 'data.dog_name'
+        value: 'dog_name'
         disclosable: true
+      - name: reference
+        label: {de: Aktenzeichen, en: Reference}
+        value: 'case.reference'
 """
 
 
@@ -48,16 +51,23 @@ def test_valid_credential_section_has_no_problems(tmp_path: Path) -> None:
     [
         ("issued_by: [approve]", "issued_by: [aprove]",
          "workflows/dog_tax.yaml:32: credential 'dog_tag': issued_by names unknown transition 'aprove'"),
-        ("        value: 'data.dog_name'", "        value: 'data.dog_nam'",
-         "workflows/dog_tax.yaml:37: credential 'dog_tag': claim 'dog_name' names field 'dog_nam'"),
-        ("        value: 'data.dog_name'", "        value: 'data.dog_name +'",
-         "workflows/dog_tax.yaml:37: credential 'dog_tag': claim 'dog_name': cannot parse"),
+        ("        value: 'dog_name'", "        value: 'dog_nam'",
+         "workflows/dog_tax.yaml:39:17: credential 'dog_tag': claim 'dog_name': unknown name 'dog_nam'"),
+        ("        value: 'dog_name'", "        value: 'data.dog_name'",
+         "workflows/dog_tax.yaml:39:17: credential 'dog_tag': claim 'dog_name': "
+         "write 'dog_name', not 'data.dog_name'"),
+        ("        value: 'dog_name'", "        value: 'dog_name +'",
+         "workflows/dog_tax.yaml:39:26: credential 'dog_tag': claim 'dog_name': cannot parse"),
+        ("    valid_for: P1Y", "    valid_for: 'listed'",
+         "workflows/dog_tax.yaml:35:17: credential 'dog_tag': valid_for: must be a text, not a yes/no"),
+        ("    valid_for: P1Y", "    valid_for: P1Y\n    valid_from: 'dog_name'",
+         "workflows/dog_tax.yaml:36:18: credential 'dog_tag': valid_from: must be a date, not a text"),
         ("        disclosable: true", "        disclosable: sometimes",
          "workflows/dog_tax.yaml:40: credential 'dog_tag': claim 'dog_name': 'disclosable' must be"),
         ("      - name: dog_name", "      - name: exp",
          "workflows/dog_tax.yaml:37: credential 'dog_tag': claim name 'exp' is reserved"),
         ("    valid_for: P1Y", "    valid_for: 'owner.years'",
-         "workflows/dog_tax.yaml:32: credential 'dog_tag': valid_for: unknown name 'owner'"),
+         "workflows/dog_tax.yaml:35:17: credential 'dog_tag': valid_for: unknown name 'owner'"),
         ("    issued_by: [approve]", "    isued_by: [approve]",
          "workflows/dog_tax.yaml:34: unknown key 'isued_by' in credential"),
     ],

@@ -8,6 +8,7 @@ the case is approved, an option printed as its raw value.
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -277,10 +278,10 @@ def test_date_bounds_as_expressions_are_accepted(tmp_path: Path) -> None:
     assert problems_of(write_set(tmp_path, form=form)) == []
 
 
-def test_guards_read_answers_by_bare_name_and_still_through_data(tmp_path: Path) -> None:
+def test_guards_read_answers_by_bare_name(tmp_path: Path) -> None:
     workflow = WORKFLOW.replace(
         "    documents: [permit]\n",
-        "    guard: 'length_m <= 20.0 && data.zone == \"a\" && end_date > today()'\n"
+        "    guard: 'length_m <= 20.0 && zone == \"a\" && end_date > today()'\n"
         "    documents: [permit]\n",
     )
     root = write_set(tmp_path, workflow=workflow)
@@ -288,8 +289,6 @@ def test_guards_read_answers_by_bare_name_and_still_through_data(tmp_path: Path)
     assert problems == []
     guard = registry.service("special_use").workflow.transition("approve").guard
     assert guard is not None
-    from datetime import UTC, datetime, timedelta
-
     future = datetime.now(UTC) + timedelta(days=30)
     data = {"length_m": 12.0, "zone": "a", "end_date": future, "applicant": "A"}
     assert guard({"data": data, "inputs": {}}) is True
@@ -297,11 +296,49 @@ def test_guards_read_answers_by_bare_name_and_still_through_data(tmp_path: Path)
     assert guard({"data": {**data, "end_date": None}, "inputs": {}}) is False
 
 
+def test_data_dot_in_a_guard_is_refused_with_the_name_to_write(tmp_path: Path) -> None:
+    workflow = WORKFLOW.replace(
+        "    documents: [permit]\n", "    guard: 'data.zone == \"a\"'\n    documents: [permit]\n"
+    )
+    assert problems_of(write_set(tmp_path, workflow=workflow)) == [
+        "workflows/special_use.yaml:25:13: transition 'approve': guard: "
+        "write 'zone', not 'data.zone'\n"
+        "        guard: 'data.zone == \"a\"'\n"
+        "                ^~~~~~~~~"
+    ]
+
+
+def test_a_version_stored_before_bare_names_still_runs_its_data_dot_guard() -> None:
+    from service.definitions.errors import Problems
+    from service.definitions.services import parse_workflow_text
+
+    text = WORKFLOW.replace(
+        "    documents: [permit]\n", "    guard: 'data.zone == \"a\"'\n    documents: [permit]\n"
+    )
+    service = parse_workflow_text(text, "workflows/special_use.yaml", Problems("x", text))
+    assert service is not None
+    guard = service.workflow.transition("approve").guard
+    assert guard is not None
+    assert guard({"data": {"zone": "a"}, "inputs": {}}) is True
+    assert guard({"data": {"zone": "b"}, "inputs": {}}) is False
+
+
 def test_form_conditions_name_answers_alone_and_data_dot_gets_a_hint(tmp_path: Path) -> None:
     form = FORM.replace("'length_m > 5.0'", "'data.length_m > 5.0'")
     assert problems_of(write_set(tmp_path, form=form)) == [
-        "forms/special_use.yaml:26:18: rule 'long_zone': unknown name 'data': "
-        "write the field's key alone, like 'kind == \"a\"'\n"
+        "forms/special_use.yaml:26:18: rule 'long_zone': write 'length_m', not 'data.length_m'\n"
         "        expression: 'data.length_m > 5.0'\n"
-        "                     ^~~~"
+        "                     ^~~~~~~~~~~~~"
+    ]
+
+
+@pytest.mark.parametrize("key", ["case", "inputs", "data"])
+def test_a_field_may_not_take_a_name_expressions_reserve(tmp_path: Path, key: str) -> None:
+    form = FORM.replace("  - key: applicant\n", f"  - key: {key}\n").replace(
+        "fields: [applicant,", f"fields: [{key},"
+    )
+    workflow = WORKFLOW.replace("applicant_name: 'applicant'", "applicant_name: 'zone'")
+    assert problems_of(write_set(tmp_path, form=form, workflow=workflow)) == [
+        f"forms/special_use.yaml:9: field '{key}': '{key}' is a name every expression "
+        "reserves (case, data, inputs): choose another key"
     ]

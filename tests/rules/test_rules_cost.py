@@ -114,11 +114,11 @@ def test_definitions_check_accepts_the_rule_when_the_group_is_small(tmp_path: Pa
 
 
 def test_definitions_check_refuses_a_costly_guard_over_the_case_data(tmp_path: Path) -> None:
-    guard = "data.dogs.all(a, data.dogs.all(b, data.dogs.all(c, a.age <= b.age + c.age)))"
+    guard = "dogs.all(a, dogs.all(b, dogs.all(c, a.age <= b.age + c.age)))"
     code, output = check(tmp_path, 100, "size(dogs) < 50", guard)
     assert code == 1
     assert "workflows/dog_tax.yaml:19: transition 'approve': guard:" in output
-    assert "data.dogs.all(a" in output
+    assert "dogs.all(a, dogs.all(b" in output
 
 
 def test_values_over_budget_are_refused_with_422_and_a_message_by_the_error_map() -> None:
