@@ -1,4 +1,4 @@
-"""Command-line groups: `flask api-clients create` and `flask demo load`."""
+"""Command-line groups: `flask api-clients create`, `flask demo load`, `flask roles list`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from service.auth.roles_cli import roles_cli
 from service.extensions import db
 
 api_clients_cli = AppGroup("api-clients", help="Register API clients at the development provider.")
@@ -86,3 +87,4 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(api_clients_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(roles_cli)
