@@ -289,6 +289,25 @@ def check(config: Mapping[str, Any]) -> None:
             config,
         )
     _check_audit_key(config)
+    _check_limiter_storage(config)
+
+
+def limiter_storage(config: Mapping[str, Any]) -> str:
+    """Return where the rate limits count (a `limits` storage URL; `memory://` by default)."""
+    return str(
+        config.get("RATELIMIT_STORAGE_URI") or config.get("RATELIMIT_STORAGE_URL") or "memory://"
+    )
+
+
+def _check_limiter_storage(config: Mapping[str, Any]) -> None:
+    """Refuse rate limits counted in each process's memory (N workers: N times each limit)."""
+    if limiter_storage(config).startswith("memory://"):
+        raise _refuse(
+            "AMTSWEG_RATELIMIT_STORAGE_URL (or AMTSWEG_REDIS_URL) must name a storage shared "
+            "by every web process in production, e.g. redis://redis:6379/1: counted in each "
+            "process's memory, N workers would allow N times each rate limit.",
+            config,
+        )
 
 
 def _check_audit_key(config: Mapping[str, Any]) -> None:

@@ -4,9 +4,10 @@ Each limit is a setting (`AMTSWEG_RATELIMIT_<NAME>`, a Flask-Limiter rate string
 `10/minute;100/hour`) and applies to the endpoints named in `LIMITS`, counted per client
 address, per logged-in person or per API client. Counters live in memory by default and in
 Redis (or any `limits` storage URL) when `AMTSWEG_RATELIMIT_STORAGE_URL` or
-`AMTSWEG_REDIS_URL` is set. Production should use a shared storage: with memory storage each
-worker process counts on its own, so N workers allow N times each limit; the app says so in
-its log at start. Over the limit: `RateLimited` (429, Retry-After), answered by the error map.
+`AMTSWEG_REDIS_URL` is set. Production must use a shared storage (`service.config.check`
+refuses `memory://` there): with memory storage each worker process counts on its own, so N
+workers allow N times each limit. While that storage is unreachable, each process counts in
+its own memory (Flask-Limiter's fallback) and pages are still served. Over the limit: `RateLimited` (429, Retry-After), answered by the error map.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
+from service import config
 from service.errors import AppError, Text, adapt
 
 
@@ -100,9 +102,10 @@ def init_app(app: Flask) -> None:
     """Apply the limits to the endpoints registered so far (call after every feature)."""
     from service import errors
 
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("RATELIMIT_STORAGE_URL"))
+    app.config["RATELIMIT_STORAGE_URI"] = config.limiter_storage(app.config)
     # One limiter per app: its counters and limits must not leak into another app.
-    limiter = Limiter(by_address, app=app, headers_enabled=True)
+    # Redis unreachable: count in this process until it is back, rather than answer 500.
+    limiter = Limiter(by_address, app=app, headers_enabled=True, in_memory_fallback_enabled=True)
     app.extensions[EXTENSION_KEY] = limiter
     for rule in LIMITS:
         for endpoint in rule.endpoints:
@@ -118,10 +121,3 @@ def init_app(app: Flask) -> None:
             limit(blueprint)  # type: ignore[call-overload]
     # A limit is an HTTPException: Flask looks for a handler of its class, not Exception.
     app.register_error_handler(RateLimitExceeded, errors.handle)
-    if app.config.get("AMTSWEG_ENV") == "production" and str(
-        app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    ).startswith("memory://"):
-        app.logger.warning(
-            "rate limits are counted in memory, per worker process: with N workers each "
-            "limit allows N times as many requests; set AMTSWEG_RATELIMIT_STORAGE_URL to Redis"
-        )

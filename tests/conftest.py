@@ -97,6 +97,8 @@ def production_settings(tmp_path: Path) -> dict[str, Any]:
         "SEAL_KEY_PATH": str(key),
         "SEAL_CERT_PATH": str(cert),
         "UPLOAD_SCAN": "off",
+        # Limits are off in tests (base_config); the storage must still be a shared one.
+        "RATELIMIT_STORAGE_URL": REDIS_URL or "redis://127.0.0.1:6379/15",
     }
 
 

@@ -150,3 +150,20 @@ def test_development_cookie_works_over_plain_http(make_app: Callable[..., Flask]
     answer = make_app().test_client().get("/")
     cookie = answer.headers["Set-Cookie"]
     assert cookie.startswith("session=") and "Secure" not in cookie
+
+
+@pytest.mark.parametrize("storage", ["memory://", "", None])
+def test_production_refuses_rate_limits_counted_in_each_process_s_memory(
+    make_app: Callable[..., Flask], production: dict[str, Any], storage: str | None
+) -> None:
+    # Each worker process would count alone: N workers allow N times every limit.
+    settings = {**production, "RATELIMIT_STORAGE_URL": storage}
+    with pytest.raises(ConfigError, match="AMTSWEG_RATELIMIT_STORAGE_URL"):
+        make_app(**settings)
+    with pytest.raises(ConfigError, match="AMTSWEG_RATELIMIT_STORAGE_URL"):
+        make_app(**{**settings, "RATELIMIT_STORAGE_URI": storage})
+
+
+def test_development_counts_rate_limits_in_memory(make_app: Callable[..., Flask]) -> None:
+    app = make_app(RATELIMIT_STORAGE_URL="memory://")
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from service.attachments.models import Upload
 from service.cases.models import Case
 from service.extensions import db
 from tests.api.api_support import api_config, auth, mint
-from tests.conftest import running
+from tests.conftest import REDIS_URL, running
 
 BASE = "/services/residence_registration"
 #: A minimal one-page PDF (the content checks open it).
@@ -194,3 +195,33 @@ def test_portal_submissions_are_limited_per_person_with_a_page(portal: Flask) ->
     assert int(over.headers["Retry-After"]) >= 1
     assert other.status_code not in (429, 500)
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+@pytest.mark.redis
+def test_limits_counted_in_redis_are_shared_by_every_web_process(
+    make_app: Callable[..., Flask],
+) -> None:
+    # Two apps stand for two gunicorn workers behind one load balancer.
+    shared = {
+        **SMALL,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+    }
+    one, two = make_app(**shared).test_client(), make_app(**shared).test_client()
+
+    answers = [c.get("/verify/ABCD").status_code for c in (one, two, one)]
+
+    assert answers[:2] == [404, 404]  # an unknown code, until the limit is reached
+    assert answers[2] == 429  # the second process's request counted for the first
+
+
+def test_limits_fall_back_to_memory_when_redis_is_unreachable(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app(**{**SMALL, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
+    client = app.test_client()
+
+    answers = [client.get("/verify/ABCD").status_code for _ in range(3)]
+
+    # Pages are still served and still limited, counted in this process until Redis is back.
+    assert answers == [404, 404, 429]
