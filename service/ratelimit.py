@@ -7,7 +7,8 @@ Redis (or any `limits` storage URL) when `AMTSWEG_RATELIMIT_STORAGE_URL` or
 `AMTSWEG_REDIS_URL` is set. Production must use a shared storage (`service.config.check`
 refuses `memory://` there): with memory storage each worker process counts on its own, so N
 workers allow N times each limit. While that storage is unreachable, each process counts in
-its own memory (Flask-Limiter's fallback) and pages are still served. Over the limit: `RateLimited` (429, Retry-After), answered by the error map.
+its own memory (Flask-Limiter's fallback) and pages are still served. Over the limit:
+`RateLimited` (429, Retry-After), answered by the error map.
 """
 
 from __future__ import annotations
