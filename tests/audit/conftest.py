@@ -23,7 +23,10 @@ from tests.documents.conftest import (  # noqa: F401 - fixtures shared with the 
 
 @pytest.fixture
 def rejected_case(make_user: Callable[..., Any]) -> Callable[..., Case]:
-    """Submit a parking permit and reject it with a reason (three events), committed."""
+    """Submit a parking permit and ask the resident with a message (three events), committed.
+
+    No document is issued (a rejection would issue a notice), so every leaf is an event.
+    """
 
     def factory(name: str = "Erika Mustermann") -> Case:
         applicant = make_user(name)
@@ -32,7 +35,9 @@ def rejected_case(make_user: Callable[..., Any]) -> Callable[..., Case]:
             "parking_permit", parking_permit_data(), applicant.id, actor_for(applicant)
         ).case
         fire_transition(case, "start_review", actor_for(officer))
-        fire_transition(case, "reject", actor_for(officer), {"reason": "Zone C gilt nicht"})
+        fire_transition(
+            case, "request_information", actor_for(officer), {"message": "Zone C gilt nicht"}
+        )
         db.session.commit()
         return case
 

@@ -22,8 +22,8 @@ def test_definitions_list_shows_versions_and_open_cases(app: Any, make_user: Any
     result = app.test_cli_runner().invoke(args=["definitions", "list"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "parking_permit\tv2 (current)\t2 open case(s)" in lines
-    assert "residence_registration\tv2 (current)\t0 open case(s)" in lines
+    assert "parking_permit\tv3 (current)\t2 open case(s)" in lines
+    assert "residence_registration\tv3 (current)\t0 open case(s)" in lines
 
 
 def test_audit_verify_exits_1_and_names_the_case_when_tampered(app: Any, make_user: Any) -> None:

