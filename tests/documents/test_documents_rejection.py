@@ -52,5 +52,5 @@ def test_a_rejection_issues_a_notice_with_the_reason_role_and_date(
 
 
 def test_an_approval_issues_no_rejection_notice(issued: Callable[..., Any]) -> None:
-    case, document = issued("parking_permit")
+    case, _document = issued("parking_permit")
     assert [d.document for d in documents_for_case(case)] == ["parking_permit"]
