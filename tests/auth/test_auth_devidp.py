@@ -115,6 +115,8 @@ def test_demo_load_creates_the_demo_people_once(app: Flask) -> None:
         "residence_registration:case_worker",
         "parking_permit:permit_officer",
         "parking_permit:case_worker",
+        "deregistration:registration_officer",
+        "deregistration:case_worker",
     }
     portal = db.session.scalar(db.select(OAuthClient).filter_by(client_id="amtsweg-portal"))
     assert portal is not None
