@@ -31,6 +31,7 @@ from service.definitions.services import current_city, current_registry
 from service.definitions.types import DocumentDefinition, ServiceDefinition
 from service.documents import rendering, seal
 from service.documents.constants import CODE_BYTES, DocumentStatus, Viewer
+from service.documents.copies import application_copy as application_copy
 from service.documents.models import Document
 from service.errors import AppError, Text
 from service.extensions import db, insert_unless_exists, utcnow

@@ -409,7 +409,7 @@ def _way_back() -> str:
 
 def init_app(app: Flask) -> None:
     """Register the resident pages."""
-    from service.portal import cli, wallet  # noqa: F401 - wallet adds its pages to bp
+    from service.portal import cli, copy, wallet  # noqa: F401 - they add pages to bp
 
     app.register_blueprint(bp)
     errors.way_back(bp.name, _way_back)
