@@ -25,6 +25,7 @@ from service.cases.models import Case, CaseNote
 from service.cases.services import assign_case, record_event, service_for
 from service.definitions.services import current_registry
 from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
+from service.engine.roles import holds_any
 from service.engine.services import is_overdue
 from service.engine.types import Text
 from service.extensions import db, utcnow
@@ -301,7 +302,8 @@ def assignable_staff(service_key: str, members: Iterable[User] | None = None) ->
     roles = roles_by_service().get(service_key, set())
     if not roles:
         return []
-    return [u for u in (staff_members() if members is None else members) if roles & set(u.roles)]
+    found = staff_members() if members is None else members
+    return [u for u in found if holds_any(u.roles or (), service_key, roles)]
 
 
 def colleagues_for(user: User) -> list[User]:

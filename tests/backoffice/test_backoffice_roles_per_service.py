@@ -97,3 +97,29 @@ def test_four_eyes_second_approver_needs_the_role_in_that_service(
     assert _fire(client_for(outsider), parking, "approve_waiver")[1] == "waiver_proposed"
     second = make_user("Petra Bewohnerparken", roles=PARKING_OFFICER)
     assert _fire(client_for(second), parking, "approve_waiver") == (302, "approved")
+
+
+def test_cases_are_assigned_only_to_colleagues_with_a_role_in_that_service(
+    make_user: Callable[..., Any], make_case: Callable[..., Case], client_for: Any
+) -> None:
+    case = make_case()
+    worker = make_user("Anna Albers", roles=["residence_registration:case_worker"])
+    colleague = make_user("Bernd Brandt", roles=REGISTRATION_OFFICER)
+    parking = make_user("Petra Park", roles=["parking_permit:case_worker"])
+    client = client_for(worker)
+    page = client.get(f"/backoffice/cases/{case.id}").get_data(as_text=True)
+    assert "Bernd Brandt" in page
+    assert "Petra Park" not in page
+    token = csrf_token(client, "/backoffice/")
+    for who in (parking, colleague):
+        client.post(
+            "/backoffice/assign",
+            data={
+                "csrf_token": token,
+                "case_id": [str(case.id)],
+                "action": "assign",
+                "assignee": str(who.id),
+            },
+        )
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).assignee_id == colleague.id
