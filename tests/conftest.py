@@ -121,10 +121,36 @@ def _empty_database(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         if PG_URL:
-            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            db.session.commit()
+            _empty_postgres()
         db.engine.dispose()
+
+
+_pg_empty_script = ""
+
+
+def _empty_postgres() -> None:
+    """Delete every row and restart every sequence, in one round trip.
+
+    TRUNCATE replaces every table's files and took 0.3-1.9 s per test; DELETE of the few
+    rows a test writes takes milliseconds.
+    """
+    global _pg_empty_script
+    if not _pg_empty_script:
+        sequences = db.session.execute(
+            text("SELECT sequence_name FROM information_schema.sequences")
+        ).scalars()
+        _pg_empty_script = ";".join(
+            [f'DELETE FROM "{t.name}"' for t in reversed(db.metadata.sorted_tables)]
+            + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences]
+        )
+        db.session.commit()
+    raw = db.engine.raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            cursor.execute(_pg_empty_script)
+        raw.commit()
+    finally:
+        raw.close()
 
 
 @pytest.fixture
