@@ -15,6 +15,7 @@ from typing import Protocol
 from flask import Flask, current_app, g
 
 from service.engine.types import Text
+from service.scanning import images
 from service.scanning.clamav import ClamdScanner
 from service.scanning.errors import ScannerUnavailable
 from service.scanning.pdf import UNREADABLE, active_content
@@ -41,6 +42,14 @@ _ACTIVE_PDF = Text(
     "Bitte speichern Sie sie als einfache PDF-Datei neu (zum Beispiel mit „Als PDF drucken“).",
     en="the PDF file “{name}” contains active content ({what}) and was not accepted. "
     "Please save it again as a plain PDF (for example with “Print to PDF”).",
+)
+
+_ACTIVE_IMAGE = Text(
+    de="die Bilddatei „{name}“ enthält außer dem Bild weitere Inhalte ({what}) und wurde nicht "
+    "angenommen. Bitte speichern Sie das Bild neu (zum Beispiel als Bildschirmfoto oder mit "
+    "„Exportieren als JPEG oder PNG“).",
+    en="the image file “{name}” contains more than the picture ({what}) and was not accepted. "
+    "Please save the picture again (for example as a screenshot, or exported as JPEG or PNG).",
 )
 
 
@@ -91,6 +100,12 @@ def file_problems(content: bytes, content_type: str, name: str, lang: str) -> li
             log.warning("upload refused: active PDF content: %s", ", ".join(t.en for t in active))
             what = ", ".join(t.get(lang) for t in active)
             return [_ACTIVE_PDF.get(lang).format(name=name, what=what)]
+    if content_type.startswith("image/"):
+        found = images.active_content(content, content_type)
+        if found:
+            log.warning("upload refused: image carries %s", ", ".join(t.en for t in found))
+            what = ", ".join(t.get(lang) for t in found)
+            return [_ACTIVE_IMAGE.get(lang).format(name=name, what=what)]
     scanner: Scanner | None = current_app.extensions.get(EXTENSION_KEY)
     if scanner is None:
         return []
