@@ -126,6 +126,54 @@ def deregistration_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def dog(**overrides: Any) -> dict[str, Any]:
+    """Return one dog of no listed breed; `listed_dog()` returns one of a listed breed."""
+    data: dict[str, Any] = {
+        "dog_name": "Bello",
+        "chip_number": "276098106543210",
+        "breed": "Labrador-Mischling",
+        "kept_since": (date.today() - timedelta(days=10)).isoformat(),
+        "listed_breed": False,
+    }
+    data.update(overrides)
+    return data
+
+
+def listed_dog(**overrides: Any) -> dict[str, Any]:
+    """Return a dog under § 3 LHundG NRW with permit, proof of competence and insurance."""
+    data = dog(
+        dog_name="Rocky",
+        chip_number="276098106549999",
+        breed="American Staffordshire Terrier",
+        listed_breed=True,
+        listed_breed_kind="amstaff",
+        keeping_permit="granted",
+        permit_number="32/1-2026-17",
+        competence_proof=True,
+        liability_insurance=True,
+        insurer="Rheinische Versicherung, HV-123456",
+    )
+    data.update(overrides)
+    return data
+
+
+def dog_tax_data(**overrides: Any) -> dict[str, Any]:
+    """Return a complete dog tax registration of one dog (150 € a year), paid by transfer."""
+    data: dict[str, Any] = {
+        "first_name": "Max",
+        "family_name": "Mustermann",
+        "street": "Bilker Allee",
+        "house_number": "12",
+        "postal_code": "40219",
+        "town": "Düsseldorf",
+        "dogs": [dog()],
+        "direct_debit": False,
+        "email": "max@example.org",
+    }
+    data.update(overrides)
+    return data
+
+
 # ----------------------------------------------------------------------- model factories
 # factory_boy factories that build real rows through the service layer: a case in any
 # state is submitted and moved there by real transitions, so its audit chain and outbox
@@ -153,6 +201,7 @@ class UserFactory(SQLAlchemyModelFactory):
             name="Petra Zweitprüferin", roles=["registration_officer", "permit_officer"]
         )
         admin = factory.Trait(name="Anna Admin", roles=["admin"])
+        tax_officer = factory.Trait(name="Hanna Hundesteuer", roles=["dog_tax:tax_officer"])
 
     issuer = "https://idp.test"
     subject = factory.Sequence(lambda n: f"sub-{n}")
@@ -203,6 +252,16 @@ PATHS: dict[str, dict[str, list[tuple[str, str, dict[str, str]]]]] = {
         "rejected": [("reject", "case_worker", {"reason": "Nicht in Düsseldorf gemeldet."})],
         "withdrawn": [("withdraw", "applicant", {})],
     },
+    "dog_tax": {
+        "submitted": [],
+        "in_review": [("start_review", "case_worker", {})],
+        "waiting_for_resident": [
+            ("request_information", "case_worker", {"message": "Bitte Chipnummer prüfen."})
+        ],
+        "approved": [("start_review", "case_worker", {}), ("approve", "tax_officer", {})],
+        "rejected": [("reject", "case_worker", {"reason": "Hund bereits angemeldet."})],
+        "withdrawn": [("withdraw", "applicant", {})],
+    },
 }
 
 #: Valid answers of each shipped service, for `CaseFactory(service=...)`.
@@ -210,6 +269,7 @@ DATA: dict[str, Any] = {
     "residence_registration": residence_registration_data,
     "parking_permit": parking_permit_data,
     "deregistration": deregistration_data,
+    "dog_tax": dog_tax_data,
 }
 
 

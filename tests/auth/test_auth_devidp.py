@@ -106,7 +106,16 @@ def test_demo_load_creates_the_demo_people_once(app: Flask) -> None:
     assert "user erika: Erika Mustermann (resident) exists" in again.output
     db.session.remove()
     users = db.session.scalars(db.select(User).order_by(User.subject)).all()
-    assert [u.subject for u in users] == ["anna", "clara", "erika", "max", "olaf", "petra", "vera"]
+    assert [u.subject for u in users] == [
+        "anna",
+        "clara",
+        "erika",
+        "hanna",
+        "max",
+        "olaf",
+        "petra",
+        "vera",
+    ]
     assert {u.issuer for u in users} == {devidp.issuer()}
     petra = next(u for u in users if u.subject == "petra")
     assert petra.name == "Petra Zweitprüferin"

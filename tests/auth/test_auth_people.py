@@ -27,7 +27,16 @@ def test_first_use_copies_the_shipped_example_into_the_instance(app: Flask) -> N
     assert not path.exists()
     found = people.people()
     assert path.read_text() == (ROOT / "people.example.yaml").read_text()
-    assert [p.slug for p in found] == ["erika", "max", "clara", "olaf", "petra", "anna", "vera"]
+    assert [p.slug for p in found] == [
+        "erika",
+        "max",
+        "clara",
+        "olaf",
+        "petra",
+        "hanna",
+        "anna",
+        "vera",
+    ]
     olaf = people.person("olaf")
     assert olaf is not None
     assert holds(olaf.roles, "residence_registration", "registration_officer")

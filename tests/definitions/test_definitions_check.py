@@ -102,6 +102,7 @@ def test_shipped_definitions_pass_the_check() -> None:
     assert "residence_registration v3" in result.output
     assert "parking_permit v3" in result.output
     assert "deregistration v1" in result.output
+    assert "dog_tax v1" in result.output
 
 
 @pytest.mark.parametrize(

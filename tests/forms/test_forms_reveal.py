@@ -115,7 +115,7 @@ def _server_hidden(
     return sorted(hidden)
 
 
-@pytest.mark.parametrize("form_key", ["residence_registration", "parking_permit"])
+@pytest.mark.parametrize("form_key", ["residence_registration", "parking_permit", "dog_tax"])
 def test_script_and_server_agree_on_random_answers(form_key):
     form = _forms()[form_key]
     compiled = compile_form(form)

@@ -1,0 +1,184 @@
+"""Dog tax (Hundesteuer), walked by a resident, the tax office and the API.
+
+The service is data only (workflows/, forms/, templates/pdf/hundesteuerbescheid/); the
+yearly tax is the form's computed `fee`: 150 € for the first dog, 180 € for each further
+dog, 600 € for each dog under § 3 LHundG NRW.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from factories import dog, dog_tax_data, listed_dog
+from flask import Flask
+from flask.testing import FlaskClient
+from service_walk import (
+    api_case,
+    api_documents,
+    api_fire,
+    api_submit,
+    computed_of,
+    fill_pages,
+    fire,
+    logged_in,
+    pdf_text,
+    portal_document,
+    shown,
+    submit_check_page,
+)
+from sqlalchemy import select
+
+from service.auth import people
+from service.cases.models import Case
+from service.engine.roles import holds
+from service.extensions import db
+from service.jobs.services import drain
+
+SERVICE = "dog_tax"
+FROZEN = "2026-03-02 09:00"
+FEE = "Hundesteuer im Jahr"
+
+PAGES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "holder",
+        {
+            "first_name": "Max",
+            "family_name": "Mustermann",
+            "street": "Bilker Allee",
+            "house_number": "12",
+            "postal_code": "40219",
+            "town": "Düsseldorf",
+        },
+    ),
+    (
+        "dogs",
+        {
+            "dogs-0-dog_name": "Bello",
+            "dogs-0-chip_number": "276098106543210",
+            "dogs-0-breed": "Labrador-Mischling",
+            "dogs-0-kept_since": "2026-02-15",
+            "dogs-0-listed_breed": "no",
+            "dogs-1-dog_name": "Rocky",
+            "dogs-1-chip_number": "276098106549999",
+            "dogs-1-breed": "American Staffordshire Terrier",
+            "dogs-1-kept_since": "2026-02-20",
+            "dogs-1-listed_breed": "yes",
+            "dogs-1-listed_breed_kind": "amstaff",
+            "dogs-1-keeping_permit": "granted",
+            "dogs-1-permit_number": "32/1-2026-17",
+            "dogs-1-competence_proof": "yes",
+            "dogs-1-liability_insurance": "yes",
+            "dogs-1-insurer": "Rheinische Versicherung, HV-123456",
+        },
+    ),
+    (
+        "payment",
+        {
+            "direct_debit": "yes",
+            "iban": "DE89 3704 0044 0532 0130 00",
+            "account_holder": "Max Mustermann",
+        },
+    ),
+    ("contact", {"email": "max@example.org"}),
+]
+
+
+@pytest.mark.frozen(FROZEN)
+def test_resident_registers_two_dogs_and_gets_the_tax_notice_with_the_fee(
+    app: Flask, make_user: Any, login: Any
+) -> None:
+    resident = make_user("Max Mustermann")
+    officer = make_user("Hanna Hundesteuer", roles=["dog_tax:tax_officer"])
+    portal = logged_in(app, login, resident)
+
+    check = fill_pages(portal, SERVICE, PAGES)
+    assert shown(FEE, "750,00\xa0€") in check  # 150 € for Bello, 600 € for Rocky
+    confirmation = submit_check_page(portal, SERVICE, check)
+    case = db.session.scalar(select(Case).where(Case.service_key == SERVICE))
+    assert case is not None and case.reference.startswith("HS-") and case.reference in confirmation
+    assert [d["dog_name"] for d in case.data["dogs"]] == ["Bello", "Rocky"]
+    assert "listed_breed_kind" not in case.data["dogs"][0]  # a hidden follow-up is not kept
+    assert case.data["iban"] == "DE89370400440532013000"
+    assert shown(FEE, "750,00\xa0€") in portal.get(f"/cases/{case.id}").get_data(as_text=True)
+
+    tax_office = logged_in(app, login, officer)
+    staff_page = tax_office.get(f"/backoffice/cases/{case.id}").get_data(as_text=True)
+    assert shown(FEE, "750,00\xa0€") in staff_page
+    assert fire(tax_office, case.id, "start_review").status_code == 302
+    assert fire(tax_office, case.id, "approve").status_code == 302
+    drain()
+
+    page = portal.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Angemeldet" in page and "Hundesteuerbescheid" in page
+    text = pdf_text(portal_document(portal, case.id))
+    assert "Hundesteuerbescheid" in text and "750,00 €" in text
+    assert f"Bello – Steuermarke {case.reference}-1" in text
+    assert f"Rocky – Steuermarke {case.reference}-2" in text
+    assert "276098106543210" in text and "276098106549999" in text
+    assert "ja (American Staffordshire Terrier)" in text
+    assert "IBAN …3000" in text and "DE8937" not in text
+    assert "Festgesetzt am 02.03.2026 – Steueramt – Hundesteuer" in text
+
+
+@pytest.mark.frozen(FROZEN)
+def test_dog_tax_through_the_api_with_three_dogs(api: FlaskClient) -> None:
+    dogs = [
+        dog(),
+        dog(dog_name="Luna", chip_number="276098106543211"),
+        dog(dog_name="Fips", chip_number="276098106543212"),
+    ]
+    created = api_submit(api, SERVICE, dog_tax_data(dogs=dogs))
+    assert created.status_code == 201, created.json
+    case_id = created.json["id"]
+
+    fee = computed_of(api_case(api, case_id))["fee"]
+    assert (fee["type"], fee["value"], fee["currency"]) == ("fee", 51000, "EUR")
+    assert fee["label"] == {"de": "Hundesteuer im Jahr", "en": "Dog tax per year"}
+
+    for transition in ("start_review", "approve"):
+        fired = api_fire(api, case_id, transition, ["dog_tax:tax_officer"], "tax-register")
+        assert fired.status_code == 200, fired.json
+    assert api_case(api, case_id)["state"] == "approved"
+    [(document, pdf)] = api_documents(api, case_id)
+    assert document["status"] == "issued"
+    text = pdf_text(pdf)
+    assert "510,00 €" in text and "Luna" in text and "Überweisung" in text
+
+
+@pytest.mark.frozen(FROZEN)
+def test_chip_numbers_and_listed_dogs_are_checked(api: FlaskClient) -> None:
+    twins = api_submit(api, SERVICE, dog_tax_data(dogs=[dog(), dog(dog_name="Luna")]), "k-1")
+    short = api_submit(api, SERVICE, dog_tax_data(dogs=[dog(chip_number="27609810654321")]), "k-2")
+    uninsured = api_submit(
+        api, SERVICE, dog_tax_data(dogs=[listed_dog(liability_insurance=False)]), "k-3"
+    )
+
+    assert twins.status_code == 422
+    assert "dieselbe" in twins.json["errors"][0]["message"]
+    assert [e["path"] for e in short.json["errors"]] == ["dogs[0].chip_number"]
+    assert "15 Ziffern" in short.json["errors"][0]["message"]
+    assert uninsured.status_code == 422
+    assert "Haftpflichtversicherung" in uninsured.json["errors"][0]["message"]
+
+
+@pytest.mark.frozen(FROZEN)
+def test_a_listed_dog_with_a_pending_permit_is_accepted_and_flagged(api: FlaskClient) -> None:
+    pending = listed_dog(keeping_permit="applied", competence_proof=False)
+    del pending["permit_number"]
+    created = api_submit(api, SERVICE, dog_tax_data(dogs=[pending]))
+    assert created.status_code == 201, created.json
+    view = api_case(api, created.json["id"])
+    assert [f["key"] for f in view["flags"]] == [
+        "listed_dog_permit_pending",
+        "listed_dog_competence",
+    ]
+    assert computed_of(view)["fee"]["value"] == 60000
+
+
+def test_the_demo_tax_officer_may_assess_dog_tax_and_nothing_else(app: Flask) -> None:
+    hanna = people.person("hanna")
+    assert hanna is not None and holds(hanna.roles, SERVICE, "tax_officer")
+    assert not holds(hanna.roles, "residence_registration", "registration_officer")
+    olaf = people.person("olaf")
+    assert olaf is not None and not holds(olaf.roles, SERVICE, "tax_officer")
