@@ -38,6 +38,7 @@ from service.jobs.services import drain
 SERVICE = "dog_tax"
 FROZEN = "2026-03-02 09:00"
 FEE = "Hundesteuer im Jahr"
+DASH = "\N{EN DASH}"
 
 PAGES: list[tuple[str, dict[str, Any]]] = [
     (
@@ -113,12 +114,12 @@ def test_resident_registers_two_dogs_and_gets_the_tax_notice_with_the_fee(
     assert "Angemeldet" in page and "Hundesteuerbescheid" in page
     text = pdf_text(portal_document(portal, case.id))
     assert "Hundesteuerbescheid" in text and "750,00 €" in text
-    assert f"Bello – Steuermarke {case.reference}-1" in text
-    assert f"Rocky – Steuermarke {case.reference}-2" in text
+    assert f"Bello {DASH} Steuermarke {case.reference}-1" in text
+    assert f"Rocky {DASH} Steuermarke {case.reference}-2" in text
     assert "276098106543210" in text and "276098106549999" in text
     assert "ja (American Staffordshire Terrier)" in text
     assert "IBAN …3000" in text and "DE8937" not in text
-    assert "Festgesetzt am 02.03.2026 – Steueramt – Hundesteuer" in text
+    assert f"Festgesetzt am 02.03.2026 {DASH} Steueramt {DASH} Hundesteuer" in text
 
 
 @pytest.mark.frozen(FROZEN)
