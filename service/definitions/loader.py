@@ -435,6 +435,7 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         title=r.text(doc, "title", "workflow") or Text(""),
         states=tuple(states),
         transitions=tuple(transitions),
+        role_titles=tuple((role.name, role.title) for role in roles),
     )
     return ServiceDefinition(
         workflow=workflow,

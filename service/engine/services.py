@@ -13,7 +13,7 @@ from datetime import datetime
 
 from service.engine.constants import SUBMIT, ActorKind, Reason
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
-from service.engine.roles import holds_any
+from service.engine.roles import holds_any, roles_in
 from service.engine.types import (
     APPLICANT,
     Actor,
@@ -165,7 +165,7 @@ def _refusal(
             ),
         )
     if not _holds_role(workflow, transition, case, actor):
-        return _wrong_role(transition)
+        return _wrong_role(workflow, transition, actor)
     if actor.id == case.applicant_id and APPLICANT not in transition.roles:
         return TransitionNotAllowed(
             Reason.OWN_CASE,
@@ -238,7 +238,8 @@ def _concerns(transition: Transition, case: CaseSnapshot, actor: Actor) -> bool:
     return has_staff_roles and bool(actor.roles)
 
 
-def _wrong_role(transition: Transition) -> TransitionNotAllowed:
+def _wrong_role(workflow: Workflow, transition: Transition, actor: Actor) -> TransitionNotAllowed:
+    """Say who may fire `transition`, by role title, and which roles `actor` holds here."""
     action_de, action_en = _de(transition.title), _en(transition.title)
     if not transition.roles:
         message = Text(
@@ -250,16 +251,29 @@ def _wrong_role(transition: Transition) -> TransitionNotAllowed:
     if APPLICANT in transition.roles:
         who_de.append("die antragstellende Person")
         who_en.append("the applicant")
-    staff = [role for role in transition.roles if role != APPLICANT]
+    staff = [workflow.role_title(role) for role in transition.roles if role != APPLICANT]
     if len(staff) == 1:
-        who_de.append(f"jemand mit der Rolle „{staff[0]}“")
-        who_en.append(f"someone with the role “{staff[0]}”")
+        who_de.append(f"jemand mit der Rolle {_de(staff[0])}")
+        who_en.append(f"someone with the role {_en(staff[0])}")
     elif staff:
-        who_de.append("jemand mit einer der Rollen " + ", ".join(f"„{r}“" for r in staff))
-        who_en.append("someone with one of the roles " + ", ".join(f"“{r}”" for r in staff))
+        who_de.append("jemand mit einer der Rollen " + ", ".join(_de(t) for t in staff))
+        who_en.append("someone with one of the roles " + ", ".join(_en(t) for t in staff))
+    named = {r for t in workflow.transitions for r in t.roles} | {
+        r for r, _ in workflow.role_titles
+    }
+    held = sorted(roles_in(actor.roles, workflow.key) & (named - {APPLICANT}))
+    titles = [workflow.role_title(role) for role in held]
+    if not staff or not actor.roles:
+        mine_de = mine_en = ""
+    elif titles:
+        mine_de = " Ihre Rollen in diesem Verfahren: " + ", ".join(_de(t) for t in titles) + "."
+        mine_en = " Your roles in this workflow: " + ", ".join(_en(t) for t in titles) + "."
+    else:
+        mine_de = " Sie haben in diesem Verfahren keine Rolle."
+        mine_en = " You hold no role in this workflow."
     message = Text(
-        de=f"Nur {' oder '.join(who_de)} darf {action_de} ausführen.",
-        en=f"Only {' or '.join(who_en)} may carry out {action_en}.",
+        de=f"Nur {' oder '.join(who_de)} darf {action_de} ausführen.{mine_de}",
+        en=f"Only {' or '.join(who_en)} may carry out {action_en}.{mine_en}",
     )
     return TransitionNotAllowed(Reason.WRONG_ROLE, message)
 

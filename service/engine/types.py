@@ -95,6 +95,12 @@ class Workflow:
     title: Text
     states: tuple[State, ...]
     transitions: tuple[Transition, ...]
+    #: The titles of the workflow's staff roles (`roles:`), for what people read.
+    role_titles: tuple[tuple[str, Text], ...] = ()
+
+    def role_title(self, name: str) -> Text:
+        """Return the title of role `name` ("Meldebehörde"), or the name when it has none."""
+        return next((title for key, title in self.role_titles if key == name), Text(name, name))
 
     def state(self, name: str) -> State:
         """Return the state called `name` or raise KeyError."""

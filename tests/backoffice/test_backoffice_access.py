@@ -127,5 +127,8 @@ def test_refused_transition_says_why_in_the_page(
     db.session.commit()
     page = client_for(staff("case_worker")).get(f"/backoffice/cases/{case.id}")
     html = page.get_data(as_text=True)
-    assert "Nur jemand mit der Rolle „registration_officer“ darf „Anmeldung bestätigen“" in html
+    assert (
+        "Nur jemand mit der Rolle „Meldebehörde“ darf „Anmeldung bestätigen“ ausführen. "
+        "Ihre Rollen in diesem Verfahren: „Sachbearbeitung“."
+    ) in html
     assert 'type="submit" disabled' in html

@@ -49,8 +49,37 @@ def test_transition_from_another_state_is_refused_with_both_titles(workflow, mak
 def test_officer_without_the_role_is_refused_naming_the_role(workflow, make_case, parking_officer):
     error = refusal(workflow, make_case(), "approve", parking_officer)
     assert error.reason == Reason.WRONG_ROLE
-    assert error.message.de == "Nur jemand mit der Rolle „tax_officer“ darf „Genehmigen“ ausführen."
-    assert error.message.en == "Only someone with the role “tax_officer” may carry out “Approve”."
+    assert error.message.de == (
+        "Nur jemand mit der Rolle „tax_officer“ darf „Genehmigen“ ausführen. "
+        "Sie haben in diesem Verfahren keine Rolle."
+    )
+    assert error.message.en == (
+        "Only someone with the role “tax_officer” may carry out “Approve”. "
+        "You hold no role in this workflow."
+    )
+
+
+def test_refusal_names_roles_by_their_titles_and_what_the_person_holds(workflow, make_case):
+    titled = replace(
+        workflow,
+        role_titles=(
+            ("tax_officer", Text("Steueramt", "Tax office")),
+            ("head_of_unit", Text("Amtsleitung", "Head of unit")),
+        ),
+    )
+    # The role is held for another service only: it does not count here.
+    clerk = Actor("clerk-1", roles=frozenset({"head_of_unit", "other_service:tax_officer"}))
+    error = refusal(titled, make_case(), "approve", clerk)
+    assert error.message.de == (
+        "Nur jemand mit der Rolle „Steueramt“ darf „Genehmigen“ ausführen. "
+        "Ihre Rollen in diesem Verfahren: „Amtsleitung“."
+    )
+    assert error.message.en == (
+        "Only someone with the role “Tax office” may carry out “Approve”. "
+        "Your roles in this workflow: “Head of unit”."
+    )
+    scoped = Actor("clerk-2", roles=frozenset({f"{workflow.key}:tax_officer"}))
+    check(titled, make_case(), "approve", scoped)
 
 
 def test_wrong_state_is_reported_before_wrong_role(workflow, make_case, resident):
