@@ -8,6 +8,7 @@ more than one file (the form a workflow names, templates) live in `checks.py`.
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from typing import Any
 
 import isodate
@@ -435,7 +436,7 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         title=r.text(doc, "title", "workflow") or Text(""),
         states=tuple(states),
         transitions=tuple(transitions),
-        role_titles=tuple((role.name, role.title) for role in roles),
+        role_titles=tuple(map(attrgetter("name", "title"), roles)),
     )
     return ServiceDefinition(
         workflow=workflow,
