@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from typing import Any
 
 import click
@@ -72,7 +73,7 @@ def _compare_stored(root: str, registry: Any) -> list[Any]:
 
 @definitions_cli.command("list")
 def definitions_list() -> None:
-    """List each service with its versions and the open cases on each version."""
+    """List each workflow and form version with the open cases on each."""
     from service.cases.services import open_case_counts
     from service.transactions import ensure_definitions_synced
 
@@ -80,12 +81,23 @@ def definitions_list() -> None:
     from service.definitions.services import current_registry
 
     registry = current_registry()
-    counts = open_case_counts()
+    workflows: Counter[tuple[str, int]] = Counter()
+    forms: Counter[tuple[str, int]] = Counter()
+    for key, wf_version, form_version, count in open_case_counts():
+        workflows[(key, wf_version)] += count
+        forms[(registry.service(key, wf_version).form_key, form_version)] += count
     for key in sorted(registry.services):
         current = registry.current_services.get(key)
         for version in sorted(registry.services[key]):
-            marker = " (current)" if version == current else ""
-            click.echo(f"{key}\tv{version}{marker}\t{counts.get((key, version), 0)} open case(s)")
+            notes = ["current"] if version == current else []
+            notes += ["draft"] if registry.services[key][version].draft else []
+            marker = f" ({', '.join(notes)})" if notes else ""
+            open_ = workflows[(key, version)]
+            click.echo(f"workflow {key}\tv{version}{marker}\t{open_} open case(s)")
+    for key in sorted(registry.forms):
+        for version in sorted(registry.forms[key]):
+            marker = " (current)" if version == registry.current_forms.get(key) else ""
+            click.echo(f"form     {key}\tv{version}{marker}\t{forms[(key, version)]} open case(s)")
 
 
 @jobs_cli.command("drain")

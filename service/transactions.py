@@ -14,7 +14,9 @@ def ensure_definitions_synced() -> None:
     app = current_app
     if app.extensions.get("amtsweg.definitions_synced"):
         return
-    problems = sync_versions(app.extensions[EXTENSION_KEY])
+    from service.cases.services import definition_in_use
+
+    problems = sync_versions(app.extensions[EXTENSION_KEY], definition_in_use)
     if problems:
         raise DefinitionError(problems)
     app.extensions["amtsweg.definitions_synced"] = True

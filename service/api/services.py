@@ -441,10 +441,5 @@ def document_content(case: Case, doc_id: str) -> tuple[Any, bytes]:
 
 
 def service_or_none(key: str) -> ServiceDefinition | None:
-    """Return the current version of a service, or None."""
-    from service.definitions.registry import UnknownDefinition
-
-    try:
-        return current_registry().service(key[:64])
-    except UnknownDefinition:
-        return None
+    """Return the current version of a published service (not a draft), or None."""
+    return {s.key: s for s in current_registry().published()}.get(key)

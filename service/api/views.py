@@ -63,7 +63,7 @@ class ServiceList(MethodView):
     @services_blp.response(200, ServiceListSchema)
     def get(self) -> dict[str, Any]:
         """List the city's services (current versions)."""
-        return {"items": [services.service_summary(s) for s in current_registry().current()]}
+        return {"items": [services.service_summary(s) for s in current_registry().published()]}
 
 
 @services_blp.route("/<string:key>")

@@ -619,11 +619,20 @@ def get_case_for_applicant(case_id: int, applicant_id: int) -> Case | None:
     return case if case is not None and case.applicant_id == applicant_id else None
 
 
-def open_case_counts() -> dict[tuple[str, int], int]:
-    """Count cases not in a final state, by service key and workflow version."""
-    rows = db.session.execute(
-        select(Case.service_key, Case.workflow_version, func.count())
-        .where(Case.closed_at.is_(None))
-        .group_by(Case.service_key, Case.workflow_version)
+def definition_in_use(kind: str, service_key: str, version: int) -> bool:
+    """Say whether any case of the service uses that workflow (or form) version."""
+    column = Case.workflow_version if kind == "workflow" else Case.form_version
+    found = db.session.scalar(
+        select(Case.id).where(Case.service_key == service_key, column == version).limit(1)
     )
-    return {(key, version): count for key, version, count in rows}
+    return found is not None
+
+
+def open_case_counts() -> list[tuple[str, int, int, int]]:
+    """Count cases not in a final state: (service key, workflow and form version, count)."""
+    rows = db.session.execute(
+        select(Case.service_key, Case.workflow_version, Case.form_version, func.count())
+        .where(Case.closed_at.is_(None))
+        .group_by(Case.service_key, Case.workflow_version, Case.form_version)
+    )
+    return [(key, wf, form, count) for key, wf, form, count in rows]

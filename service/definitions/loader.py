@@ -313,7 +313,7 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
 
 _WORKFLOW_KEYS = {
     "key", "version", "title", "form", "reference_prefix", "applicant_name", "retention",
-    "draft_ttl", "info", "roles", "states", "transitions", "documents", "credentials",
+    "draft_ttl", "draft", "info", "roles", "states", "transitions", "documents", "credentials",
 }  # fmt: skip
 _INFO_KEYS = {"summary", "requirements", "duration", "legal_basis", "fee"}
 _STATE_KEYS = {"name", "title", "initial", "final", "deadline", "pauses_clock"}
@@ -449,6 +449,7 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         applicant_name=r.expression(doc, "applicant_name", "workflow"),
         retention=r.duration(doc, "retention", "workflow"),
         draft_ttl=r.duration(doc, "draft_ttl", "workflow"),
+        draft=r.boolean(doc, "draft", "workflow"),
         path=path,
     )
 

@@ -58,3 +58,7 @@ class Registry:
     def current(self) -> list[ServiceDefinition]:
         """Return the current version of every service, sorted by key."""
         return [self.services[k][v] for k, v in sorted(self.current_services.items())]
+
+    def published(self) -> list[ServiceDefinition]:
+        """Return the current version of every service residents may see (not drafts)."""
+        return [s for s in self.current() if not s.draft]

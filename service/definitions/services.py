@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,11 +136,17 @@ def load_definitions(
     return registry, sorted(problems)
 
 
-def sync_versions(registry: Registry) -> list[Problem]:
+#: Says whether a case uses a version: (kind "workflow" or "form", service key, version).
+InUse = Callable[[str, str, int], bool]
+
+
+def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Problem]:
     """Store new versions, refuse changed files whose version was not raised, load old ones.
 
     Returns the problems (empty when all is well). Versions found only in the database
-    are added to the registry so that cases pinned to them keep running.
+    are added to the registry so that cases pinned to them keep running. A draft
+    service's workflow and form may change without a new version while `in_use` says no
+    case uses them (without `in_use`, every stored version counts as used).
     """
     from service.definitions.models import DefinitionVersion
     from service.extensions import db
@@ -167,6 +174,9 @@ def sync_versions(registry: Registry) -> list[Problem]:
                     path=path,
                 )
             )
+        elif row.content_hash != digest and _editable(registry, kind, key, version, in_use):
+            row.content_hash, row.path = digest, path
+            row.content = registry.sources[(kind, key, version)]
         elif row.content_hash != digest:
             problems.append(
                 Problem(
@@ -192,6 +202,17 @@ def sync_versions(registry: Registry) -> list[Problem]:
     else:
         db.session.commit()
     return problems
+
+
+def _editable(registry: Registry, kind: str, key: str, version: int, in_use: InUse | None) -> bool:
+    """Say whether a stored version may still change: a draft's, used by no case."""
+    if in_use is None:
+        return False
+    if kind == "workflow":
+        users = [registry.service(key)]
+    else:
+        users = [s for s in registry.current() if s.form_key == key]
+    return bool(users) and all(s.draft and not in_use(kind, s.key, version) for s in users)
 
 
 def personal_field_keys(registry: Registry) -> set[str]:

@@ -179,6 +179,9 @@ class ServiceDefinition:
     #: How long a closed case keeps its personal data; how long an untouched draft lives.
     retention: timedelta | None = None
     draft_ttl: timedelta | None = None
+    #: A service being written: hidden from residents, editable without a new version
+    #: until its first case.
+    draft: bool = False
     path: str = ""
     content_hash: str = ""
     extra: dict[str, object] = field(default_factory=dict)

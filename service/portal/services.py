@@ -22,7 +22,7 @@ from service.cases.models import Case
 from service.cases.services import service_for, submit_case
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, Page, ServiceDefinition
-from service.engine import Actor
+from service.engine import APPLICANT, Actor
 from service.extensions import db, utcnow
 from service.forms.files import file_answers
 from service.forms.reveal import newly_shown, without_errors
@@ -76,6 +76,7 @@ __all__ = [
     "first_page_key",
     "get_draft",
     "get_draft_by_id",
+    "may_see",
     "open_drafts",
     "open_request",
     "page_of_path",
@@ -126,6 +127,16 @@ def service_and_form(service_key: str) -> tuple[ServiceDefinition, FormDefinitio
         return service, registry.form(service.form_key)
     except UnknownDefinition:
         return None
+
+
+def may_see(service: ServiceDefinition, user: User | None) -> bool:
+    """Say whether `user` may see the service: anyone, or only its staff while a draft."""
+    from service.engine.roles import holds_any
+
+    if not service.draft:
+        return True
+    staff = {role for t in service.workflow.transitions for role in t.roles} - {APPLICANT}
+    return user is not None and holds_any(user.roles or (), service.key, staff)
 
 
 def find_page(form: FormDefinition, page_key: str) -> Page | None:

@@ -52,7 +52,7 @@ def _user() -> Any:
 
 def _service_or_404(service_key: str) -> tuple[Any, Any]:
     pair = services.service_and_form(service_key)
-    if pair is None:
+    if pair is None or not services.may_see(pair[0], current_user()):
         abort(404)
     return pair
 
@@ -76,7 +76,7 @@ def field_id(path: str) -> str:
 def catalogue() -> str:
     """List the services a resident can apply for."""
     return render_template(
-        "portal/catalogue.html", services=current_registry().current(), lang=current_lang()
+        "portal/catalogue.html", services=current_registry().published(), lang=current_lang()
     )
 
 

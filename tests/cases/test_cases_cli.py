@@ -22,8 +22,14 @@ def test_definitions_list_shows_versions_and_open_cases(app: Any, make_user: Any
     result = app.test_cli_runner().invoke(args=["definitions", "list"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "parking_permit\tv3 (current)\t2 open case(s)" in lines
-    assert "residence_registration\tv3 (current)\t0 open case(s)" in lines
+    registry = app.extensions["amtsweg.definitions"]
+    permit, residence = (registry.service(k) for k in ("parking_permit", "residence_registration"))
+    assert f"workflow parking_permit\tv{permit.version} (current)\t2 open case(s)" in lines
+    assert (
+        f"workflow residence_registration\tv{residence.version} (current)\t0 open case(s)" in lines
+    )
+    form = registry.form("parking_permit")
+    assert f"form     parking_permit\tv{form.version} (current)\t2 open case(s)" in lines
 
 
 def test_audit_verify_exits_1_and_names_the_case_when_tampered(app: Any, make_user: Any) -> None:
