@@ -1,18 +1,21 @@
-"""The Merkle log in the database: append leaves one at a time, read roots and proofs.
+"""The Merkle log in the database: append leaves in batches, read roots and proofs.
 
 Every append locks the single `audit_log_head` row (a row lock on PostgreSQL, the write
 lock on SQLite), so leaves get consecutive indexes in the order their appends commit.
-Besides the leaf row an append stores the hash of every complete subtree the leaf
-completes (`audit_log_nodes`, on average one per leaf); roots and proofs then need
-O(log n) stored nodes, fetched in one query.
+Besides the leaf rows an append stores the hash of every complete subtree the leaves
+complete (`audit_log_nodes`, on average one per leaf); roots and proofs then need
+O(log n) stored nodes, fetched in one query. An append reads only the tree's right
+edge, computes the new subtrees in memory and inserts all rows in one statement each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from service.audit import merkle
 from service.audit.constants import LEAF_VERSION, LeafKind
@@ -83,49 +86,114 @@ def size() -> int:
     return int(db.session.scalar(select(LogHead.size).where(LogHead.id == 1)) or 0)
 
 
-def append_event(case_id: int, reference: str, seq: int, event_hash: str) -> int:
-    """Append an audit event's leaf unless it is in the log; return its leaf index."""
+#: The event leaves of some cases (built once: building a statement costs more than
+#: running it).
+_LEAVES_OF_CASES = select(LogLeaf.case_id, LogLeaf.event_seq, LogLeaf.leaf_index).where(
+    LogLeaf.case_id.in_(bindparam("case_ids", expanding=True)), LogLeaf.event_seq.is_not(None)
+)
+
+
+@dataclass(frozen=True)
+class EventLeaf:
+    """An audit event to append: its case, number and keyed hash."""
+
+    case_id: int
+    reference: str
+    seq: int
+    event_hash: str
+
+
+def append_events(events: Sequence[EventLeaf]) -> dict[tuple[int, int], int]:
+    """Append the leaves of `events` in this order, skipping those already in the log.
+
+    One lock, one look-up of the leaves already there, one look-up of the right edge of
+    the tree, and one multi-row insert each for the leaves and the completed subtrees:
+    the per-leaf cost is hashing. Returns every given event's leaf index.
+    """
+    if not events:
+        return {}
     n = _lock_head()
-    existing = db.session.scalar(
-        select(LogLeaf.leaf_index).where(LogLeaf.case_id == case_id, LogLeaf.event_seq == seq)
-    )
-    if existing is not None:
-        return int(existing)
-    data = event_leaf_data(n, case_id, reference, seq, event_hash)
-    _append(n, LogLeaf(kind=LeafKind.EVENT, case_id=case_id, event_seq=seq), reference, data)
-    return n
+    keys = {(e.case_id, e.seq) for e in events}
+    existing: dict[tuple[int, int], int] = {
+        (case_id, seq or 0): index
+        for case_id, seq, index in core().execute(
+            _LEAVES_OF_CASES, {"case_ids": sorted({e.case_id for e in events})}
+        )
+        if (case_id, seq or 0) in keys
+    }
+    rows: list[tuple[dict[str, Any], Callable[[int], bytes]]] = []
+    for e in events:
+        key = (e.case_id, e.seq)
+        if key in existing:
+            continue
+        existing[key] = n + len(rows)
+        data = partial(_event_data, e)
+        row = {"kind": LeafKind.EVENT.value, "case_id": e.case_id, "event_seq": e.seq}
+        rows.append(({**row, "document_id": None, "case_reference": e.reference}, data))
+    _append(n, rows)
+    return existing
+
+
+def _event_data(e: EventLeaf, index: int) -> bytes:
+    return event_leaf_data(index, e.case_id, e.reference, e.seq, e.event_hash)
+
+
+def append_event(case_id: int, reference: str, seq: int, event_hash: str) -> int:
+    """Append one audit event's leaf unless it is in the log; return its leaf index."""
+    return append_events([EventLeaf(case_id, reference, seq, event_hash)])[(case_id, seq)]
 
 
 def append_document(case_id: int, reference: str, document_id: int, sha256: str) -> int:
     """Append an issued document's leaf unless it is in the log; return its leaf index."""
     n = _lock_head()
-    existing = db.session.scalar(
-        select(LogLeaf.leaf_index).where(LogLeaf.document_id == document_id)
-    )
+    existing = core().scalar(select(LogLeaf.leaf_index).where(LogLeaf.document_id == document_id))
     if existing is not None:
         return int(existing)
-    data = document_leaf_data(n, case_id, reference, document_id, sha256)
-    leaf = LogLeaf(kind=LeafKind.DOCUMENT, case_id=case_id, document_id=document_id)
-    _append(n, leaf, reference, data)
+    row = {
+        "kind": LeafKind.DOCUMENT.value,
+        "case_id": case_id,
+        "case_reference": reference,
+        "event_seq": None,
+        "document_id": document_id,
+    }
+    _append(n, [(row, lambda i: document_leaf_data(i, case_id, reference, document_id, sha256))])
     return n
 
 
-def _append(index: int, leaf: LogLeaf, reference: str, data: bytes) -> None:
-    """Store leaf `index` and every complete subtree it completes; advance the head."""
-    h = merkle.leaf_hash(data)
-    leaf.leaf_index, leaf.case_reference = index, reference
-    leaf.leaf_hash, leaf.appended_at = h.hex(), utcnow()
-    # The left siblings on the way up: one per trailing 1 bit of the index.
-    ones = (index ^ (index + 1)).bit_length() - 1
-    siblings = _fetch({(level, (index >> level) - 1) for level in range(ones)})
-    nodes = [LogNode(level=0, node_index=index, hash=h.hex())]
-    for level in range(ones):
-        h = merkle.node_hash(siblings[(level, (index >> level) - 1)], h)
-        nodes.append(LogNode(level=level + 1, node_index=index >> (level + 1), hash=h.hex()))
-    db.session.add(leaf)
-    db.session.add_all(nodes)
-    db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=index + 1))
-    db.session.flush()
+def _frontier(size: int) -> list[tuple[int, bytes]]:
+    """Return the right edge of the tree of `size` leaves: (level, hash), left to right."""
+    levels = [lv for lv in range(size.bit_length() - 1, -1, -1) if size >> lv & 1]
+    found = _fetch({(lv, (size >> lv) - 1) for lv in levels})
+    return [(lv, found[(lv, (size >> lv) - 1)]) for lv in levels]
+
+
+def _append(size: int, leaves: list[tuple[dict[str, Any], Callable[[int], bytes]]]) -> None:
+    """Store `leaves` from position `size` on with every complete subtree they complete.
+
+    Only the tree's right edge is read (at most log2 n stored nodes); the new subtrees
+    are computed in memory and inserted in one statement, the head advanced once.
+    """
+    if not leaves:
+        return
+    stack = _frontier(size)
+    now = utcnow()
+    leaf_rows: list[dict[str, Any]] = []
+    node_rows: list[dict[str, Any]] = []
+    for offset, (row, data) in enumerate(leaves):
+        index = size + offset
+        h = merkle.leaf_hash(data(index))
+        leaf_rows.append({**row, "leaf_index": index, "leaf_hash": h.hex(), "appended_at": now})
+        node_rows.append({"level": 0, "node_index": index, "hash": h.hex()})
+        level = 0
+        while stack and stack[-1][0] == level:
+            h, level = merkle.node_hash(stack.pop()[1], h), level + 1
+            node_rows.append({"level": level, "node_index": index >> level, "hash": h.hex()})
+        stack.append((level, h))
+    connection = core()
+    connection.execute(insert(LogLeaf), leaf_rows)
+    connection.execute(insert(LogNode), node_rows)
+    new_size = size + len(leaves)
+    connection.execute(update(LogHead).where(LogHead.id == 1).values(size=new_size))
 
 
 def _fetch(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:

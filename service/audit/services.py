@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from service.audit import checkpoints, log, merkle
 from service.audit.constants import WITNESS_FETCH_RESOLUTION_SECONDS, StatusName
@@ -20,7 +20,7 @@ from service.audit.models import AuditStatus, Checkpoint
 from service.cases.constants import Effect
 from service.cases.models import AuditEvent, Case
 from service.documents.models import Document
-from service.extensions import db, utcnow
+from service.extensions import core, db, utcnow
 from service.jobs import services as jobs
 from service.jobs.constants import JobStatus
 from service.jobs.models import OutboxItem
@@ -40,47 +40,61 @@ def _append_leaf(payload: dict[str, Any]) -> None:
             raise jobs.GiveUp("the document is gone or was never issued")
         log.append_document(case.id, case.reference, document.id, document.sha256)
         return
-    case_id, seq = int(payload["case_id"]), int(payload["seq"])
-    if not _append_event_leaf(case_id, seq):
+    own = (int(payload["case_id"]), int(payload["seq"]))
+    queued = _queued_event_items()
+    keys = [own, *(key for _item_id, key in queued if key != own)]
+    found = _events(keys)
+    if own not in found:
         raise jobs.GiveUp("the audit event is gone (audit verify reports it)")
-    _append_queued_events()
+    log.append_events([found[key] for key in keys if key in found])
+    done = [item_id for item_id, key in queued if key in found]
+    if done:
+        core().execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(done), _takeable())
+            .values(status=JobStatus.DONE, done_at=utcnow(), attempts=1, lease_until=None)
+        )
 
 
-def _append_event_leaf(case_id: int, seq: int) -> bool:
-    row = db.session.execute(
-        select(Case.reference, AuditEvent.hash)
-        .join(AuditEvent, AuditEvent.case_id == Case.id)
-        .where(Case.id == case_id, AuditEvent.seq == seq)
-    ).first()
-    if row is None:
-        return False
-    log.append_event(case_id, row.reference, seq, row.hash)
-    return True
+def _takeable() -> Any:
+    """Items another run may take over: unclaimed, or claimed by this very worker.
+
+    The worker runs its claimed items one after the other, so those it claimed alongside
+    this one are still waiting; marked done here, they are skipped when their turn comes.
+    """
+    mine = and_(OutboxItem.status == JobStatus.RUNNING, OutboxItem.locked_by == jobs.worker_id())
+    return or_(OutboxItem.status == JobStatus.PENDING, mine)
 
 
-def _append_queued_events(limit: int = 200) -> None:
-    """Append the events of other queued `audit.leaf` items too, and mark those done.
+def _queued_event_items(limit: int = 500) -> list[tuple[int, tuple[int, int]]]:
+    """Return other queued `audit.leaf` items of events: (item id, (case id, seq)).
 
     One outbox run then appends a burst of events under one lock and one commit, instead
-    of one claim, run and commit per event. Only unclaimed items are taken, each marked
-    done only if still unclaimed; an item claimed meanwhile finds its leaf and is a no-op.
+    of one claim, run and commit per event. Only items no other worker holds are taken,
+    each marked done only if still so; an item claimed meanwhile finds its leaf and is a
+    no-op.
     """
-    items = db.session.execute(
+    items = core().execute(
         select(OutboxItem.id, OutboxItem.payload)
-        .where(OutboxItem.kind == Effect.AUDIT_LEAF, OutboxItem.status == JobStatus.PENDING)
+        .where(OutboxItem.kind == Effect.AUDIT_LEAF, _takeable())
         .order_by(OutboxItem.id)
         .limit(limit)
-    ).all()
-    done: list[int] = []
-    for item_id, payload in items:
-        if "seq" in payload and _append_event_leaf(int(payload["case_id"]), int(payload["seq"])):
-            done.append(item_id)
-    if done:
-        db.session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id.in_(done), OutboxItem.status == JobStatus.PENDING)
-            .values(status=JobStatus.DONE, done_at=utcnow(), attempts=1)
-        )
+    )
+    return [(item_id, (int(p["case_id"]), int(p["seq"]))) for item_id, p in items if "seq" in p]
+
+
+def _events(keys: list[tuple[int, int]]) -> dict[tuple[int, int], log.EventLeaf]:
+    """Return the events of `keys` that exist, with their case reference and hash."""
+    wanted = set(keys)
+    rows = core().execute(_EVENTS_OF_CASES, {"case_ids": sorted({c for c, _s in keys})})
+    return {(c, s): log.EventLeaf(c, ref, s, h) for c, s, ref, h in rows if (c, s) in wanted}
+
+
+_EVENTS_OF_CASES = (
+    select(AuditEvent.case_id, AuditEvent.seq, Case.reference, AuditEvent.hash)
+    .join(Case, AuditEvent.case_id == Case.id)
+    .where(AuditEvent.case_id.in_(bindparam("case_ids", expanding=True)))
+)
 
 
 def seal_checkpoint(now: datetime | None = None, *, force: bool = False) -> Checkpoint | None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import and_, event, insert, or_, select, update
+from sqlalchemy import and_, bindparam, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.extensions import core, db, utcnow
@@ -175,22 +175,37 @@ def claim(limit: int, worker: str, kinds: list[str] | None = None) -> list[int]:
             )
         claimed = ids
     else:
-        for item_id in list(db.session.scalars(query)):
-            result = db.session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item_id, _due(now))
-                .values(status=JobStatus.RUNNING, lease_until=lease, locked_by=worker)
+        ids = list(db.session.scalars(query))
+        if ids:
+            # One statement for the batch: only rows still due are taken (SQLite's write
+            # lock makes it atomic), RETURNING says which.
+            claimed = sorted(
+                core().scalars(
+                    update(OutboxItem)
+                    .where(OutboxItem.id.in_(ids), _due(now))
+                    .values(status=JobStatus.RUNNING, lease_until=lease, locked_by=worker)
+                    .returning(OutboxItem.id)
+                )
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(item_id)
     db.session.commit()
     return claimed
 
 
+#: A claimed item as `run_claimed` reads it (built once; a plain statement).
+_CLAIMED_ITEM = select(
+    OutboxItem.kind,
+    OutboxItem.payload,
+    OutboxItem.attempts,
+    OutboxItem.status,
+    OutboxItem.locked_by,
+).where(OutboxItem.id == bindparam("id"))
+
+
 def run_claimed(item_id: int, worker: str) -> bool:
     """Run one claimed item; return True when it is done."""
-    item = db.session.get(OutboxItem, item_id)
+    item = core().execute(_CLAIMED_ITEM, {"id": item_id}).first()
     if item is None or item.locked_by != worker or item.status != JobStatus.RUNNING:
+        # Gone, or done meanwhile by a handler that took it over (audit leaves do).
         db.session.rollback()
         return False
     spec = _handlers[item.kind]

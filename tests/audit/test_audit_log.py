@@ -46,6 +46,30 @@ def test_every_committed_event_becomes_one_leaf_in_commit_order(
     assert log.size() == 6
 
 
+def test_a_burst_is_appended_in_one_run_in_commit_order_and_is_the_rfc_tree(
+    rejected_case: Callable[..., Case],
+) -> None:
+    from service.audit.verify import verify_all
+    from service.jobs.services import drain
+
+    cases = [rejected_case(name) for name in ("Erika A", "Max B", "Lena C")]
+    # The worker claims 4 items; the first run appends all 9 events (the 3 others it
+    # claimed and the 5 still queued), so the other claimed ones are skipped as done.
+    drain(batch=4)
+    db.session.commit()
+    assert leaves() == [(c.reference, s) for c in cases for s in (1, 2, 3)]
+    statuses = db.session.scalars(select(OutboxItem.status).where(OutboxItem.kind == "audit.leaf"))
+    assert set(statuses) == {"done"}
+    frontier, roots = merkle.Frontier(), []
+    for h in db.session.scalars(select(LogLeaf.leaf_hash).order_by(LogLeaf.leaf_index)):
+        frontier.append(bytes.fromhex(h))
+        roots.append(frontier.root())
+    assert [log.root(n) for n in range(1, 10)] == roots  # stored subtrees give every root
+    assert verify_all() == []
+    settle()
+    assert log.size() == 9  # nothing twice
+
+
 def test_a_rolled_back_submission_leaves_no_leaf(app: Any, make_user: Any) -> None:
     erika = make_user("Erika Mustermann")
     submit_case("parking_permit", parking_permit_data(), erika.id, Actor(id=str(erika.id)))
