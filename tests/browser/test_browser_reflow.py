@@ -9,6 +9,7 @@ One Chromium for the module, one browser context per width and area.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,10 +53,13 @@ class Reflow:
         self.checker = Checker(page, axe)
         self.too_wide: list[str] = []
 
-    def check(self, label: str, path: str | None = None, base: str = "") -> None:
+    def check(self, label: str, path: str | None = None, base: str = "", status: int = 200) -> None:
         """Visit `path` (or stay on the current page) and record what sticks out."""
         if path is not None:
-            self.page.goto(base + path)
+            response = self.page.goto(base + path)
+            assert response is not None and response.status == status, f"{label}: {path}"
+            if status == 200 and not path.startswith("/login"):
+                assert self.page.url == base + path, f"{label}: sent on to {self.page.url}"
         found = self.page.evaluate(OVERFLOW_JS)
         if found["width"] > found["window"]:
             self.too_wide.append(f"{label}: {found['width']} px {found['wide']}")
@@ -98,6 +102,7 @@ def _resident_data(server: LiveServer) -> dict[str, Any]:
         draft.data = residence_registration_data(persons=PEOPLE)
         db.session.commit()
         waiting = CaseFactory(applicant=erika, waiting=True)
+        rejected = CaseFactory(applicant=erika, rejected=True)
         permit = CaseFactory(applicant=erika, service="parking_permit", approved=True)
         document = Document(
             case_id=permit.id,
@@ -110,7 +115,12 @@ def _resident_data(server: LiveServer) -> dict[str, Any]:
         )
         db.session.add(document)
         db.session.commit()
-        return {"waiting": waiting.id, "permit": permit.id, "code": document.verification_code}
+        return {
+            "waiting": waiting.id,
+            "rejected": rejected.id,
+            "permit": permit.id,
+            "code": document.verification_code,
+        }
 
 
 def _form_pages(server: LiveServer) -> list[tuple[str, list[str]]]:
@@ -126,7 +136,7 @@ def _form_pages(server: LiveServer) -> list[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_resident_page_fits_the_window(
-    browser: Any, live_server: LiveServer, axe_source: str, width: int
+    browser: Any, live_server: LiveServer, axe_source: str, tmp_path: Path, width: int
 ) -> None:
     context, page, reflow = _walk(browser, live_server, axe_source, width)
     base = live_server.url
@@ -152,25 +162,32 @@ def test_every_resident_page_fits_the_window(
     reflow.check("my applications", "/cases", base)
     reflow.check("application waiting for a reply", f"/cases/{data['waiting']}", base)
     reflow.check("reply", f"/cases/{data['waiting']}/actions/provide_information", base)
+    not_a_pdf = tmp_path / "vertrag.pdf"
+    not_a_pdf.write_text("not a PDF")
+    page.set_input_files("#f-files", str(not_a_pdf))
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
-    reflow.check("reply after sending nothing")
+    assert page.locator("[data-error-summary]").is_visible()
+    reflow.check("reply with a file that is no PDF")
+    reflow.check("rejected application", f"/cases/{data['rejected']}", base)
     reflow.check("approved permit", f"/cases/{data['permit']}", base)
     with page.expect_navigation():
         page.locator("form[action*='/wallet/'] button").first.click()
     reflow.check("wallet offer")
     reflow.check("verify a document", f"/verify/{data['code']}", base)
-    reflow.check("not found", "/no-such-page", base)
-    reflow.check("back office refused", "/backoffice/", base)
-    reflow.check("failed login", "/auth/callback?state=forged&code=x", base)
+    reflow.check("not found", "/no-such-page", base, status=404)
+    reflow.check("back office refused", "/backoffice/", base, status=403)
+    reflow.check("failed login", "/auth/callback?state=forged&code=x", base, status=400)
     reflow.check("log out", "/logout", base)
     reflow.assert_fits()
     context.close()
 
 
 def _staff_data(server: LiveServer) -> dict[str, Any]:
-    """Cases with three people, a webhook with a long URL, an officer and an admin."""
+    """Cases with three people, a sealed audit checkpoint, a webhook with a long URL, staff."""
+    from service.audit import services as audit
     from service.extensions import db
+    from service.jobs.services import drain
     from service.webhooks.models import Delivery, Subscription
 
     with server.app.app_context():
@@ -178,7 +195,11 @@ def _staff_data(server: LiveServer) -> dict[str, Any]:
         case = CaseFactory(data=data)
         CaseFactory(data=data, waiting=True)
         CaseFactory(service="parking_permit", in_review=True)
+        drain()
+        assert audit.seal_checkpoint(force=True) is not None
+        db.session.commit()
         officer = UserFactory(officer=True)
+        verifier = UserFactory(name="Vera Prüferin", roles=["credential_verifier"])
         admin = UserFactory(admin=True, email="anna.administratorin@stadtverwaltung.example")
         subscription = Subscription(
             client_id="client:melderegister-nordrhein-westfalen",
@@ -205,6 +226,7 @@ def _staff_data(server: LiveServer) -> dict[str, Any]:
         return {
             "case": case.id,
             "officer": officer.id,
+            "verifier": verifier.id,
             "admin": admin.id,
             "subscription": subscription.id,
         }
@@ -223,13 +245,18 @@ def test_every_back_office_page_fits_the_window(
     page.fill("#request_information-message", "   ")
     with page.expect_navigation():
         page.get_by_role("button", name="Rückfrage stellen").click()
+    assert page.locator("[role=alert]").is_visible()
     reflow.check("case with an error")
     reflow.check("service overview", "/services/residence_registration", base)
+    context.clear_cookies()
+    context.add_cookies([session_cookie(live_server, data["verifier"])])
+    reflow.check("check a credential", "/verify/", base)
     context.clear_cookies()
     context.add_cookies([session_cookie(live_server, data["admin"])])
     reflow.check("webhooks", "/webhooks", base)
     reflow.check("webhook log", f"/webhooks/{data['subscription']}", base)
     reflow.check("people", "/people", base)
     reflow.check("person with sessions", f"/people/{data['admin']}", base)
+    reflow.check("audit log", "/audit", base)
     reflow.assert_fits()
     context.close()
