@@ -7,11 +7,11 @@ cases calls without importing this package).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from service.cases import services as cases
 from service.cases.models import Case
@@ -27,7 +27,12 @@ from service.credentials.issuance import (
     new_nonce,
 )
 from service.credentials.metadata import current_credentials
-from service.credentials.models import CredentialOffer, IssuedCredential, PresentationRequest
+from service.credentials.models import (
+    CredentialOffer,
+    IssuedCredential,
+    PresentationRequest,
+    WalletNonce,
+)
 from service.credentials.verification import (
     CheckResult,
     NewPresentationRequest,
@@ -38,6 +43,7 @@ from service.credentials.verification import (
 )
 from service.definitions.types import ServiceDefinition
 from service.extensions import db
+from service.jobs import services as jobs
 
 __all__ = [
     "CheckResult",
@@ -57,6 +63,7 @@ __all__ = [
     "issue_credential",
     "new_nonce",
     "outcome_text",
+    "purge_expired",
     "qr_data_uri",
     "receive_response",
     "request_uri",
@@ -90,6 +97,30 @@ def revoke_for_transition(
         )
         .values(redeemed_at=now, token_expires_at=now)
     )
+
+
+@jobs.periodic("credentials", every=timedelta(hours=1))
+def purge_expired(now: datetime) -> int:
+    """Delete offers nobody can use any more and spent or expired nonces; return how many.
+
+    An offer goes when both its code and its access token have expired. A deleted code,
+    token or nonce is refused as unknown, just as it was refused as spent or expired.
+    """
+    offers = db.session.execute(
+        delete(CredentialOffer).where(
+            CredentialOffer.expires_at <= now,
+            or_(
+                CredentialOffer.token_expires_at.is_(None),
+                CredentialOffer.token_expires_at <= now,
+            ),
+        )
+    )
+    nonces = db.session.execute(
+        delete(WalletNonce).where(
+            or_(WalletNonce.used_at.is_not(None), WalletNonce.expires_at <= now)
+        )
+    )
+    return int(offers.rowcount or 0) + int(nonces.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def get_request(request_id: str, requested_by: str) -> PresentationRequest | None:

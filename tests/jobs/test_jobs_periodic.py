@@ -23,6 +23,7 @@ def test_every_features_periodic_job_is_registered_by_importing_it(app: Flask) -
         "audit_checkpoint": timedelta(minutes=1),  # audit: seal a checkpoint when due
         "audit_verify": timedelta(days=1),  # audit: the nightly verify, kept for admins
         "sessions": timedelta(hours=1),  # auth: sessions past their time-out
+        "credentials": timedelta(hours=1),  # credentials: expired offers, spent nonces
     }
 
 
