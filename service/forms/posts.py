@@ -32,7 +32,8 @@ def parse_post(
     Every field of the page gets a key (None or [] when nothing was sent), so merging the
     result into a draft clears answers the person removed. Group items are read from names
     like `persons-0-family_name`, renumbered from 0; items left wholly empty are dropped.
-    File fields are left out: the portal stores uploads and puts their metadata in.
+    Top-level file fields are left out and a group item's file field is only the id of
+    the upload it keeps: the portal stores uploads and puts their metadata in.
     """
     page = next((p for p in form.pages if p.key == page_key), None)
     if page is None:
@@ -93,13 +94,23 @@ def _items(group: FieldDefinition, post: FormPost | Mapping[str, Any]) -> list[d
     items = []
     for index in indices[:MAX_POSTED_ITEMS]:
         item = {
-            f.key: _value(f, post, f"{group.key}-{index}-{f.key}")
+            f.key: _kept_file(post, name) if f.type == FieldType.FILE else _value(f, post, name)
             for f in group.fields
-            if f.type != FieldType.FILE
+            if (name := f"{group.key}-{index}-{f.key}")
         }
         if not all(is_empty(v) for v in item.values()):
             items.append(item)
     return items
+
+
+def _kept_file(post: FormPost | Mapping[str, Any], name: str) -> dict[str, str] | None:
+    """Return the upload an item's file field keeps, `{"id": ...}`, as the page posted it.
+
+    The page posts the id of an item's upload in a hidden input of the field's name; the
+    portal puts in the upload's metadata (only for the person's own uploads) or drops it.
+    """
+    values = [v for v in _getlist(post, name) if isinstance(v, str) and v.strip()]
+    return {"id": values[0].strip()} if values else None
 
 
 def _names(post: FormPost | Mapping[str, Any]) -> Iterable[str]:

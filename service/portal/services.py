@@ -50,7 +50,13 @@ from service.portal.my_cases import (
     state_title,
     timeline,
 )
-from service.portal.pages import drop_item, removed_item, shown_answers, store_files
+from service.portal.pages import (
+    drop_item,
+    removed_item,
+    shown_answers,
+    store_files,
+    store_item_files,
+)
 from service.portal.uploads import (
     IncomingFile,
     read_upload,
@@ -257,10 +263,11 @@ def answer_page(
     removed = removed_item(form, page_key, action)
     if removed is not None:
         post = drop_item(post, *removed)
+    item_errors = store_item_files(draft, form, page_key, post, files, action, lang)
     data: dict[str, Any] = {**draft.data, **parse_form_post(form, page_key, post)}
     page = find_page(form, page_key)
     assert page is not None
-    errors = store_files(draft, form, page, data, files, action, lang)
+    errors = {**store_files(draft, form, page, data, files, action, lang), **item_errors}
     anchor = None
     if action.startswith(f"{ACTION_ADD}:"):
         group = action.split(":", 1)[1]

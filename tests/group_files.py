@@ -1,0 +1,39 @@
+"""A definitions root whose residence registration asks for an ID document copy per person.
+
+The shipped forms have no file field inside a group yet; this copy of them adds one, so
+portal, API and back office tests can show such a field end to end.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The question added to every person of the residence registration.
+ID_COPY = """\
+      - key: id_document_copy
+        type: file
+        label: {de: Kopie des Ausweisdokuments, en: Copy of the identity document}
+        accept: [application/pdf, image/jpeg, image/png]
+        max_size: 10485760
+
+"""
+
+#: The person question the copy follows (it is inserted before this one).
+ANCHOR = "  # --- (b) the new flat"
+
+
+def group_files_root(tmp_path: Path) -> Path:
+    """Return a copy of the shipped definitions with `persons[].id_document_copy`."""
+    root = tmp_path / "definitions"
+    root.mkdir()
+    for name in ("forms", "workflows", "templates"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy(ROOT / "city.yaml", root / "city.yaml")
+    form = root / "forms" / "residence_registration.yaml"
+    text = form.read_text()
+    assert ANCHOR in text
+    form.write_text(text.replace(ANCHOR, ID_COPY + ANCHOR, 1))
+    return root
