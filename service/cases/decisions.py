@@ -47,6 +47,10 @@ class Decision:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     #: Inputs by name as a person reads them in the language ("12.05.2026", option labels).
     display: Mapping[str, str] = field(default_factory=dict)
+    #: (label, display) of every input given, in the definition's order and the language.
+    fields: tuple[tuple[str, str], ...] = ()
+    #: The reached state's `resident_text` in the language ("" when it has none).
+    resident_text: str = ""
     #: The role the person decided in (a key of the workflow's roles), None if none applies.
     role: str | None = None
     role_title: str = ""
@@ -137,6 +141,7 @@ def decision_of_event(
         value = raw.get(spec.key)
         inputs[spec.key] = _typed(spec, value)
         display[spec.key] = "" if value in (None, "") else display_value(spec, value, lang)
+    fields = tuple((s.label.get(lang), display[s.key]) for s in input_fields(transition))
     applicant = event.actor_id == str(case.applicant_id)
     role = None if applicant else _role(service, transition, event)
     return Decision(
@@ -144,6 +149,8 @@ def decision_of_event(
         state=Named(state.name, state.title.get(lang)),
         inputs=inputs,
         display=display,
+        fields=tuple((label, text) for label, text in fields if text),
+        resident_text=state.resident_text.get(lang) if state.resident_text else "",
         role=role,
         role_title=_role_title(service, role, lang),
         by=event.actor_label if event.actor_kind == "user" else "",

@@ -29,6 +29,9 @@ from service.cases.constants import (
     AuditAction,
     Effect,
 )
+from service.cases.decisions import Decision as Decision
+from service.cases.decisions import decision_at as decision_at
+from service.cases.decisions import latest_decision as latest_decision
 from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
 from service.cases.models import (
     CASE_ID_SEQUENCE,

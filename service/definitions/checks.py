@@ -246,6 +246,12 @@ def _check_graph(service: ServiceDefinition, problems: Problems) -> None:
             )
         if not s.final and not any(s.name in t.sources for t in wf.transitions):
             problems.add(s.line, f"state '{s.name}' is not final but no transition leaves it")
+        if s.final and s.resident_text is None:
+            problems.add(
+                s.line,
+                f"state '{s.name}' is final: give it a 'resident_text' {{de, en}} that tells "
+                "the resident what happened (shown on the case page and in e-mails)",
+            )
 
 
 def check_templates(

@@ -316,7 +316,9 @@ _WORKFLOW_KEYS = {
     "draft_ttl", "draft", "info", "roles", "states", "transitions", "documents", "credentials",
 }  # fmt: skip
 _INFO_KEYS = {"summary", "requirements", "duration", "legal_basis", "fee"}
-_STATE_KEYS = {"name", "title", "initial", "final", "deadline", "pauses_clock"}
+_STATE_KEYS = {
+    "name", "title", "initial", "final", "deadline", "pauses_clock", "resident_text",
+}  # fmt: skip
 _TRANSITION_KEYS = {
     "name", "title", "from", "to", "roles", "inputs", "guard", "guard_message", "distinct_from",
     "approvals", "documents", "events", "notify",
@@ -346,6 +348,7 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
                 final=r.boolean(item, "final", f"state '{name}'"),
                 deadline=r.duration(item, "deadline", f"state '{name}'"),
                 pauses_clock=r.boolean(item, "pauses_clock", f"state '{name}'"),
+                resident_text=r.text(item, "resident_text", f"state '{name}'", required=False),
                 line=item.line,
             )
         )

@@ -45,6 +45,9 @@ class State:
     deadline: timedelta | None = None
     #: While a case is here (waiting for the resident) the legal clock stands still.
     pauses_clock: bool = False
+    #: What the resident reads about a case in this state (portal, e-mails); required
+    #: on final states, so that a rejected or withdrawn case says what happened.
+    resident_text: Text | None = None
     line: int = 0
 
 

@@ -12,7 +12,13 @@ from sqlalchemy import select
 from service.attachments.services import Owner, check_file, store_upload
 from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case
-from service.cases.services import available_transitions, fire_transition, service_for
+from service.cases.services import (
+    Decision,
+    available_transitions,
+    fire_transition,
+    latest_decision,
+    service_for,
+)
 from service.engine import Actor
 from service.engine.types import APPLICANT, Text, Transition
 from service.extensions import db
@@ -45,6 +51,19 @@ def cases_of(owner_id: int) -> list[Case]:
 def state_title(case: Case, lang: str) -> str:
     """Return the title of the case's state in `lang`."""
     return service_for(case).workflow.state(case.state).title.get(lang)
+
+
+def status_text(case: Case, lang: str) -> str:
+    """Return what the definition tells the resident about the case's state ("" if nothing)."""
+    text = service_for(case).workflow.state(case.state).resident_text
+    return text.get(lang) if text is not None else ""
+
+
+def closing_decision(case: Case, lang: str) -> Decision | None:
+    """Return the decision that closed the case (its reason), None while it is open."""
+    if case.closed_at is None:
+        return None
+    return latest_decision(case, lang)
 
 
 def timeline(case: Case, lang: str) -> list[TimelineEntry]:

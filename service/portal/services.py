@@ -44,10 +44,12 @@ from service.portal.my_cases import (
     TimelineEntry,
     applicant_transitions,
     cases_of,
+    closing_decision,
     documents_of,
     open_request,
     reply,
     state_title,
+    status_text,
     timeline,
 )
 from service.portal.pages import (
@@ -77,6 +79,7 @@ __all__ = [
     "applicant_transitions",
     "cases_of",
     "check_answers",
+    "closing_decision",
     "delete_draft",
     "documents_of",
     "first_page_key",
@@ -94,6 +97,7 @@ __all__ = [
     "service_for_case",
     "start_draft",
     "state_title",
+    "status_text",
     "store_upload",
     "submit_draft",
     "submitted_draft",

@@ -316,6 +316,8 @@ def case_detail(case_id: int) -> str:
         case=case,
         service=services.service_for_case(case),
         state_title=services.state_title(case, lang),
+        status_text=services.status_text(case, lang),
+        decision=services.closing_decision(case, lang),
         timeline=services.timeline(case, lang),
         request_message=services.open_request(case),
         actions=services.applicant_transitions(case, services.actor_of(user)),

@@ -61,6 +61,7 @@ states:
   - name: approved
     title: {de: Genehmigt, en: Approved}
     final: true
+    resident_text: {de: Entschieden., en: Decided.}
 transitions:
   - name: approve
     title: {de: Genehmigen, en: Approve}
@@ -99,10 +100,10 @@ def test_valid_set_has_no_problems(tmp_path: Path) -> None:
 def test_shipped_definitions_pass_the_check() -> None:
     result = CliRunner().invoke(definitions_check, ["--root", str(ROOT)])
     assert result.exit_code == 0, result.output
-    assert "residence_registration v3" in result.output
-    assert "parking_permit v3" in result.output
-    assert "deregistration v1" in result.output
-    assert "dog_tax v1" in result.output
+    assert "residence_registration v4" in result.output
+    assert "parking_permit v4" in result.output
+    assert "deregistration v2" in result.output
+    assert "dog_tax v2" in result.output
 
 
 @pytest.mark.parametrize(
@@ -112,15 +113,15 @@ def test_shipped_definitions_pass_the_check() -> None:
         ("form", "    required: true\n", "    required: true\n    requierd: true\n",
          "forms/dog_tax.yaml:13: unknown key 'requierd' in field"),
         ("workflow", "    to: approved\n", "    to: aproved\n",
-         "workflows/dog_tax.yaml:20: transition 'approve' goes to unknown state 'aproved'"),
+         "workflows/dog_tax.yaml:21: transition 'approve' goes to unknown state 'aproved'"),
         ("workflow", "    from: [submitted]\n", "    from: [draft]\n",
-         "workflows/dog_tax.yaml:20: transition 'approve' starts from unknown state 'draft'"),
+         "workflows/dog_tax.yaml:21: transition 'approve' starts from unknown state 'draft'"),
         ("workflow", "    final: true\n", "",
          "workflows/dog_tax.yaml:16: state 'approved' is not final but no transition leaves it"),
         ("workflow", "    roles: [tax_officer]\n", "    roles: [tax_oficer]\n",
-         "workflows/dog_tax.yaml:20: transition 'approve' names role 'tax_oficer' but the workflow's roles"),
+         "workflows/dog_tax.yaml:21: transition 'approve' names role 'tax_oficer' but the workflow's roles"),
         ("workflow", "    guard: 'listed == false'\n", "    guard: 'lsted == false'\n",
-         "workflows/dog_tax.yaml:25:13: transition 'approve': guard: unknown name 'lsted'"),
+         "workflows/dog_tax.yaml:26:13: transition 'approve': guard: unknown name 'lsted'"),
         ("form", "    visible_if: 'listed == true'\n", "    visible_if: 'listd == true'\n",
          "forms/dog_tax.yaml:19:18: field 'certificate': visible_if: unknown name 'listd'"),
         ("form", "    expression: 'size(dog_name) < 40'\n", "    expression: 'size(dog_name) <'\n",
@@ -130,7 +131,7 @@ def test_shipped_definitions_pass_the_check() -> None:
         ("workflow", "form: dog_tax\n", "form: cat_tax\n",
          "workflows/dog_tax.yaml:4: workflow names form 'cat_tax' but forms/cat_tax.yaml is missing"),
         ("workflow", "    template: notice\n", "    template: letter\n",
-         "workflows/dog_tax.yaml:28: document 'notice': template templates/pdf/letter/document.html is missing"),
+         "workflows/dog_tax.yaml:29: document 'notice': template templates/pdf/letter/document.html is missing"),
         ("form", "  - key: listed\n", "  - key: dog_name\n", "forms/dog_tax.yaml:9: duplicate field key 'dog_name'"),
         ("workflow", "key: dog_tax\n", "key: dog_tax\nkey: cat_tax\n",
          "workflows/dog_tax.yaml:2: YAML syntax: duplicate key 'key'"),
@@ -160,7 +161,7 @@ def test_unreachable_state_is_reported(tmp_path: Path) -> None:
         "state 'archived' cannot be reached from the initial state 'submitted'" in p
         for p in problems
     )
-    assert any(p.startswith("workflows/dog_tax.yaml:19:") for p in problems)
+    assert any(p.startswith("workflows/dog_tax.yaml:20:") for p in problems)
 
 
 def test_check_command_prints_every_mistake_and_exits_1(tmp_path: Path) -> None:
@@ -171,7 +172,7 @@ def test_check_command_prints_every_mistake_and_exits_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(definitions_check, ["--root", str(tmp_path)])
     assert result.exit_code == 1
     assert (
-        "workflows/dog_tax.yaml:20: transition 'approve' goes to unknown state 'aproved'"
+        "workflows/dog_tax.yaml:21: transition 'approve' goes to unknown state 'aproved'"
         in result.output
     )
     assert "names role 'nobody'" in result.output
@@ -262,3 +263,20 @@ def test_case_stays_pinned_to_version_1_after_version_2_is_loaded(
         ).case
         assert new.workflow_version == old + 1
         db.session.rollback()
+
+
+def test_a_final_state_must_tell_the_resident_what_happened(tmp_path: Path) -> None:
+    text = "    resident_text: {de: Entschieden., en: Decided.}\n"
+    root = write_set(tmp_path, workflow=WORKFLOW.replace(text, ""))
+    assert problems_of(root) == [
+        "workflows/dog_tax.yaml:16: state 'approved' is final: give it a 'resident_text' "
+        "{de, en} that tells the resident what happened (shown on the case page and in e-mails)"
+    ]
+
+
+def test_a_resident_text_needs_both_languages(tmp_path: Path) -> None:
+    text = "    resident_text: {de: Entschieden., en: Decided.}\n"
+    root = write_set(tmp_path, workflow=WORKFLOW.replace(text, "    resident_text: {de: Ja.}\n"))
+    assert problems_of(root) == [
+        "workflows/dog_tax.yaml:19: state 'approved': 'resident_text' is missing its 'en' text"
+    ]

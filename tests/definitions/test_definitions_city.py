@@ -24,6 +24,8 @@ contact: {email: buergerbuero@musterstadt.example, website: www.musterstadt.exam
 departments:
   - key: buergerbuero
     name: {de: Bürgerbüro Musterstadt, en: Citizens' office}
+  - key: verkehr
+    name: {de: Straßenverkehrsamt Musterstadt, en: Road traffic office}
 seal: {organisation: Stadt Musterstadt}
 """
 
@@ -59,7 +61,7 @@ def test_a_mistake_in_the_city_file_is_reported_at_its_line(tmp_path: Path) -> N
     city = OTHER_CITY.replace("seal: {", "sael: {")
     problems = [str(p) for p in load_definitions(copy_definitions(tmp_path, city))[1]]
     assert len(problems) == 1
-    assert problems[0].startswith("city.yaml:9: unknown key 'sael' in city")
+    assert problems[0].startswith("city.yaml:11: unknown key 'sael' in city")
 
 
 def test_another_city_shows_in_the_portal_documents_and_e_mails(

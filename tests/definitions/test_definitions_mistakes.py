@@ -65,6 +65,7 @@ states:
   - name: approved
     title: {de: Genehmigt, en: Approved}
     final: true
+    resident_text: {de: Entschieden., en: Decided.}
 transitions:
   - name: approve
     title: {de: Genehmigen, en: Approve}
@@ -133,7 +134,7 @@ def test_unlike_types_in_a_guard_are_refused(tmp_path: Path) -> None:
         "    documents: [permit]\n", "    guard: 'zone == true'\n    documents: [permit]\n"
     )
     assert problems_of(write_set(tmp_path, workflow=workflow)) == [
-        "workflows/special_use.yaml:25:13: transition 'approve': guard: cannot compare a text "
+        "workflows/special_use.yaml:26:13: transition 'approve': guard: cannot compare a text "
         "with a yes/no using '=='\n"
         "        guard: 'zone == true'\n"
         "                ^~~~~~~~~~~~"
@@ -301,7 +302,7 @@ def test_data_dot_in_a_guard_is_refused_with_the_name_to_write(tmp_path: Path) -
         "    documents: [permit]\n", "    guard: 'data.zone == \"a\"'\n    documents: [permit]\n"
     )
     assert problems_of(write_set(tmp_path, workflow=workflow)) == [
-        "workflows/special_use.yaml:25:13: transition 'approve': guard: "
+        "workflows/special_use.yaml:26:13: transition 'approve': guard: "
         "write 'zone', not 'data.zone'\n"
         "        guard: 'data.zone == \"a\"'\n"
         "                ^~~~~~~~~"

@@ -54,6 +54,7 @@ states:
   - name: approved
     title: {de: Genehmigt, en: Approved}
     final: true
+    resident_text: {de: Entschieden., en: Decided.}
 transitions:
   - name: approve
     title: {de: Genehmigen, en: Approve}
@@ -117,7 +118,7 @@ def test_definitions_check_refuses_a_costly_guard_over_the_case_data(tmp_path: P
     guard = "dogs.all(a, dogs.all(b, dogs.all(c, a.age <= b.age + c.age)))"
     code, output = check(tmp_path, 100, "size(dogs) < 50", guard)
     assert code == 1
-    assert "workflows/dog_tax.yaml:19: transition 'approve': guard:" in output
+    assert "workflows/dog_tax.yaml:20: transition 'approve': guard:" in output
     assert "dogs.all(a, dogs.all(b" in output
 
 
