@@ -66,6 +66,15 @@ def closing_decision(case: Case, lang: str) -> Decision | None:
     return latest_decision(case, lang)
 
 
+def case_status(case: Case, lang: str) -> dict[str, Any]:
+    """Return the case page's `state_title`, `status_text` and closing `decision`."""
+    return {
+        "state_title": state_title(case, lang),
+        "status_text": status_text(case, lang),
+        "decision": closing_decision(case, lang),
+    }
+
+
 def timeline(case: Case, lang: str) -> list[TimelineEntry]:
     """Return the state changes of the case, oldest first, with messages to or from the resident."""
     workflow = service_for(case).workflow

@@ -43,6 +43,7 @@ from service.portal.models import Draft
 from service.portal.my_cases import (
     TimelineEntry,
     applicant_transitions,
+    case_status,
     cases_of,
     closing_decision,
     documents_of,
@@ -77,6 +78,7 @@ __all__ = [
     "actor_of",
     "answer_page",
     "applicant_transitions",
+    "case_status",
     "cases_of",
     "check_answers",
     "closing_decision",
