@@ -27,7 +27,12 @@ from service.api.schemas import (
 )
 from service.cases.errors import UnknownService
 from service.cases.models import Case
-from service.cases.services import fire_transition, submit_case, validate_submission
+from service.cases.services import (
+    IdempotencyClaim,
+    fire_transition,
+    submit_case,
+    validate_submission,
+)
 from service.definitions.services import current_registry
 from service.engine import HistoryEntry
 from service.forms.errors import ValidationFailed
@@ -174,10 +179,12 @@ class CaseCollection(MethodView):
             lang=body["lang"],
             # The record above holds the key; naming it keeps the case's key unique when
             # the record has been pruned and the client uses the key again.
-            idempotency_key=f"api:{cid}:{claim.record_id}:{idempotency_key}"[:255],
-            key_claimed=True,
+            idempotency=IdempotencyClaim(
+                f"api:{cid}:{claim.record_id}:{idempotency_key}"[:255],
+                held=True,
+                numbers=claim.case_numbers,
+            ),
             validated=validated,
-            numbers=claim.case_numbers,
         )
         trust.bind_case_files(submission.case, cid)
         view = _view(submission.case, submission.history)

@@ -8,38 +8,33 @@ its audit event and its outbox rows land together or not at all.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import func, insert, select
 
 from service import engine
-from service.cases.chain import GENESIS_HASH, keyring
+from service.cases import store
 from service.cases.computed import guard_data
 from service.cases.constants import (
     CASE_SUBMITTED,
     CASE_TRANSITIONED,
     AuditAction,
-    Effect,
 )
 from service.cases.decisions import Decision as Decision
 from service.cases.decisions import decision_at as decision_at
 from service.cases.decisions import latest_decision as latest_decision
 from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
-from service.cases.models import (
-    CASE_ID_SEQUENCE,
-    REFERENCE_SEQUENCE,
-    AuditEvent,
-    Case,
-    ReferenceCounter,
-)
+from service.cases.events import append_event, queue_effects
+from service.cases.events import log_leaf_effect as log_leaf_effect
+from service.cases.events import record_event as record_event
+from service.cases.events import record_mark as record_mark
+from service.cases.models import AuditEvent, Case
+from service.cases.store import CaseNumbers as CaseNumbers
+from service.cases.store import IdempotencyClaim as IdempotencyClaim
+from service.cases.store import case_number_columns as case_number_columns
 from service.cases.verification import verify_audit_chain as verify_audit_chain
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
@@ -78,64 +73,6 @@ def service_for(case: Case) -> ServiceDefinition:
     return current_registry().service(case.service_key, case.workflow_version)
 
 
-def _request_hash(service_key: str, data: Mapping[str, Any]) -> str:
-    canonical = json.dumps({"service": service_key, "data": data}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-#: A new case's id and reference number, drawn before its insert.
-CaseNumbers = tuple[int, int]
-
-
-def case_number_columns() -> tuple[Any, Any]:
-    """The SQL expressions drawing a new case's numbers on PostgreSQL (id, reference).
-
-    A caller's own statement can draw them (the API's Idempotency-Key claim returns them,
-    saving a round trip) and pass them to `submit_case(numbers=...)`.
-    """
-    return CASE_ID_SEQUENCE.next_value(), REFERENCE_SEQUENCE.next_value()
-
-
-def _new_case_identity(
-    prefix: str, now: datetime, numbers: CaseNumbers | None = None
-) -> tuple[int, str]:
-    """Hand out the id and the reference number of a new case, safely under concurrency.
-
-    Knowing the id before the insert lets the case, its first audit event (whose hash
-    names the case id) and its outbox rows go to the database in one flush, with the
-    case's `audit_head` already set: no update of the row just inserted.
-
-    PostgreSQL draws both from sequences in one round trip, so concurrent submissions never
-    wait on each other. SQLite (one writer at a time) counts per prefix and year in a row;
-    the same statement takes the database's write lock, and under that lock the next
-    row id is the highest one plus one, which is what SQLite itself would choose.
-    """
-    year = now.year
-    if numbers is not None:
-        return int(numbers[0]), f"{prefix}-{year}-{numbers[1]:06d}"
-    if db.engine.dialect.name == "postgresql":
-        case_id, number = core().execute(select(*case_number_columns())).one()
-        return int(case_id), f"{prefix}-{year}-{number:06d}"
-    next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
-    for _ in range(3):
-        row = (
-            core()
-            .execute(
-                update(ReferenceCounter)
-                .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
-                .values(last=ReferenceCounter.last + 1)
-                .returning(ReferenceCounter.last, next_id)
-            )
-            .first()
-        )
-        if row is not None:
-            number, case_id = row
-            return int(case_id), f"{prefix}-{year}-{number:06d}"
-        # Whoever creates the counter first, the next round updates it.
-        insert_unless_exists(ReferenceCounter(prefix=prefix, year=year, last=0))
-    raise RuntimeError("could not allocate a case reference")
-
-
 def applicant_display_name(service: ServiceDefinition, data: Mapping[str, Any]) -> str:
     """Compute the applicant's display name with the workflow's `applicant_name` expression."""
     if not service.applicant_name:
@@ -147,213 +84,6 @@ def applicant_display_name(service: ServiceDefinition, data: Mapping[str, Any]) 
     except EvaluationError:
         return ""
     return str(value)[:200] if value is not None else ""
-
-
-def _append_event(
-    case: Case,
-    action: AuditAction,
-    actor: engine.Actor,
-    *,
-    transition: str | None = None,
-    from_state: str | None = None,
-    to_state: str | None = None,
-    inputs: Mapping[str, Any] | None = None,
-    at: datetime | None = None,
-    first: bool = False,
-) -> AuditEvent:
-    """Append an event to the case's hash chain (the caller flushes).
-
-    `first` says the case was inserted in this transaction, so there is no earlier event
-    to look up.
-    """
-    ev = _chained_event(
-        case.id,
-        None if first else _last_event(case.id),
-        action,
-        actor,
-        transition=transition,
-        from_state=from_state,
-        to_state=to_state,
-        inputs=inputs,
-        at=at or utcnow(),
-    )
-    case.audit_head = ev.hash
-    db.session.add(ev)
-    return ev
-
-
-def _last_event(case_id: int) -> Any:
-    """Return (seq, hash) of the case's newest event, or None.
-
-    Through the session, so that an event still pending in it is flushed and counted.
-    """
-    return db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.case_id == case_id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
-
-
-def _chained_event(
-    case_id: int,
-    last: Any,
-    action: AuditAction,
-    actor: engine.Actor,
-    *,
-    transition: str | None,
-    from_state: str | None,
-    to_state: str | None,
-    inputs: Mapping[str, Any] | None,
-    at: datetime,
-) -> AuditEvent:
-    """Build the event that follows `last` ((seq, hash) or None) with its hash set."""
-    ev = AuditEvent(
-        case_id=case_id,
-        seq=(last.seq + 1) if last else 1,
-        at=at,
-        action=action,
-        transition=transition,
-        from_state=from_state,
-        to_state=to_state,
-        actor_id=actor.id,
-        actor_kind=actor.kind,
-        actor_label=actor.label[:200],
-        inputs=dict(inputs or {}),
-        prev_hash=last.hash if last else GENESIS_HASH,
-    )
-    ev.seal(keyring())
-    return ev
-
-
-def log_leaf_effect(case_id: int, seq: int) -> jobs.NewEffect:
-    """The outbox item that appends an audit event to the Merkle log after commit.
-
-    Every new event queues one, in its own transaction: a rolled-back event leaves no
-    leaf, a committed one always gets one (the handler lives in `service.audit`).
-    """
-    return jobs.NewEffect(
-        Effect.AUDIT_LEAF,
-        {"case_id": case_id, "seq": seq},
-        key=f"audit-leaf:{case_id}:{seq}",
-        case_id=case_id,
-    )
-
-
-def record_event(
-    case: Case, action: AuditAction, actor: engine.Actor, inputs: Mapping[str, Any] | None = None
-) -> AuditEvent:
-    """Record something that is not a state change (assignment, legal hold, ...)."""
-    ev = _append_event(
-        case, action, actor, inputs=inputs, from_state=case.state, to_state=case.state
-    )
-    case.updated_at = utcnow()
-    _flush_case()
-    jobs.enqueue_new([log_leaf_effect(case.id, ev.seq)])
-    return ev
-
-
-def record_mark(
-    case_id: int,
-    action: AuditAction,
-    actor: engine.Actor,
-    values: Mapping[str, Any],
-    inputs: Mapping[str, Any] | None = None,
-    now: datetime | None = None,
-) -> AuditEvent | None:
-    """Set `values` on a case and record `action`, without changing the case's version.
-
-    For marks that are not a change of the case a case worker acts on (the daily
-    escalation), so a colleague's open page stays valid. The case row is locked while
-    the event is appended (PostgreSQL); a transition appending its own event at the same
-    time fails on the event's unique sequence number and asks its user to reload, so the
-    chain never forks. Return None when the case is gone.
-    """
-    now = now or utcnow()
-    query = select(Case.state).where(Case.id == case_id)
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update()
-    state = core().execute(query).scalar()
-    if state is None:
-        return None
-    ev = _chained_event(
-        case_id,
-        _last_event(case_id),
-        action,
-        actor,
-        transition=None,
-        from_state=state,
-        to_state=state,
-        inputs=inputs,
-        at=now,
-    )
-    core().execute(insert(AuditEvent), [_event_row(ev)])
-    core().execute(update(Case).where(Case.id == case_id).values(**values, audit_head=ev.hash))
-    jobs.enqueue_new([log_leaf_effect(case_id, ev.seq)])
-    return ev
-
-
-def _flush_case() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleCase("the case was changed by someone else; reload it") from None
-    except IntegrityError as exc:
-        db.session.rollback()
-        if "audit_events" in str(exc.orig):
-            raise StaleCase("the case was changed by someone else; reload it") from None
-        raise
-
-
-def _queue_effects(
-    case: Case,
-    service: ServiceDefinition,
-    event_seq: int,
-    events: tuple[str, ...],
-    documents: tuple[str, ...],
-    notify: str | None,
-    transition: str | None,
-) -> None:
-    at = utcnow().isoformat()
-    effects = [log_leaf_effect(case.id, event_seq)]
-    effects += [
-        jobs.NewEffect(
-            Effect.WEBHOOK_EVENT,
-            {
-                "type": event_type,
-                "case_id": case.id,
-                "reference": case.reference,
-                "service": case.service_key,
-                "state": case.state,
-                "transition": transition,
-                "at": at,
-            },
-            key=f"event:{case.id}:{event_seq}:{event_type}",
-            case_id=case.id,
-        )
-        for event_type in events
-    ]
-    effects += [
-        jobs.NewEffect(
-            Effect.RENDER_DOCUMENT,
-            {"case_id": case.id, "document": document, "event_seq": event_seq},
-            key=f"document:{case.id}:{document}:{event_seq}",
-            case_id=case.id,
-        )
-        for document in documents
-    ]
-    if notify:
-        effects.append(
-            jobs.NewEffect(
-                Effect.EMAIL,
-                {"case_id": case.id, "template": notify, "event_seq": event_seq},
-                key=f"email:{case.id}:{event_seq}:{notify}",
-                case_id=case.id,
-            )
-        )
-    # The keys name the new audit event, so none can exist yet: one INSERT, no look-up.
-    jobs.enqueue_new(effects)
 
 
 def _service_and_form(service_key: str) -> tuple[ServiceDefinition, FormDefinition]:
@@ -386,34 +116,31 @@ def submit_case(
     actor: engine.Actor,
     *,
     lang: str = "de",
-    idempotency_key: str | None = None,
-    key_claimed: bool = False,
+    idempotency: IdempotencyClaim | None = None,
     validated: ValidationResult | None = None,
-    numbers: CaseNumbers | None = None,
     now: datetime | None = None,
 ) -> Submission:
     """Validate `data` against the current form and open a case in the initial state.
 
-    With an `idempotency_key`, the same key and data return the first case again and the
-    same key with other data raises IdempotencyConflict; never a second case.
-    `key_claimed=True` says the caller already holds that key exclusively for this
-    transaction (the API's Idempotency-Key record: a second request with the key waits
-    for this one and then replays its answer), so no earlier case can have it and the
-    look-up is skipped; the unique constraint still refuses a duplicate. `validated` is
-    the result of `validate_submission` on the same data when the caller validated first;
-    `numbers` the case's id and reference number when the caller drew them
-    (`case_number_columns`, PostgreSQL only).
+    With an `idempotency` claim, the same key and data return the first case again and the
+    same key with other data raises IdempotencyConflict; never a second case (see
+    `IdempotencyClaim` for a key the caller already holds). `validated` is the result of
+    `validate_submission` on the same data when the caller validated first.
     """
     service, form = _service_and_form(service_key)
-    request_hash = _request_hash(service_key, data)
-    if idempotency_key is not None and not key_claimed:
-        existing = _by_idempotency_key(applicant_id, idempotency_key)
+    request_hash = store.request_hash(service_key, data)
+    # A key nobody holds yet is looked up first, and the insert races in a savepoint.
+    unheld = idempotency if idempotency is not None and not idempotency.held else None
+    if unheld is not None:
+        existing = store.find_by_idempotency_key(applicant_id, unheld.key)
         if existing is not None:
             return _replay(existing, request_hash)
     result = validated if validated is not None else validate(form, data, lang)
     now = now or utcnow()
     start = engine.start_case(service.workflow, now)
-    case_id, reference = _new_case_identity(service.reference_prefix, now, numbers)
+    case_id, reference = store.new_case_identity(
+        service.reference_prefix, now, idempotency.numbers if idempotency else None
+    )
     flagged = {f.key for f in result.flags}
     case = Case(
         id=case_id,
@@ -435,7 +162,7 @@ def submit_case(
         updated_at=now,
         due_at=start.due_at,
         lang=lang,
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency.key if idempotency else None,
         request_hash=request_hash,
         # Every column is set, so that the plain INSERT below writes what the ORM would.
         version=1,
@@ -447,7 +174,7 @@ def submit_case(
         legal_hold=False,
         anonymised_at=None,
     )
-    ev = _append_event(
+    ev = append_event(
         case,
         AuditAction.SUBMITTED,
         actor,
@@ -459,49 +186,18 @@ def submit_case(
     # The case first, then its first event and the outbox rows, each one INSERT; with the
     # id drawn beforehand nothing updates the row just inserted.
     db.session.expunge(ev)
-    if idempotency_key is not None and not key_claimed:
+    if unheld is not None:
         # In a savepoint: a concurrent request with the same key may win the race.
         if not insert_unless_exists(case):
-            existing = _by_idempotency_key(applicant_id, idempotency_key)
+            existing = store.find_by_idempotency_key(applicant_id, unheld.key)
             if existing is None:
                 raise RuntimeError("the case could be neither created nor found")
             return _replay(existing, request_hash)
     else:
-        _insert_new_case(case)
-    core().execute(insert(AuditEvent), [_event_row(ev)])
-    _queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
+        store.insert_new_case(case)
+    core().execute(insert(AuditEvent), [store.event_row(ev)])
+    queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
     return Submission(case, created=True, history=(_history_entry(ev),))
-
-
-def _insert_new_case(case: Case) -> None:
-    """Insert a case whose every column is set with one plain INSERT, then attach it.
-
-    Cheaper than the unit of work's flush for a single new row; the object becomes
-    persistent as if it had been loaded (`make_transient_to_detached`), so later changes
-    are updates with the version check as usual.
-    """
-    row = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
-    unset = [k for k, c in Case.__table__.columns.items() if row[k] is None and not c.nullable]
-    if unset:
-        raise RuntimeError(f"a new case needs these columns set: {', '.join(unset)}")
-    core().execute(insert(Case), [row])
-    make_transient_to_detached(case)
-    db.session.add(case)
-
-
-def _event_row(ev: AuditEvent) -> dict[str, Any]:
-    """The column values of an event that is not in the session, for a plain INSERT."""
-    return {
-        column.key: getattr(ev, column.key)
-        for column in AuditEvent.__table__.columns
-        if column.key != "id"
-    }
-
-
-def _by_idempotency_key(applicant_id: int, key: str) -> Case | None:
-    return db.session.scalar(
-        select(Case).where(Case.applicant_id == applicant_id, Case.idempotency_key == key)
-    )
 
 
 def _replay(existing: Case, request_hash: str) -> Submission:
@@ -586,7 +282,7 @@ def fire_transition(
     case.resident_replied = was_applicant and decision.completed
     if service.workflow.state(decision.to_state).final:
         case.closed_at = now
-    ev = _append_event(
+    ev = append_event(
         case,
         action,
         actor,
@@ -596,15 +292,15 @@ def fire_transition(
         inputs=decision.inputs,
         at=now,
     )
-    _flush_case()
+    store.flush_case()
     if decision.completed:
         events = (CASE_TRANSITIONED, *decision.events)
-        _queue_effects(
+        queue_effects(
             case, service, ev.seq, events, decision.documents, decision.notify, transition
         )
         for hook in _transition_hooks.values():
             hook(case, service, transition, now)
-        _flush_case()
+        store.flush_case()
     else:
         jobs.enqueue_new([log_leaf_effect(case.id, ev.seq)])
     return decision

@@ -19,7 +19,7 @@ from service.attachments.services import Owner, bind_to_case, delete_draft_uploa
 from service.auth.models import User
 from service.cases.computed import form_of
 from service.cases.models import Case
-from service.cases.services import service_for, submit_case
+from service.cases.services import IdempotencyClaim, service_for, submit_case
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, Page, ServiceDefinition
 from service.engine import APPLICANT, Actor
@@ -357,7 +357,7 @@ def submit_draft(draft: Draft, actor: Actor, token: str, lang: str) -> Case:
         draft.owner_id,
         actor,
         lang=lang,
-        idempotency_key=f"portal-draft-{draft.id}-{draft.submit_token}",
+        idempotency=IdempotencyClaim(f"portal-draft-{draft.id}-{draft.submit_token}"),
     )
     case = submission.case
     bind_to_case(file_answers(form, result.data), Owner.user(draft.owner_id), case.id)

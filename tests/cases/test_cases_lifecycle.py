@@ -17,6 +17,7 @@ from service.cases.errors import (
     ValidationFailed,
 )
 from service.cases.models import AuditEvent, Case
+from service.cases.store import IdempotencyClaim
 from service.engine import Actor, InputsInvalid
 from service.extensions import db
 from service.jobs.models import OutboxItem
@@ -164,16 +165,16 @@ def test_parking_permit_fee_waiver_needs_two_different_officers(
 
 
 def test_idempotent_resubmission_returns_the_same_case(app: Any, people: dict[str, Any]) -> None:
-    first = submit(people["erika"], idempotency_key="key-1")
+    first = submit(people["erika"], idempotency=IdempotencyClaim("key-1"))
     again = cases.submit_case(
         "residence_registration", residence_registration_data(), people["erika"].id,
-        actor(people["erika"]), idempotency_key="key-1",
+        actor(people["erika"]), idempotency=IdempotencyClaim("key-1"),
     )  # fmt: skip
     assert again.case.id == first.id and not again.created
     with pytest.raises(IdempotencyConflict):
         cases.submit_case(
             "residence_registration", residence_registration_data(town="Neuss"), people["erika"].id,
-            actor(people["erika"]), idempotency_key="key-1",
+            actor(people["erika"]), idempotency=IdempotencyClaim("key-1"),
         )  # fmt: skip
     assert db.session.query(Case).count() == 1
 

@@ -1,0 +1,150 @@
+"""Persistence of cases: numbers per dialect, plain INSERTs, the Idempotency-Key look-up.
+
+The write path's one documented fast path lives here. A new case's id and reference are
+drawn before its insert (`new_case_identity`), so the case, its first audit event and
+its outbox rows go to the database as plain INSERTs with `audit_head` already set and
+nothing updating the row just written. Helpers only flush; a failed flush becomes a typed
+error (`StaleCase`) and the request boundary rolls back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.exc import StaleDataError
+
+from service.cases.errors import StaleCase
+from service.cases.models import (
+    CASE_ID_SEQUENCE,
+    REFERENCE_SEQUENCE,
+    AuditEvent,
+    Case,
+    ReferenceCounter,
+)
+from service.extensions import core, db, insert_unless_exists
+
+#: A new case's id and reference number, drawn before its insert.
+CaseNumbers = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """An Idempotency-Key for a submission: the same key and data give the first case again.
+
+    `held`: the caller already holds the key exclusively for this transaction (the API's
+    Idempotency-Key record: a second request with the key waits for this one and then
+    replays its answer), so no earlier case can have it: no look-up and no savepoint;
+    the unique constraint still refuses a duplicate. `numbers`: the new case's id and
+    reference number when the caller drew them with its claim (`case_number_columns`,
+    PostgreSQL only, one round trip less).
+    """
+
+    key: str
+    held: bool = False
+    numbers: CaseNumbers | None = None
+
+
+def request_hash(service_key: str, data: Mapping[str, Any]) -> str:
+    canonical = json.dumps({"service": service_key, "data": data}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def case_number_columns() -> tuple[Any, Any]:
+    """The SQL expressions drawing a new case's numbers on PostgreSQL (id, reference).
+
+    A caller's own statement can draw them (the API's Idempotency-Key claim returns them,
+    saving a round trip) and pass them to `submit_case(numbers=...)`.
+    """
+    return CASE_ID_SEQUENCE.next_value(), REFERENCE_SEQUENCE.next_value()
+
+
+def new_case_identity(
+    prefix: str, now: datetime, numbers: CaseNumbers | None = None
+) -> tuple[int, str]:
+    """Hand out the id and the reference number of a new case, safely under concurrency.
+
+    Knowing the id before the insert lets the case, its first audit event (whose hash
+    names the case id) and its outbox rows go to the database in one flush, with the
+    case's `audit_head` already set: no update of the row just inserted.
+
+    PostgreSQL draws both from sequences in one round trip, so concurrent submissions never
+    wait on each other. SQLite (one writer at a time) counts per prefix and year in a row;
+    the same statement takes the database's write lock, and under that lock the next
+    row id is the highest one plus one, which is what SQLite itself would choose.
+    """
+    year = now.year
+    if numbers is not None:
+        return int(numbers[0]), f"{prefix}-{year}-{numbers[1]:06d}"
+    if db.engine.dialect.name == "postgresql":
+        case_id, number = core().execute(select(*case_number_columns())).one()
+        return int(case_id), f"{prefix}-{year}-{number:06d}"
+    next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
+    for _ in range(3):
+        row = (
+            core()
+            .execute(
+                update(ReferenceCounter)
+                .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
+                .values(last=ReferenceCounter.last + 1)
+                .returning(ReferenceCounter.last, next_id)
+            )
+            .first()
+        )
+        if row is not None:
+            number, case_id = row
+            return int(case_id), f"{prefix}-{year}-{number:06d}"
+        # Whoever creates the counter first, the next round updates it.
+        insert_unless_exists(ReferenceCounter(prefix=prefix, year=year, last=0))
+    raise RuntimeError("could not allocate a case reference")
+
+
+def flush_case() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleCase("the case was changed by someone else; reload it") from None
+    except IntegrityError as exc:
+        db.session.rollback()
+        if "audit_events" in str(exc.orig):
+            raise StaleCase("the case was changed by someone else; reload it") from None
+        raise
+
+
+def insert_new_case(case: Case) -> None:
+    """Insert a case whose every column is set with one plain INSERT, then attach it.
+
+    Cheaper than the unit of work's flush for a single new row; the object becomes
+    persistent as if it had been loaded (`make_transient_to_detached`), so later changes
+    are updates with the version check as usual.
+    """
+    row = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
+    unset = [k for k, c in Case.__table__.columns.items() if row[k] is None and not c.nullable]
+    if unset:
+        raise RuntimeError(f"a new case needs these columns set: {', '.join(unset)}")
+    core().execute(insert(Case), [row])
+    make_transient_to_detached(case)
+    db.session.add(case)
+
+
+def event_row(ev: AuditEvent) -> dict[str, Any]:
+    """The column values of an event that is not in the session, for a plain INSERT."""
+    return {
+        column.key: getattr(ev, column.key)
+        for column in AuditEvent.__table__.columns
+        if column.key != "id"
+    }
+
+
+def find_by_idempotency_key(applicant_id: int, key: str) -> Case | None:
+    return db.session.scalar(
+        select(Case).where(Case.applicant_id == applicant_id, Case.idempotency_key == key)
+    )
