@@ -7,7 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from service.auth.models import User
 from service.backoffice.casefile import state_title, transition_title, user_names
+from service.backoffice.role_words import acting_role
 from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case
 from service.cases.services import service_for
@@ -25,6 +27,8 @@ class TimelineEntry:
     from_title: Text | None
     to_title: Text | None
     inputs: list[tuple[str, str]]
+    #: The title of the role in which a staff member fired the transition ("Meldebehörde").
+    role: Text | None = None
 
 
 #: Readable names of what the system's own events record.
@@ -63,6 +67,7 @@ def timeline(case: Case, lang: str) -> list[TimelineEntry]:
         for e in events
         if e.action == AuditAction.ASSIGNED and isinstance(e.inputs.get("assignee_id"), int)
     )
+    grants = _grants_of(events)
     entries = []
     for e in events:
         moved = e.from_state != e.to_state
@@ -73,9 +78,19 @@ def timeline(case: Case, lang: str) -> list[TimelineEntry]:
                 from_title=state_title(service, e.from_state) if moved and e.from_state else None,
                 to_title=state_title(service, e.to_state) if moved and e.to_state else None,
                 inputs=_event_inputs(service, e, lang),
+                role=acting_role(service.workflow, e.transition, grants.get(e.actor_id, ())),
             )
         )
     return entries
+
+
+def _grants_of(events: list[AuditEvent]) -> dict[str, list[str]]:
+    """Return the grants of the staff members who acted on the case, by actor id."""
+    ids = {int(e.actor_id) for e in events if e.actor_kind == "user" and e.actor_id.isdigit()}
+    if not ids:
+        return {}
+    users = db.session.scalars(select(User).where(User.id.in_(ids)))
+    return {str(u.id): list(u.roles or ()) for u in users}
 
 
 def _event_inputs(service: ServiceDefinition, e: AuditEvent, lang: str) -> list[tuple[str, str]]:

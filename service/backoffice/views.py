@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 
 from service import errors
 from service.auth.models import User
-from service.backoffice import audit_views, copy_views, services
+from service.backoffice import audit_views, copy_views, role_words, services
 from service.backoffice.charts import Series, bar_chart, workflow_diagram
 from service.backoffice.constants import AssigneeFilter, Sort, StatusFilter
 from service.cases.errors import InputsInvalid
@@ -42,8 +42,8 @@ bp = Blueprint(
     static_url_path="/static",
 )
 cli = AppGroup("backoffice", help="Back-office jobs (deadlines).")
-audit_views.register(bp)
-copy_views.register(bp)
+for part in (audit_views, copy_views, role_words):
+    part.register(bp)
 
 #: Uploads a browser may show inline; anything else is only offered for download.
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
