@@ -66,6 +66,25 @@ def audit_checkpoint() -> None:
         click.echo(f"sealed checkpoint of size {sealed.tree_size}, root {sealed.root_hash}")
 
 
+@audit_cli.command("rechain")
+def audit_rechain() -> None:
+    """Give events written before the keyed chain keyed hashes under the current key."""
+    from service.audit.services import rechain_unkeyed
+
+    results = rechain_unkeyed()
+    db.session.commit()
+    if not results:
+        click.echo("Nothing to re-chain: every audit event has a keyed hash.")
+        return
+    for result in results:
+        if result.refused:
+            click.echo(f"{result.reference}: not re-chained: {result.refused}", err=True)
+        else:
+            click.echo(f"{result.reference}: {result.events} event(s) re-chained")
+    if any(result.refused for result in results):
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     """Add the `audit` command group."""
     app.cli.add_command(audit_cli)

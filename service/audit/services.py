@@ -17,6 +17,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from service.audit import checkpoints, log, merkle
 from service.audit.constants import WITNESS_FETCH_RESOLUTION_SECONDS, StatusName
 from service.audit.models import AuditStatus, Checkpoint
+from service.audit.rechain import Rechained
 from service.cases.constants import Effect
 from service.cases.models import AuditEvent, Case
 from service.documents.models import Document
@@ -268,6 +269,13 @@ def overview() -> Overview:
         verify_problems=list((verify.detail or {}).get("problems", [])) if verify else [],
         verify_count=int((verify.detail or {}).get("count", 0)) if verify else 0,
     )
+
+
+def rechain_unkeyed() -> list[Rechained]:
+    """Re-chain events written before the keyed chain (see `service.audit.rechain`)."""
+    from service.audit import rechain
+
+    return rechain.rechain_unkeyed()
 
 
 def init_app(app: Flask) -> None:

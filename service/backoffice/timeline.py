@@ -121,6 +121,9 @@ _FIXED_TITLES: dict[str, Text] = {
         de="Frist überschritten: eskaliert", en="Deadline passed: escalated"
     ),
     AuditAction.ANONYMISED: Text(de="Personenbezogene Daten gelöscht", en="Personal data erased"),
+    AuditAction.RECHAINED: Text(
+        de="Prüfpfad mit dem Schlüssel neu verkettet", en="Audit trail re-chained with the key"
+    ),
 }
 
 

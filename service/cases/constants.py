@@ -17,6 +17,7 @@ class AuditAction(StrEnum):
     ANONYMISED = "anonymised"
     ESCALATED = "escalated"  # the deadline passed; recorded by the daily escalation
     CREDENTIAL_ISSUED = "credential_issued"  # a wallet received a credential of the case
+    RECHAINED = "rechained"  # events from before the keyed chain got keyed hashes
 
 
 class Effect(StrEnum):
