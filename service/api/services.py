@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from service.api.constants import API_PREFIX
 from service.api.models import IdempotencyRecord
 from service.auth.models import User
-from service.cases.computed import case_extras
+from service.cases.case_view import client_view
 from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
 from service.cases.errors import IdempotencyConflict
 from service.cases.models import Case
@@ -183,7 +183,7 @@ def case_view(
             "service": api_url(f"/services/{case.service_key}"),
         },
     }
-    return body | {"data": case.data, **case_extras(case)} if with_data else body
+    return body | {"data": case.data, **client_view(case)} if with_data else body
 
 
 # ------------------------------------------------------------------------------ listing

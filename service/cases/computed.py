@@ -29,28 +29,6 @@ def computed_of(case: Case, lang: str) -> list[Any]:
     return computed_values(form, case.data or {}, lang) if form.computed else []
 
 
-def computed_json(case: Case) -> list[dict[str, Any]]:
-    """Return the case's computed values for the API: labels in both languages."""
-    from service.forms.services import compute
-
-    form = form_of(case)
-    if not form.computed:
-        return []
-    values = compute(form, case.data or {})
-    result = []
-    for c in form.computed:
-        item: dict[str, Any] = {
-            "key": c.key,
-            "type": c.type,
-            "value": values[c.key],
-            "label": {"de": c.label.de, "en": c.label.en},
-        }
-        if c.currency:
-            item["currency"] = c.currency
-        result.append(item)
-    return result
-
-
 def guard_data(case: Case) -> Mapping[str, Any]:
     """Return the answers as guards read them: typed like in every other expression."""
     registry = current_registry()
@@ -79,18 +57,12 @@ def _values(form: FormDefinition, case: Case) -> dict[str, Any]:
     return {**values, **compute(form, case.data or {})} if form.computed else values
 
 
-def case_extras(case: Case) -> dict[str, Any]:
-    """Return the computed values and the flags of a case, as the API shows them."""
-    flags = [
-        {"key": f.get("key"), "message": {"de": f.get("de"), "en": f.get("en")}}
-        for f in case.flags or []
-    ]
-    return {"computed": computed_json(case), "flags": flags}
-
-
 def init_app(app: Any) -> None:
-    """Let page templates show computed values: `computed_of(case, lang)` for a case and
-    `computed_values(form, data, lang)` for a draft."""
+    """Let page templates show computed values and flags: `case_view(case, "staff", lang)`
+    for a case and `computed_values(form, data, lang)` for a draft."""
+    from service.cases.case_view import case_view_global
     from service.forms.services import computed_values
 
-    app.jinja_env.globals.update(computed_of=computed_of, computed_values=computed_values)
+    app.jinja_env.globals.update(
+        computed_of=computed_of, computed_values=computed_values, case_view=case_view_global
+    )

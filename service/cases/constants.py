@@ -33,3 +33,14 @@ class Effect(StrEnum):
 CASE_SUBMITTED = "case.submitted"
 CASE_TRANSITIONED = "case.transitioned"
 CASE_DOCUMENT_READY = "case.document_ready"
+
+
+class CaseViewer(StrEnum):
+    """Who looks at a case; `cases.case_view.case_view` decides what each one sees."""
+
+    #: The applicant in the portal: the computed values, not the case workers' flags.
+    RESIDENT = "resident"
+    #: An integrator through the API with `cases:read`: computed values and flags.
+    CLIENT = "client"
+    #: A case worker in the back office: computed values and flags.
+    STAFF = "staff"

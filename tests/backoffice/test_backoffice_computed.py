@@ -61,3 +61,18 @@ def test_the_permit_document_prints_the_fee(make_case: Any) -> None:
     )
     html = document_html(case, document, datetime.now(UTC))
     assert '<th scope="row">Gebühr</th><td>60,00\xa0€</td>' in html
+
+
+def test_case_page_shows_the_late_registration_flag_the_api_shows(
+    make_case: Any, staff: Any, resident: Any, client_for: Any
+) -> None:
+    from datetime import date, timedelta
+
+    case = make_case(move_in=date.today() - timedelta(days=20))
+    officer = client_for(staff("registration_officer")).get(f"/backoffice/cases/{case.id}")
+    html = officer.get_data(as_text=True)
+    assert 'id="flags-heading"' in html
+    assert "Anmeldung später als zwei Wochen nach dem Einzug" in html
+    # The resident's page takes the same case view as a resident: no case workers' flags.
+    mine = client_for(resident).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Anmeldung später als zwei Wochen nach dem Einzug" not in mine

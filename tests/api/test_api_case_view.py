@@ -1,0 +1,67 @@
+"""One case view: the API, the back office and the portal take flags and computed values
+from `cases.case_view.case_view(case, viewer, lang)`."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from factories import residence_registration_data
+from flask.testing import FlaskClient
+
+from service.cases.case_view import case_view
+from service.cases.constants import CaseViewer
+from service.cases.models import Case
+from service.extensions import db
+from tests.api.api_support import auth, mint
+
+LATE = (date.today() - timedelta(days=20)).isoformat()
+
+
+def _late_registration(api: FlaskClient, token: str) -> Any:
+    body = {
+        "service": "residence_registration",
+        "applicant": {"subject": "resident-1", "name": "Erika Mustermann"},
+        "data": residence_registration_data(move_in_date=LATE),
+        "lang": "de",
+    }
+    headers = {**auth(token), "Idempotency-Key": "late-1"}
+    return api.post("/api/v1/cases", json=body, headers=headers)
+
+
+def test_api_case_view_has_the_late_registration_flag(api: FlaskClient) -> None:
+    token = mint(["cases:write", "cases:read"])
+    created = _late_registration(api, token)
+    assert created.status_code == 201, created.json
+    body = api.get(f"/api/v1/cases/{created.json['id']}", headers=auth(token)).json
+
+    assert [f["key"] for f in body["flags"]] == ["late_registration"]
+    message = body["flags"][0]["message"]
+    assert message["de"].startswith("Anmeldung später als zwei Wochen nach dem Einzug")
+    assert message["en"].startswith("Registration later than two weeks after moving in")
+    assert body["computed"] == []
+
+
+def test_api_back_office_and_portal_read_the_same_case_view(api: FlaskClient) -> None:
+    token = mint(["cases:write", "cases:read"])
+    created = _late_registration(api, token)
+    case = db.session.get(Case, created.json["id"])
+    assert case is not None
+    body = api.get(f"/api/v1/cases/{case.id}", headers=auth(token)).json
+
+    for_client = case_view(case, CaseViewer.CLIENT, "de")
+    assert {"computed": body["computed"], "flags": body["flags"]} == for_client.as_json()
+    for_staff = case_view(case, CaseViewer.STAFF, "de")
+    assert for_staff.flags == for_client.flags and for_staff.computed == for_client.computed
+    # A resident sees what the case computes, not the case workers' markers.
+    assert case_view(case, CaseViewer.RESIDENT, "de").flags == []
+
+
+def test_openapi_documents_the_flags_message_in_both_languages(api: FlaskClient) -> None:
+    schemas = api.get("/api/v1/openapi.json").json["components"]["schemas"]
+    flag = schemas["Flag"]["properties"]
+    assert set(flag) == {"key", "message"}
+    message = flag["message"]
+    if "$ref" in message:
+        message = schemas[message["$ref"].rsplit("/", 1)[-1]]
+    assert set(message["properties"]) == {"de", "en"}
