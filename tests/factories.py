@@ -174,6 +174,32 @@ def dog_tax_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def special_use_permit_data(**overrides: Any) -> dict[str, Any]:
+    """Return a 15 m no-parking zone for two days, starting in ten days (60 € fee)."""
+    start = date.today() + timedelta(days=10)
+    data: dict[str, Any] = {
+        "first_name": "Erika",
+        "family_name": "Mustermann",
+        "email": "erika@example.org",
+        "phone": "+492111234567",
+        "street": "Kaiserstraße",
+        "house_number": "5",
+        "postal_code": "40479",
+        "town": "Düsseldorf",
+        "length_m": 15,
+        "site_sketch": {
+            "id": "upload-1",
+            "name": "lageskizze.pdf",
+            "content_type": "application/pdf",
+            "size": 1200,
+        },
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=1)).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
 # ----------------------------------------------------------------------- model factories
 # factory_boy factories that build real rows through the service layer: a case in any
 # state is submitted and moved there by real transitions, so its audit chain and outbox
@@ -202,6 +228,9 @@ class UserFactory(SQLAlchemyModelFactory):
         )
         admin = factory.Trait(name="Anna Admin", roles=["admin"])
         tax_officer = factory.Trait(name="Hanna Hundesteuer", roles=["dog_tax:tax_officer"])
+        traffic_officer = factory.Trait(
+            name="Tom Verkehrsbehörde", roles=["special_use_permit:traffic_officer"]
+        )
 
     issuer = "https://idp.test"
     subject = factory.Sequence(lambda n: f"sub-{n}")
@@ -262,6 +291,18 @@ PATHS: dict[str, dict[str, list[tuple[str, str, dict[str, str]]]]] = {
         "rejected": [("reject", "case_worker", {"reason": "Hund bereits angemeldet."})],
         "withdrawn": [("withdraw", "applicant", {})],
     },
+    "special_use_permit": {
+        "submitted": [],
+        "in_review": [("start_review", "case_worker", {})],
+        "proposed": [("start_review", "case_worker", {}), ("propose_approval", "case_worker", {})],
+        "approved": [
+            ("start_review", "case_worker", {}),
+            ("propose_approval", "case_worker", {}),
+            ("approve", "traffic_officer", {"conditions": "Gehweg freihalten."}),
+        ],
+        "rejected": [("reject", "case_worker", {"reason": "Baustelle an dieser Stelle."})],
+        "withdrawn": [("withdraw", "applicant", {})],
+    },
 }
 
 #: Valid answers of each shipped service, for `CaseFactory(service=...)`.
@@ -270,6 +311,7 @@ DATA: dict[str, Any] = {
     "parking_permit": parking_permit_data,
     "deregistration": deregistration_data,
     "dog_tax": dog_tax_data,
+    "special_use_permit": special_use_permit_data,
 }
 
 

@@ -26,7 +26,13 @@ def test_readyz_reports_database_and_definitions(client: Any) -> None:
 
     current = current_registry().current_services
     assert response.json["services"] == current
-    assert {"parking_permit", "residence_registration", "deregistration", "dog_tax"} <= set(current)
+    assert {
+        "parking_permit",
+        "residence_registration",
+        "deregistration",
+        "dog_tax",
+        "special_use_permit",
+    } <= set(current)
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Any) -> None:

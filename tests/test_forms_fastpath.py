@@ -201,7 +201,13 @@ def test_answers_load_as_marshmallow_loads_them() -> None:
     registry, problems = load_definitions(str(ROOT))
     assert not problems
     rng = random.Random(7)
-    for key in ("residence_registration", "parking_permit", "deregistration", "dog_tax"):
+    for key in (
+        "residence_registration",
+        "parking_permit",
+        "deregistration",
+        "dog_tax",
+        "special_use_permit",
+    ):
         compiled = compile_form(registry.form(key))
         schemas = [*compiled.schemas.values()]
         for group in compiled.fields:

@@ -107,5 +107,8 @@ METHODS: dict[str, Signature] = {
     "getMonth": _fixed(INT),
     "getDayOfMonth": _fixed(INT),
     "getDayOfWeek": _fixed(INT),
-    "getDays": _fixed(INT),
+    # Durations (end_date - start_date): as in CEL, in whole hours, minutes or seconds.
+    "getHours": _fixed(INT),
+    "getMinutes": _fixed(INT),
+    "getSeconds": _fixed(INT),
 }

@@ -114,6 +114,8 @@ def test_demo_load_creates_the_demo_people_once(app: Flask) -> None:
         "max",
         "olaf",
         "petra",
+        "tom",
+        "ute",
         "vera",
     ]
     assert {u.issuer for u in users} == {devidp.issuer()}

@@ -34,6 +34,8 @@ def test_first_use_copies_the_shipped_example_into_the_instance(app: Flask) -> N
         "olaf",
         "petra",
         "hanna",
+        "tom",
+        "ute",
         "anna",
         "vera",
     ]

@@ -104,6 +104,7 @@ def test_shipped_definitions_pass_the_check() -> None:
     assert "parking_permit v4" in result.output
     assert "deregistration v2" in result.output
     assert "dog_tax v2" in result.output
+    assert "special_use_permit v1" in result.output
 
 
 @pytest.mark.parametrize(

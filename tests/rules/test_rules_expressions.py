@@ -163,3 +163,21 @@ def test_to_cel_and_from_cel_round_trip_plain_values():
 def test_to_cel_refuses_unknown_types():
     with pytest.raises(TypeError):
         to_cel(object())
+
+
+def test_days_between_two_dates_are_counted_in_hours_as_cel_does():
+    from service.rules.celtypes import TIMESTAMP
+    from service.rules.services import check_expression
+    from service.rules.values import date_to_timestamp
+
+    scope = {"start_date": TIMESTAMP, "end_date": TIMESTAMP}
+    days = "(end_date - start_date).getHours() / 24 + 1"
+    assert str(check_expression(days, scope)) == "whole number"
+    context = {
+        "start_date": date_to_timestamp(date(2026, 12, 30)),
+        "end_date": date_to_timestamp(date(2027, 1, 2)),
+    }
+    assert compile_expression(days).evaluate(context) == 4
+    # No CEL runtime knows getDays(): the checker refuses it instead of letting it fail later.
+    with pytest.raises(ExpressionError, match="unknown function 'getDays'"):
+        check_expression("(end_date - start_date).getDays()", scope)

@@ -127,3 +127,17 @@ def pdf_text(pdf: bytes) -> str:
 def shown(label: str, value: str) -> str:
     """Return how a computed value is shown in the portal and the back office."""
     return f"<dt>{label}</dt><dd>{value}</dd>"
+
+
+def client_upload(service: str, field: str, name: str, client_id: str = "register-system") -> Any:
+    """Store a PDF as the API client's upload for `field` of `service`; return its answer."""
+    from service.attachments.services import Owner, store_upload
+    from service.definitions.services import current_registry
+    from service.extensions import db
+    from service.forms.services import upload_field
+    from tests.api.api_support import PDF
+
+    definition = upload_field(current_registry().form(service), field)
+    upload = store_upload(Owner.client(client_id), definition, PDF, name, "de")
+    db.session.commit()
+    return upload.as_answer()
