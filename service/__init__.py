@@ -100,7 +100,7 @@ def _init_features(app: Flask) -> None:
     from service.backoffice import people as backoffice_people
     from service.backoffice import verifier
     from service.backoffice import views as backoffice
-    from service.credentials import services as credentials
+    from service.credentials import views as credentials
     from service.documents import views as documents
     from service.jobs import celery as jobs_celery
     from service.jobs import services as jobs
@@ -141,6 +141,6 @@ def _import_models() -> None:
     import service.credentials.models
     import service.definitions.models
     import service.documents.models
+    import service.drafts.models
     import service.jobs.models
-    import service.portal.models
     import service.webhooks.models  # noqa: F401

@@ -48,19 +48,31 @@ def definitions_check(root: str | None) -> None:
     click.echo(f"OK: {len(registry.current())} service(s), {len(registry.current_forms)} form(s).")
 
 
-def _compare_stored(root: str, registry: Any) -> list[Any]:
-    """Compare the files with the versions stored in the database, when the app can start."""
+def _database_app() -> Flask:
+    """Return a bare app holding only the database of the settings (no feature, no secret).
+
+    Not `create_app`: the check runs before the app can start, and the app factory
+    registers these commands (the command must not import it back).
+    """
     from service import config as config_module
-    from service import create_app
+    from service import sqlite
+
+    app = Flask(__name__)
+    app.config.update(config_module.from_environment())
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(uri, options)
+    db.init_app(app)
+    with app.app_context():
+        sqlite.init_engine(db.engine, app.config["SQLITE_SYNCHRONOUS"])
+    return app
+
+
+def _compare_stored(root: str, registry: Any) -> list[Any]:
+    """Compare the files with the versions stored in the database, when there is one."""
     from service.definitions.services import sync_versions
 
-    try:
-        app = create_app({"DEFINITIONS_ROOT": root, "JOBS_MODE": "manual"})
-    except config_module.ConfigError as exc:
-        # Checking the files needs no secrets; only the comparison needs the app.
-        click.echo(f"note: stored versions not compared ({exc})")
-        return []
-    with app.app_context():
+    with _database_app().app_context():
         try:
             return sync_versions(registry)
         except Exception as exc:

@@ -2,7 +2,7 @@
 
 Faces (portal, back office, API, the wallet endpoints in views.py) call these; the
 revocation runs inside the transaction of the transition that revokes (a hook that
-cases calls without importing this package).
+cases calls without importing this package; `views.init_app` registers it).
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import delete, or_, select, update
 
-from service.cases import services as cases
 from service.cases.models import Case
-from service.credentials import keys, status
+from service.credentials import status
 from service.credentials.constants import OUTCOME_TEXT, CheckOutcome
 from service.credentials.errors import WalletError, WrongTransactionCode
 from service.credentials.issuance import (
@@ -59,7 +57,6 @@ __all__ = [
     "current_credentials",
     "exchange_code",
     "get_request",
-    "init_app",
     "issue_credential",
     "new_nonce",
     "outcome_text",
@@ -127,15 +124,6 @@ def get_request(request_id: str, requested_by: str) -> PresentationRequest | Non
     """Return a presentation request to the one who made it, else None."""
     request = db.session.get(PresentationRequest, request_id)
     return request if request is not None and request.requested_by == requested_by else None
-
-
-def init_app(app: Flask) -> None:
-    """Make sure the signing key exists, serve the wallet endpoints, hook revocation."""
-    from service.credentials import views
-
-    keys.ensure_issuer_key(app.config)
-    views.init_app(app)
-    cases.on_transition("credentials.revoke", revoke_for_transition)
 
 
 def qr_data_uri(text: str) -> str:

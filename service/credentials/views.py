@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 
-from service.credentials import issuance, metadata, services, status, verification
+from service.cases import services as cases
+from service.credentials import issuance, keys, metadata, services, status, verification
 from service.credentials.constants import PRE_AUTHORIZED_GRANT
 from service.credentials.errors import WalletError, WrongTransactionCode
 from service.extensions import csrf, db
@@ -120,6 +121,11 @@ def presentation_response(request_id: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the wallet endpoints (no CSRF: wallets have no session)."""
+    """Make sure the signing key exists, serve the wallet endpoints, hook revocation.
+
+    The endpoints need no CSRF token: wallets have no session.
+    """
+    keys.ensure_issuer_key(app.config)
     csrf.exempt(bp)
     app.register_blueprint(bp)
+    cases.on_transition("credentials.revoke", services.revoke_for_transition)

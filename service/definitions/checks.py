@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from service.definitions.credentials import check_credentials
+from service.definitions.credential_checks import check_credentials
 from service.definitions.errors import Problems
 from service.definitions.expressions import check as _check_expression
 from service.definitions.expressions import list_bounds

@@ -8,9 +8,9 @@ from typing import Any
 
 from service.attachments.services import Owner, file_lookup, store_upload
 from service.definitions.types import FieldDefinition, FormDefinition, Page
+from service.drafts.models import Draft
 from service.forms.services import ValidationFailed, page_view
 from service.portal.constants import ACTION_REMOVE, ACTION_REMOVE_FILE
-from service.portal.models import Draft
 from service.portal.uploads import IncomingFile
 
 

@@ -22,6 +22,7 @@ from service.cases.models import Case
 from service.cases.services import IdempotencyClaim, service_for, submit_case
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, Page, ServiceDefinition
+from service.drafts.models import Draft
 from service.engine import APPLICANT, Actor
 from service.extensions import db, utcnow
 from service.forms.files import file_answers
@@ -39,7 +40,6 @@ from service.portal.constants import (
     ACTION_CONTINUE,
     POST_SHOWN,
 )
-from service.portal.models import Draft
 from service.portal.my_cases import (
     TimelineEntry,
     applicant_transitions,

@@ -33,10 +33,10 @@ from service.cases.verification import blank_personal_fields
 from service.definitions.services import current_registry
 from service.definitions.types import FieldDefinition, FormDefinition
 from service.documents.models import Document
+from service.drafts.models import Draft
 from service.extensions import db, utcnow
 from service.forms.files import file_answers, upload_ids
 from service.jobs import services as jobs
-from service.portal.models import Draft
 from service.privacy.constants import EXPORT_FORMAT, RETENTION_ACTOR_ID, RETENTION_ACTOR_LABEL
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from backoffice_support import permit_data
 from service.cases.services import service_for
 from service.documents.models import Document
 from service.documents.services import document_html
+from service.drafts.models import Draft
 from service.extensions import db
-from service.portal.models import Draft
 
 
 def test_back_office_case_page_shows_the_fee(make_case: Any, staff: Any, client_for: Any) -> None:

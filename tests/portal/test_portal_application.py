@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from service.attachments.models import Upload
 from service.cases.models import Case
+from service.drafts.models import Draft
 from service.extensions import db
-from service.portal.models import Draft
 
 
 def page(name: str) -> str:

@@ -16,8 +16,8 @@ from sqlalchemy import select
 import tests.portal.test_portal_application as flow
 from service.attachments.models import Upload
 from service.cases.models import Case
+from service.drafts.models import Draft
 from service.extensions import db
-from service.portal.models import Draft
 from tests.backoffice.backoffice_support import FreshContextClient
 from tests.conftest import running
 from tests.group_files import group_files_root

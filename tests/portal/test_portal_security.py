@@ -12,8 +12,8 @@ from sqlalchemy import select
 from service.attachments.models import Upload
 from service.cases.models import Case
 from service.cases.services import fire_transition
+from service.drafts.models import Draft
 from service.extensions import db
-from service.portal.models import Draft
 from tests.conftest import actor_for
 
 

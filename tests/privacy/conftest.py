@@ -26,7 +26,7 @@ def officer(make_user: Callable[..., Any]) -> Any:
 def make_draft(app: Flask) -> Callable[..., Any]:
     """Add a draft of `owner` with the given answers; `kw` sets further columns. Flushes."""
     from service.definitions.services import current_registry
-    from service.portal.models import Draft
+    from service.drafts.models import Draft
 
     def factory(owner: Any, service_key: str, data: dict[str, Any], **kw: Any) -> Draft:
         draft = Draft(

@@ -18,7 +18,7 @@ def test_expired_drafts_and_their_files_are_deleted_fresh_ones_kept(
     app: Flask, make_user: Callable[..., Any], make_draft: Callable[..., Any]
 ) -> None:
     from service.attachments.models import Upload
-    from service.portal.models import Draft
+    from service.drafts.models import Draft
 
     erika = make_user("Erika Mustermann")
     now = utcnow()

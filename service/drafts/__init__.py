@@ -1,0 +1,1 @@
+"""Residents' drafts of an application: the portal writes them, privacy deletes them."""
