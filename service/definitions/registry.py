@@ -24,6 +24,8 @@ class Registry:
     sources: dict[tuple[str, str, int], str] = field(default_factory=dict)
     #: The city running the services (city.yaml).
     city: City | None = None
+    #: (service key, workflow version, document key) -> text of its document.html.
+    templates: dict[tuple[str, int, str], str] = field(default_factory=dict)
 
     def add_service(self, service: ServiceDefinition, source: str, current: bool) -> None:
         """Register a workflow version; `current` when it comes from the files."""
@@ -58,6 +60,11 @@ class Registry:
     def current(self) -> list[ServiceDefinition]:
         """Return the current version of every service, sorted by key."""
         return [self.services[k][v] for k, v in sorted(self.current_services.items())]
+
+    def document_template(self, service_key: str, version: int, document: str) -> str | None:
+        """Return the text a document of that workflow version is rendered with (None: the
+        file as it is, for a version stored before templates were versioned)."""
+        return self.templates.get((service_key, version, document))
 
     def published(self) -> list[ServiceDefinition]:
         """Return the current version of every service residents may see (not drafts)."""

@@ -132,12 +132,22 @@ def load_definitions(
             if service.key in registry.services:
                 p.add(1, f"duplicate workflow key '{service.key}'")
             registry.add_service(service, text, current=True)
+            _read_templates(registry, service, root / "templates")
         problems += p.items
     return registry, sorted(problems)
 
 
 #: Says whether a case uses a version: (kind "workflow" or "form", service key, version).
 InUse = Callable[[str, str, int], bool]
+
+
+def _read_templates(registry: Registry, service: ServiceDefinition, root: Path) -> None:
+    """Keep the text of each document template of `service` with its version."""
+    for d in service.documents:
+        path = root / "pdf" / d.template / "document.html"
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            registry.templates[(service.key, service.version, d.key)] = text
 
 
 def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Problem]:
@@ -155,6 +165,7 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
     stored = {
         (r.kind, r.key, r.version): r for r in db.session.scalars(db.select(DefinitionVersion))
     }
+    templates_known = {(f"{s}:{d}", v) for s, v, d in registry.templates}
     current: list[tuple[str, str, int, str, str]] = [
         ("workflow", s.key, s.version, s.content_hash, s.path) for s in registry.current()
     ] + [
@@ -186,8 +197,12 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
                     f"is already in use with different content; set 'version: {version + 1}'",
                 )
             )
+    problems += _sync_templates(registry, stored, in_use)
     for (kind, key, version), row in stored.items():
-        if kind == "workflow" and version not in registry.services.get(key, {}):
+        if kind == TEMPLATE and (key, version) not in templates_known:
+            service_key, _, document = key.partition(":")
+            registry.templates[(service_key, version, document)] = row.content
+        elif kind == "workflow" and version not in registry.services.get(key, {}):
             p = Problems(row.path)
             service = parse_workflow_text(row.content, row.path, p)
             if service is not None:
@@ -201,6 +216,54 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
         db.session.rollback()
     else:
         db.session.commit()
+    return problems
+
+
+#: The kind of a stored document template: key "<service>:<document>", the workflow version.
+TEMPLATE = "template"
+
+
+def _sync_templates(
+    registry: Registry, stored: dict[Any, Any], in_use: InUse | None
+) -> list[Problem]:
+    """Store each current workflow version's document templates; refuse a changed one."""
+    from service.definitions.models import DefinitionVersion
+    from service.extensions import db
+
+    problems = []
+    for (service_key, version, document), text in registry.templates.items():
+        if registry.current_services.get(service_key) != version:
+            continue
+        service = registry.service(service_key, version)
+        template = next(d.template for d in service.documents if d.key == document)
+        path = f"templates/pdf/{template}/document.html"
+        key, digest = f"{service_key}:{document}", hashlib.sha256(text.encode()).hexdigest()
+        row = stored.get((TEMPLATE, key, version))
+        if row is None:
+            db.session.add(
+                DefinitionVersion(
+                    kind=TEMPLATE,
+                    key=key,
+                    version=version,
+                    content_hash=digest,
+                    content=text,
+                    path=path,
+                )
+            )
+        elif row.content_hash == digest:
+            continue
+        elif _editable(registry, "workflow", service_key, version, in_use):
+            row.content_hash, row.content, row.path = digest, text, path
+        else:
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    f"{path} changed but the version of {service.path} was not raised: version "
+                    f"{version} is already in use with the old template; "
+                    f"set 'version: {version + 1}' there",
+                )
+            )
     return problems
 
 

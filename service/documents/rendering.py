@@ -175,9 +175,17 @@ def build_context(
     }
 
 
-def render_html(root: Path, template: str, context: Mapping[str, Any]) -> str:
-    """Render `templates/pdf/<template>/document.html` with `context`."""
+def render_html(
+    root: Path, template: str, context: Mapping[str, Any], source: str | None = None
+) -> str:
+    """Render `templates/pdf/<template>/document.html` with `context`.
+
+    `source` is the template's text as stored with the case's workflow version; the file
+    is read when there is none.
+    """
     env = environment(root)
+    if source is not None:
+        return env.from_string(source).render(context)
     return env.get_template(f"{template}/document.html").render(context)
 
 

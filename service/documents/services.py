@@ -254,7 +254,16 @@ def document_html(case: Case, document: Document, issued_at: datetime) -> str:
         department=definition.department,
         decision=decision_at(case, document.event_seq, "de"),
     )
-    return rendering.render_html(templates_root(), definition.template, context)
+    # The text stored with the case's workflow version; a configured template folder
+    # (DOCUMENT_TEMPLATES_DIR) is rendered from its files as they are.
+    source = (
+        None
+        if current_app.config.get("DOCUMENT_TEMPLATES_DIR")
+        else current_registry().document_template(
+            case.service_key, case.workflow_version, document.document
+        )
+    )
+    return rendering.render_html(templates_root(), definition.template, context, source)
 
 
 def render_pdf(case: Case, document: Document, issued_at: datetime) -> bytes:
