@@ -12,7 +12,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    Response,
     abort,
     redirect,
     render_template,
@@ -27,7 +26,6 @@ from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
 from service.definitions.services import current_registry
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
-from service.forms.constants import MIME_NAMES
 from service.forms.services import ValidationFailed, page_view, summary
 from service.portal import services
 from service.portal.constants import (
@@ -375,30 +373,6 @@ def case_action(case_id: int, transition: str) -> Any:
     )
 
 
-@bp.get("/uploads/<upload_id>")
-@login_required
-def download_upload(upload_id: str) -> Response:
-    """Send one of the resident's own files, as a download."""
-    upload = services.upload_for_owner(upload_id, _user().id)
-    if upload is None:
-        abort(404)
-    response = Response(services.read_upload(upload), mimetype=upload.content_type)
-    response.headers["Content-Disposition"] = _attachment(upload.original_name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-
-
-def _mime_name(content_type: str) -> str:
-    return MIME_NAMES.get(content_type, content_type)
-
-
 def _way_back() -> str:
     """Return where a refused form goes back to: the resident's case, else the same page."""
     case_id = (request.view_args or {}).get("case_id")
@@ -409,9 +383,8 @@ def _way_back() -> str:
 
 def init_app(app: Flask) -> None:
     """Register the resident pages."""
-    from service.portal import cli, copy, wallet  # noqa: F401 - they add pages to bp
+    from service.portal import cli, downloads, wallet  # noqa: F401 - they add pages to bp
 
     app.register_blueprint(bp)
     errors.way_back(bp.name, _way_back)
-    app.add_template_filter(_mime_name, "mime_name")
     cli.init_app(app)
