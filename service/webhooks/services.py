@@ -1,55 +1,61 @@
-"""Public API of webhooks: subscriptions, fan-out of case events, signed delivery, the log.
+"""Public API of webhooks: subscriptions, their secrets, redelivery and the delivery log.
 
-Events (of cases, and the audit log's checkpoints) reach us as "webhook.event" outbox items,
-written in the transaction of the change, so an event exists exactly when its change committed.
-The fan-out creates one `Delivery` per matching subscription and queues a "webhook.deliver" item
-for it in one transaction. Delivery is at least once: a worker that dies after the receiver
-answered but before it recorded it sends again, with the same `webhook-id` (receivers dedupe).
+The fan-out of events and the signed POSTs are in `delivery`, the secrets in `signing`;
+both are reached through this module (`send`, `record`, `new_secret`, `sign`, ...).
 """
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
-import json
 import logging
-import random
-import secrets
-import ssl
-import time
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any
+from datetime import datetime, timedelta
 
-import urllib3
-from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
 from sqlalchemy import delete, select
-from standardwebhooks.webhooks import Webhook
 
-from service.extensions import db, insert_unless_exists, utcnow
+from service.extensions import db, utcnow
 from service.jobs import services as jobs
-from service.webhooks import events, ssrf
+from service.webhooks import signing, ssrf
 from service.webhooks.constants import (
-    DELIVER,
     EVENT_TYPES,
-    FAN_OUT,
-    MAX_ATTEMPTS,
-    RETRY_SCHEDULE,
     ROTATION_OVERLAP_HOURS,
-    SECRET_PREFIX,
-    TIMEOUT_SECONDS,
     DeliveryStatus,
 )
+from service.webhooks.delivery import Outcome, deliver, fan_out, queue, record, send
 from service.webhooks.models import Delivery, DeliveryAttempt, Subscription
+from service.webhooks.signing import new_secret, sign, signing_secrets
+
+__all__ = [
+    "Outcome",
+    "SubscriptionInvalid",
+    "all_subscriptions",
+    "attempts_of",
+    "create_subscription",
+    "delete_subscription",
+    "deliver",
+    "deliveries_for_subscription",
+    "fan_out",
+    "get_delivery",
+    "get_subscription",
+    "init_app",
+    "new_secret",
+    "pause",
+    "prune_deliveries",
+    "prune_delivery_log",
+    "record",
+    "redeliver",
+    "redeliver_since",
+    "resume",
+    "rotate_secret",
+    "send",
+    "sign",
+    "signing_secrets",
+    "subscriptions_of",
+]
 
 log = logging.getLogger(__name__)
 
 #: Ids are 32-bit integers in the database; anything larger names nothing.
 MAX_ID = 2**31
-#: Longest wait a receiver's Retry-After can ask for.
-MAX_RETRY_AFTER = 24 * 3600
 
 
 class SubscriptionInvalid(ValueError):
@@ -59,46 +65,6 @@ class SubscriptionInvalid(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-# ------------------------------------------------------------------------------- secrets
-
-
-def _fernet() -> Fernet:
-    # Derived from SECRET_KEY: a database dump alone does not reveal the signing secrets.
-    digest = hashlib.sha256(b"amtsweg-webhook-secrets:" + current_app.secret_key.encode()).digest()  # type: ignore[union-attr]
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def _encrypt(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
-
-
-def _decrypt(token: str) -> str:
-    try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken:
-        raise RuntimeError("webhook secret cannot be decrypted (was SECRET_KEY changed?)") from None
-
-
-def new_secret() -> str:
-    """Return a new signing secret in the Standard Webhooks format (whsec_ + base64)."""
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def signing_secrets(sub: Subscription, now: datetime | None = None) -> list[str]:
-    """Return the secrets that sign now: the current one, and the previous one for 24 h."""
-    now = now or utcnow()
-    keys = [_decrypt(sub.secret_encrypted)]
-    valid_until = sub.previous_valid_until
-    if sub.previous_secret_encrypted and valid_until and valid_until > now:
-        keys.append(_decrypt(sub.previous_secret_encrypted))
-    return keys
-
-
-def sign(sub: Subscription, message_id: str, timestamp: datetime, body: str) -> str:
-    """Return the webhook-signature header: one signature per valid secret, space-separated."""
-    return " ".join(Webhook(s).sign(message_id, timestamp, body) for s in signing_secrets(sub))
 
 
 # ------------------------------------------------------------------------- subscriptions
@@ -127,7 +93,7 @@ def create_subscription(
         url=url,
         event_types=list(dict.fromkeys(event_types)),
         description=description,
-        secret_encrypted=_encrypt(secret),
+        secret_encrypted=signing.encrypt(secret),
     )
     db.session.add(sub)
     db.session.flush()
@@ -169,7 +135,7 @@ def rotate_secret(sub: Subscription, now: datetime | None = None) -> str:
     secret = new_secret()
     sub.previous_secret_encrypted = sub.secret_encrypted
     sub.previous_valid_until = now + timedelta(hours=ROTATION_OVERLAP_HOURS)
-    sub.secret_encrypted = _encrypt(secret)
+    sub.secret_encrypted = signing.encrypt(secret)
     sub.updated_at = now
     db.session.flush()
     return secret
@@ -198,7 +164,7 @@ def resume(sub: Subscription) -> int:
     )
     count = 0
     for delivery in waiting:
-        _queue(delivery, new_round=True)
+        queue(delivery, new_round=True)
         count += 1
     db.session.flush()
     return count
@@ -271,7 +237,7 @@ def redeliver(delivery: Delivery) -> None:
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
     delivery.updated_at = utcnow()
-    _queue(delivery, new_round=True)
+    queue(delivery, new_round=True)
     db.session.flush()
 
 
@@ -289,236 +255,6 @@ def redeliver_since(sub: Subscription, since: datetime) -> int:
     for delivery in rows:
         redeliver(delivery)
     return len(rows)
-
-
-def _queue(delivery: Delivery, new_round: bool = False) -> None:
-    if new_round:
-        delivery.rounds += 1
-    jobs.enqueue(
-        DELIVER,
-        {"delivery_id": delivery.id},
-        key=f"{DELIVER}:{delivery.id}:{delivery.rounds}",
-    )
-
-
-# ---------------------------------------------------------------------------- fan-out
-
-
-@jobs.register(FAN_OUT)
-def fan_out(event: dict[str, Any]) -> None:
-    """Create a delivery for each subscription that wants this event, and queue it.
-
-    The recipients are the subscriptions that existed when the event happened (its `at`):
-    one created while the event waited in the outbox did not ask for older events.
-    """
-    event_type = str(event.get("type", ""))
-    key = events.event_key(event)
-    query = select(Subscription).where(Subscription.disabled_reason.is_(None))
-    happened = events.happened_at(event)
-    if happened is not None:
-        query = query.where(Subscription.created_at <= happened)
-    subs = db.session.scalars(query)
-    for sub in subs:
-        if event_type not in (sub.event_types or []):
-            continue
-        exists = db.session.scalar(
-            select(Delivery.id).where(Delivery.subscription_id == sub.id, Delivery.event_key == key)
-        )
-        if exists is not None:
-            continue  # the fan-out ran before (a worker died after it): nothing new
-        now = utcnow()
-        delivery = Delivery(
-            subscription_id=sub.id,
-            message_id=events.message_id(sub.id, key),
-            event_key=key,
-            event_type=event_type,
-            payload=events.thin_payload(event),
-            status=DeliveryStatus.PENDING,
-            next_attempt_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        if not insert_unless_exists(delivery):
-            continue
-        if sub.active:
-            _queue(delivery)
-    db.session.flush()
-
-
-# ---------------------------------------------------------------------------- delivery
-
-
-def _backoff(attempt: int) -> float:
-    """Wait per the Standard Webhooks schedule after `attempt` failures, with ±20 % jitter."""
-    base = RETRY_SCHEDULE[min(attempt, len(RETRY_SCHEDULE)) - 1]
-    return float(base) * (0.8 + 0.4 * random.random())  # jitter, not security
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(min(int(value), MAX_RETRY_AFTER))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, min((when - utcnow()).total_seconds(), MAX_RETRY_AFTER))
-
-
-class Outcome:
-    """What one HTTP request for a delivery brought back."""
-
-    def __init__(
-        self,
-        status_code: int | None,
-        duration_ms: int,
-        error: str | None = None,
-        retry_after: str | None = None,
-    ) -> None:
-        self.status_code = status_code
-        self.duration_ms = duration_ms
-        self.error = error
-        self.retry_after = retry_after
-
-    @property
-    def ok(self) -> bool:
-        """Return True for a 2xx answer."""
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-@functools.lru_cache(maxsize=4)
-def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """The TLS settings for receivers: the system's CAs, plus the city's own if configured.
-
-    `AMTSWEG_WEBHOOK_CA_BUNDLE` names a PEM file of further CAs (an internal PKI for the
-    city's own systems). Certificates and host names are always checked.
-    """
-    context = ssl.create_default_context()
-    if ca_bundle:
-        context.load_verify_locations(cafile=ca_bundle)
-    return context
-
-
-def _host_header(target: ssrf.Target) -> str:
-    host = f"[{target.host}]" if ":" in target.host else target.host
-    default = 443 if target.scheme == "https" else 80
-    return host if target.port == default else f"{host}:{target.port}"
-
-
-def send(delivery: Delivery, sub: Subscription, now: datetime | None = None) -> Outcome:
-    """Make one signed POST for the delivery to its checked, pinned address; write nothing."""
-    started = time.monotonic()
-    try:
-        target = ssrf.check_url(sub.url, current_app.config)
-    except ssrf.UnsafeTarget as exc:
-        return Outcome(None, 0, f"refused: {exc}")
-    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
-    timestamp = (now or utcnow()).replace(microsecond=0)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "amtsweg-webhooks/1",
-        "Host": _host_header(target),
-        "webhook-id": delivery.message_id,
-        "webhook-timestamp": str(int(timestamp.timestamp())),
-        "webhook-signature": sign(sub, delivery.message_id, timestamp, body),
-    }
-    timeout = urllib3.Timeout(total=TIMEOUT_SECONDS)
-    pool: urllib3.HTTPConnectionPool
-    if target.scheme == "https":
-        # Connect to the vetted address; TLS still checks the certificate of the host name.
-        pool = urllib3.HTTPSConnectionPool(
-            target.address, target.port, timeout=timeout, retries=False,
-            server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
-            ssl_context=_tls_context(current_app.config.get("WEBHOOK_CA_BUNDLE") or None),
-        )  # fmt: skip
-    else:
-        pool = urllib3.HTTPConnectionPool(
-            target.address, target.port, timeout=timeout, retries=False
-        )
-    try:
-        response = pool.urlopen(
-            "POST", target.path, body=body.encode(), headers=headers,
-            redirect=False, retries=False, preload_content=False,
-        )  # fmt: skip
-        try:
-            response.read(4096, decode_content=False)
-        finally:
-            response.release_conn()
-        duration = int((time.monotonic() - started) * 1000)
-        error = None if 200 <= response.status < 300 else f"HTTP {response.status}"
-        return Outcome(response.status, duration, error, response.headers.get("Retry-After"))
-    except urllib3.exceptions.HTTPError as exc:
-        duration = int((time.monotonic() - started) * 1000)
-        return Outcome(None, duration, type(exc).__name__)
-    finally:
-        pool.close()
-
-
-def record(delivery: Delivery, sub: Subscription, outcome: Outcome) -> float | None:
-    """Write the attempt and the delivery's new status; return seconds until the next try.
-
-    None means there is no next try: the delivery succeeded or is dead.
-    """
-    now = utcnow()
-    delivery.attempts += 1
-    delivery.last_status_code = outcome.status_code
-    delivery.last_error = outcome.error[:500] if outcome.error else None
-    delivery.updated_at = now
-    db.session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            at=now,
-            status_code=outcome.status_code,
-            duration_ms=outcome.duration_ms,
-            error=delivery.last_error,
-        )
-    )
-    wait: float | None = None
-    if outcome.ok:
-        delivery.status = DeliveryStatus.SUCCEEDED
-        delivery.next_attempt_at = None
-    elif outcome.status_code == 410:
-        # The receiver says the endpoint is gone for good: stop sending to it.
-        sub.disabled_reason = "the receiver answered 410 Gone"
-        sub.updated_at = now
-        delivery.status = DeliveryStatus.DEAD
-        delivery.next_attempt_at = None
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = DeliveryStatus.DEAD
-        delivery.next_attempt_at = None
-    else:
-        delivery.status = DeliveryStatus.FAILED
-        wait = _retry_after(outcome.retry_after)
-        if wait is None:
-            wait = _backoff(delivery.attempts)
-        delivery.next_attempt_at = now + timedelta(seconds=wait)
-    db.session.flush()
-    return wait
-
-
-@jobs.register(DELIVER, max_attempts=MAX_ATTEMPTS + 1, backoff=_backoff)
-def deliver(payload: dict[str, Any]) -> None:
-    """Send one delivery and record the attempt; ask the outbox to retry on failure."""
-    delivery = db.session.get(Delivery, int(payload["delivery_id"]))
-    if delivery is None or delivery.status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD):
-        return  # deleted, or finished by an earlier run
-    sub = db.session.get(Subscription, delivery.subscription_id)
-    if sub is None:
-        return
-    if not sub.active:
-        return  # held while paused; resume() queues it again
-    outcome = send(delivery, sub)
-    wait = record(delivery, sub, outcome)
-    # The attempt is part of the log even when the outbox rolls back a failed run.
-    db.session.commit()
-    if wait is not None:
-        raise jobs.Retry(outcome.error or "delivery failed", after=wait)
-    if delivery.status == DeliveryStatus.DEAD:
-        raise jobs.GiveUp(outcome.error or "delivery failed")
 
 
 def init_app(app: Flask) -> None:
