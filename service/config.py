@@ -89,6 +89,10 @@ def from_environment() -> dict[str, Any]:
         "OIDC_ROLES_CLAIM": _env("OIDC_ROLES_CLAIM", "roles"),
         # Provider group -> grants: JSON ({"grp": ["svc:role", "admin"]}) or "grp=grant,...".
         "ROLE_MAPPING": _env("ROLE_MAPPING", ""),
+        # None: on for `flask run` in development (decided by `settle`).
+        "DEFINITIONS_RELOAD": _bool("DEFINITIONS_RELOAD", False)
+        if _env("DEFINITIONS_RELOAD") is not None
+        else None,
         # None: on outside production (decided by `settle`).
         "DEV_IDP": _bool("DEV_IDP", False) if _env("DEV_IDP") is not None else None,
         "API_AUDIENCE": _env("API_AUDIENCE", "amtsweg-api"),
@@ -192,6 +196,9 @@ def settle(config: MutableMapping[str, Any]) -> None:
     production = env == PRODUCTION
     if config.get("DEV_IDP") is None:
         config["DEV_IDP"] = not production
+    if config.get("DEFINITIONS_RELOAD") is None:
+        # `flask run` on a development machine: an edited definition shows at once.
+        config["DEFINITIONS_RELOAD"] = env == "development" and flask_command() == "run"
     if production:
         config["SESSION_COOKIE_NAME"] = PRODUCTION_SESSION_COOKIE
         config["SESSION_COOKIE_SECURE"] = True

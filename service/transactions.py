@@ -25,9 +25,14 @@ def ensure_definitions_synced() -> None:
 def init_app(app: Flask) -> None:
     """Commit after a successful request and roll back after any failure."""
 
+    from service import reloading
+
+    reloading.init_app(app)
+
     @app.before_request
     def _sync() -> None:
         if request.endpoint not in ("health.healthz", "health.readyz", "static"):
+            reloading.reload_if_changed()
             ensure_definitions_synced()
 
     @app.after_request

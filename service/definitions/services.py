@@ -26,6 +26,7 @@ __all__ = [
     "content_hash",
     "current_city",
     "current_registry",
+    "files_signature",
     "load_definitions",
     "personal_field_keys",
     "sync_versions",
@@ -139,6 +140,18 @@ def load_definitions(
 
 #: Says whether a case uses a version: (kind "workflow" or "form", service key, version).
 InUse = Callable[[str, str, int], bool]
+
+
+def files_signature(root: Path | str) -> tuple[tuple[str, int, int], ...]:
+    """Return name, modification time and size of every definition file under `root`.
+
+    Any edit, new or removed file changes it (development reloads on a change).
+    """
+    root = Path(root)
+    patterns = ("workflows/*.yaml", "forms/*.yaml", "templates/pdf/**/*", "templates/email/**/*")
+    paths = [p for pattern in patterns for p in root.glob(pattern) if p.is_file()]
+    paths += [root / CITY_FILE] if (root / CITY_FILE).is_file() else []
+    return tuple((str(p), (s := p.stat()).st_mtime_ns, s.st_size) for p in sorted(paths))
 
 
 def _read_templates(registry: Registry, service: ServiceDefinition, root: Path) -> None:
