@@ -31,6 +31,7 @@ from service.cases.events import append_event, queue_effects
 from service.cases.events import log_leaf_effect as log_leaf_effect
 from service.cases.events import record_event as record_event
 from service.cases.events import record_mark as record_mark
+from service.cases.inputs import typed_inputs_for
 from service.cases.models import AuditEvent, Case
 from service.cases.store import CaseNumbers as CaseNumbers
 from service.cases.store import IdempotencyClaim as IdempotencyClaim
@@ -258,7 +259,7 @@ def fire_transition(
     case: Case,
     transition: str,
     actor: engine.Actor,
-    inputs: Mapping[str, str] | None = None,
+    inputs: Mapping[str, Any] | None = None,
     *,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -272,7 +273,8 @@ def fire_transition(
         raise StaleCase("the case was changed by someone else; reload it")
     service = service_for(case)
     now = now or utcnow()
-    decision = engine.decide(service.workflow, snapshot(case), transition, actor, inputs or {}, now)
+    typed = typed_inputs_for(service.workflow, transition, inputs or {})
+    decision = engine.decide(service.workflow, snapshot(case), transition, actor, typed, now)
     was_applicant = actor.id == str(case.applicant_id)
     action = AuditAction.TRANSITION if decision.completed else AuditAction.APPROVAL
     case.state = decision.to_state

@@ -323,7 +323,6 @@ _TRANSITION_KEYS = {
     "name", "title", "from", "to", "roles", "inputs", "guard", "guard_message", "distinct_from",
     "approvals", "documents", "events", "notify",
 }  # fmt: skip
-_INPUT_KEYS = {"name", "label", "type", "required", "max_length"}
 _DOCUMENT_KEYS = {"key", "title", "template", "department"}
 
 
@@ -360,22 +359,11 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
             continue
         name = r.name(item, "name", "transition")
         what = f"transition '{name}'"
-        inputs = []
-        for _il, inp in r.items(item, "inputs", what, required=False):
-            if not r.keys(inp, f"input of {what}", _INPUT_KEYS, {"name", "label"}):
-                continue
-            itype = inp.get("type", "text")
-            if itype not in ("text", "textarea"):
-                problems.add(inp.line_of("type"), f"{what}: input type must be text or textarea")
-            inputs.append(
-                TransitionInput(
-                    name=r.name(inp, "name", what),
-                    label=r.text(inp, "label", what) or Text(""),
-                    type=str(itype),
-                    required=bool(inp.get("required", True)),
-                    max_length=r.integer(inp, "max_length", what, minimum=1) or 2000,
-                )
-            )
+        inputs = [
+            spec
+            for _il, inp in r.items(item, "inputs", what, required=False)
+            if (spec := _parse_input(r, inp, what)) is not None
+        ]
         guard_source = r.expression(item, "guard", what)
         guard = None
         if guard_source is not None:
@@ -454,6 +442,36 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         draft_ttl=r.duration(doc, "draft_ttl", "workflow"),
         draft=r.boolean(doc, "draft", "workflow"),
         path=path,
+    )
+
+
+def _parse_input(r: _Reader, inp: Any, what: str) -> TransitionInput | None:
+    """Read a transition input: a form field whose key is written `name` (text by default)."""
+    if not isinstance(inp, LineDict) or "key" in inp:
+        r.problems.add(getattr(inp, "line", 0), f"{what}: an input is a field with a 'name'")
+        return None
+    renamed = {"name": "key"}
+    as_field = LineDict({renamed.get(k, k): v for k, v in inp.items()})
+    as_field.line = inp.line
+    as_field.lines = {renamed.get(k, k): n for k, n in inp.lines.items()}
+    as_field.sources = {renamed.get(k, k): v for k, v in getattr(inp, "sources", {}).items()}
+    as_field.setdefault("type", "text")
+    as_field.setdefault("required", True)
+    if as_field["type"] in ("file", "group"):
+        r.problems.add(
+            inp.line_of("type"), f"{what}: an input cannot be of type {as_field['type']}"
+        )
+        return None
+    field = _parse_field(r, as_field, inp.line, True)
+    if field is None:
+        return None
+    return TransitionInput(
+        name=field.key,
+        label=field.label,
+        type=field.type,
+        required=field.required,
+        max_length=field.max_length or 2000,
+        field=field,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from service.engine.constants import SUBMIT, ActorKind, Reason
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
@@ -314,11 +315,17 @@ def _guard_refusal(
     )
 
 
-def _clean_inputs(transition: Transition, inputs: Mapping[str, str]) -> dict[str, str]:
+TEXT_INPUTS = ("text", "textarea")
+
+
+def _clean_inputs(transition: Transition, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Return the declared inputs, stripped; raise InputsInvalid for missing or too long."""
-    cleaned: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
     errors: dict[str, Text] = {}
     for spec in transition.inputs:
+        if spec.type not in TEXT_INPUTS:  # validated by the form engine (cases.inputs)
+            cleaned[spec.name] = inputs.get(spec.name)
+            continue
         value = (inputs.get(spec.name) or "").strip()
         if spec.required and not value:
             errors[spec.name] = Text(

@@ -57,9 +57,12 @@ class TransitionInput:
 
     name: str
     label: Text
-    type: str = "text"  # "text" (one line) or "textarea"
+    type: str = "text"  # a form field type: text, textarea, date, number, select, yesno, ...
     required: bool = True
     max_length: int = 2000
+    #: The input as a form field (service.definitions' FieldDefinition), opaque here: typed
+    #: inputs are validated by the form engine before the engine sees them.
+    field: Any = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,86 @@
+"""Transition inputs typed like form fields, validated by the same form engine as answers.
+
+A transition's `inputs:` are form fields (date, number, select, yesno, ...). Before the
+engine decides, the typed ones are checked and converted here exactly as a resident's
+answers would be; a refused value raises `InputsInvalid` with a message per input in
+German and English, which the back office shows beside the input and the API returns
+as problem+json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from service.definitions.types import FieldDefinition, FormDefinition, Page
+from service.engine import Transition
+from service.engine.errors import InputsInvalid
+from service.engine.services import TEXT_INPUTS
+from service.engine.types import Text
+
+
+def _form(transition: Transition, fields: tuple[FieldDefinition, ...]) -> FormDefinition:
+    """Return a one-page form of the transition's typed inputs."""
+    page = Page(key="inputs", title=transition.title, fields=tuple(f.key for f in fields))
+    return FormDefinition(
+        key=f"inputs_{transition.name}",
+        version=1,
+        title=transition.title,
+        pages=(page,),
+        fields=fields,
+    )
+
+
+def typed_inputs(transition: Transition, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `inputs` with every typed input validated and stored as its field type says.
+
+    Text inputs pass unchanged (the engine strips and limits them). Raise InputsInvalid
+    naming each refused input.
+    """
+    from service.forms.services import ValidationFailed, validate
+
+    fields = tuple(
+        spec.field
+        for spec in transition.inputs
+        if spec.type not in TEXT_INPUTS and isinstance(spec.field, FieldDefinition)
+    )
+    if not fields:
+        return dict(inputs)
+    given = {f.key: inputs[f.key] for f in fields if inputs.get(f.key) not in (None, "")}
+    form = _form(transition, fields)
+    try:
+        stored = validate(form, given, "de").data
+    except ValidationFailed as german:
+        english = _messages(form, given, "en")
+        raise InputsInvalid(
+            {
+                _top(path): Text(de=" ".join(msgs), en=" ".join(english.get(path, msgs)))
+                for path, msgs in german.errors.items()
+            }
+        ) from None
+    result = {k: v for k, v in inputs.items() if k not in {f.key for f in fields}}
+    result.update({f.key: stored.get(f.key) for f in fields})
+    return result
+
+
+def _messages(form: FormDefinition, given: Mapping[str, Any], lang: str) -> dict[str, list[str]]:
+    from service.forms.services import ValidationFailed, validate
+
+    try:
+        validate(form, given, lang)
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
+
+
+def _top(path: str) -> str:
+    return path.split("[", 1)[0].split(".", 1)[0]
+
+
+def typed_inputs_for(workflow: Any, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `typed_inputs` of the workflow's transition `name` (unknown names unchanged)."""
+    try:
+        transition = workflow.transition(name)
+    except KeyError:
+        return dict(inputs)  # the engine refuses an unknown transition with its own error
+    return typed_inputs(transition, inputs)
