@@ -97,7 +97,7 @@ def test_case_worker_may_not_approve_a_registration(app: Any, people: dict[str, 
     with pytest.raises(TransitionNotAllowed) as refused:
         cases.fire_transition(case, "approve", actor(people["clara"]))
     assert refused.value.reason == "wrong_role"
-    assert "registration_officer" in refused.value.message.get("en")
+    assert "“Registration officer”" in refused.value.message.get("en")
 
 
 def test_invalid_input_names_each_field_path_in_german_and_english(
