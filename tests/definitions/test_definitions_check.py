@@ -102,8 +102,8 @@ def test_shipped_definitions_pass_the_check() -> None:
     assert result.exit_code == 0, result.output
     assert "residence_registration v4" in result.output
     assert "parking_permit v4" in result.output
-    assert "deregistration v2" in result.output
-    assert "dog_tax v2" in result.output
+    assert "deregistration v3" in result.output
+    assert "dog_tax v3" in result.output
     assert "special_use_permit v1" in result.output
 
 

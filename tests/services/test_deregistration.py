@@ -158,6 +158,27 @@ def test_a_late_deregistration_is_accepted_and_flagged(api: FlaskClient) -> None
     assert [f["key"] for f in flags] == ["late_deregistration"]
 
 
+@pytest.mark.frozen(FROZEN)
+def test_a_rejected_deregistration_names_its_reason_in_a_rejection_notice(
+    app: Flask, make_user: Any, login: Any
+) -> None:
+    from factories import CaseFactory
+
+    resident = make_user("Erika Mustermann")
+    case = CaseFactory(service=SERVICE, applicant=resident)
+    clerk = logged_in(app, login, make_user("Clara", roles=["deregistration:case_worker"]))
+    reason = "Unter dieser Anschrift ist niemand gemeldet."
+    assert fire(clerk, case.id, "reject", reason=reason).status_code == 302
+    drain()
+
+    portal = logged_in(app, login, resident)
+    page = portal.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Abgelehnt" in page and reason in page
+    text = pdf_text(portal_document(portal, case.id))
+    assert "Ablehnungsbescheid" in text and reason in text and "Abmeldung ins Ausland" in text
+    assert "Sachbearbeitung" in text
+
+
 def test_the_demo_registration_officers_may_deregister(app: Flask) -> None:
     for slug in ("olaf", "petra"):
         officer = people.person(slug)
