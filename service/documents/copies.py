@@ -7,6 +7,7 @@ request (never stored) and lists the answers exactly as the check-answers page d
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import render_template
 
@@ -24,10 +25,11 @@ def submitted_time(at: datetime) -> str:
     return aware.astimezone(rendering.BERLIN).strftime("%d.%m.%Y, %H:%M")
 
 
-def application_copy(case: Case, lang: str) -> tuple[str, bytes]:
-    """Return the file name and the PDF of the case's answers in `lang`."""
-    from service.documents.services import templates_root
+def application_copy(case: Case, lang: str, root: Path) -> tuple[str, bytes]:
+    """Return the file name and the PDF of the case's answers in `lang`.
 
+    `root` holds the document templates' fonts (`_fonts/`), as for issued documents.
+    """
     service = service_for(case)
     city = current_city()
     html = render_template(
@@ -39,4 +41,4 @@ def application_copy(case: Case, lang: str) -> tuple[str, bytes]:
         submitted=submitted_time(case.submitted_at),
         pages=summary(form_of(case), case.data or {}, lang),
     )
-    return f"Antrag-{case.reference}.pdf", rendering.html_to_pdf(templates_root(), html)
+    return f"Antrag-{case.reference}.pdf", rendering.html_to_pdf(root, html)

@@ -29,9 +29,8 @@ from service.cases.models import AuditEvent, Case
 from service.cases.services import service_for
 from service.definitions.services import current_city, current_registry
 from service.definitions.types import DocumentDefinition, ServiceDefinition
-from service.documents import rendering, seal
+from service.documents import copies, rendering, seal
 from service.documents.constants import CODE_BYTES, DocumentStatus, Viewer
-from service.documents.copies import application_copy as application_copy
 from service.documents.models import Document
 from service.errors import AppError, Text
 from service.extensions import db, insert_unless_exists, utcnow
@@ -203,6 +202,11 @@ def templates_root() -> Path:
     if configured:
         return Path(configured)
     return Path(current_app.config["DEFINITIONS_ROOT"]) / "templates" / "pdf"
+
+
+def application_copy(case: Case, lang: str) -> tuple[str, bytes]:
+    """Return the file name and PDF of the case's answers as sent (see `documents.copies`)."""
+    return copies.application_copy(case, lang, templates_root())
 
 
 def verify_url(code: str) -> str:
