@@ -81,6 +81,10 @@ def _compare_stored(root: str, registry: Any) -> list[Any]:
                 f"note: stored versions not compared ({type(exc).__name__}); run 'flask db upgrade'"
             )
             return []
+        finally:
+            # Nothing is stored: the comparison's additions go with the session.
+            db.session.remove()
+            db.engine.dispose()
 
 
 @definitions_cli.command("list")
