@@ -38,10 +38,13 @@ def authorize() -> Any:
     except OAuth2Error as error:
         # Never redirect to an unchecked redirect_uri: show the problem here.
         return _error_page(error.error, error.get_error_description()), 400
+    try:
+        found = people.people()
+    except people.PeopleFileError as error:
+        # The instance's people file has a mistake: say where, instead of a bare 500.
+        return _error_page("people_file", str(error)), 500
     if request.method == "GET":
-        return render_template(
-            "auth/devidp_authorize.html", people=people.people(), client=grant.client
-        )
+        return render_template("auth/devidp_authorize.html", people=found, client=grant.client)
     who = devidp.person(request.form.get("person", ""))
     if who is None:
         abort(400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -114,3 +115,26 @@ def test_demo_load_reports_a_broken_file_without_a_traceback(app: Flask) -> None
     assert result.exit_code == 1
     assert f"{path}:2: 'email' is missing" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_login_picker_names_a_mistake_in_the_people_file(live: Any) -> None:
+    import hashlib
+    from base64 import urlsafe_b64encode
+
+    import requests
+
+    path = Path(live.app.config["INSTANCE_DIR"]) / "people.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("people:\n  - slug: a\n    name: A\n    email: a@x\n    roles: admin\n")
+    challenge = urlsafe_b64encode(hashlib.sha256(b"v" * 43).digest()).rstrip(b"=").decode()
+    answer = requests.get(
+        live.url(
+            "/dev-idp/authorize?response_type=code&client_id=amtsweg-portal&scope=openid"
+            f"&redirect_uri={live.base}/auth/callback&state=s&nonce=n"
+            f"&code_challenge={challenge}&code_challenge_method=S256"
+        ),
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert answer.status_code == 500
+    assert f"{path}:5: person &#39;a&#39;: &#39;roles&#39; must be a list" in answer.text
