@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 
 from service.audit import merkle
 from service.audit.constants import LEAF_VERSION, LeafKind
@@ -62,19 +62,19 @@ def document_leaf_data(
     )
 
 
+_LOCK_HEAD = (
+    update(LogHead).where(LogHead.id == 1).values(size=LogHead.size).returning(LogHead.size)
+)
+#: Stored nodes by (level, index) (statements built once: building costs more than running).
+_NODES = select(LogNode.level, LogNode.node_index, LogNode.hash).where(
+    tuple_(LogNode.level, LogNode.node_index).in_(bindparam("pairs", expanding=True))
+)
+
+
 def _lock_head() -> int:
     """Lock the log's head row for this transaction and return the log's size."""
     for _ in range(2):
-        size = (
-            core()
-            .execute(
-                update(LogHead)
-                .where(LogHead.id == 1)
-                .values(size=LogHead.size)
-                .returning(LogHead.size)
-            )
-            .scalar()
-        )
+        size = core().execute(_LOCK_HEAD).scalar()
         if size is not None:
             return int(size)
         insert_unless_exists(LogHead(id=1, size=0))
@@ -199,11 +199,7 @@ def _append(size: int, leaves: list[tuple[dict[str, Any], Callable[[int], bytes]
 def _fetch(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     if not wanted:
         return {}
-    rows = db.session.execute(
-        select(LogNode.level, LogNode.node_index, LogNode.hash).where(
-            or_(*(and_(LogNode.level == lv, LogNode.node_index == i) for lv, i in wanted))
-        )
-    )
+    rows = db.session.execute(_NODES, {"pairs": sorted(wanted)})
     found = {(lv, i): bytes.fromhex(h) for lv, i, h in rows}
     missing = wanted - found.keys()
     if missing:

@@ -50,21 +50,28 @@ def _append_leaf(payload: dict[str, Any]) -> None:
     log.append_events([found[key] for key in keys if key in found])
     done = [item_id for item_id, key in queued if key in found]
     if done:
-        core().execute(
-            update(OutboxItem)
-            .where(OutboxItem.id.in_(done), _takeable())
-            .values(status=JobStatus.DONE, done_at=utcnow(), attempts=1, lease_until=None)
-        )
+        core().execute(_MARK_DONE, {"ids": done, "worker": jobs.worker_id(), "now": utcnow()})
 
 
-def _takeable() -> Any:
-    """Items another run may take over: unclaimed, or claimed by this very worker.
-
-    The worker runs its claimed items one after the other, so those it claimed alongside
-    this one are still waiting; marked done here, they are skipped when their turn comes.
-    """
-    mine = and_(OutboxItem.status == JobStatus.RUNNING, OutboxItem.locked_by == jobs.worker_id())
-    return or_(OutboxItem.status == JobStatus.PENDING, mine)
+#: Items another run may take over: unclaimed, or claimed by this very worker. The
+#: worker runs its claimed items one after the other, so those it claimed alongside this
+#: one are still waiting; marked done here, they are skipped when their turn comes.
+_TAKEABLE = or_(
+    OutboxItem.status == JobStatus.PENDING,
+    and_(OutboxItem.status == JobStatus.RUNNING, OutboxItem.locked_by == bindparam("worker")),
+)
+#: Other queued `audit.leaf` items (statements built once).
+_QUEUED = (
+    select(OutboxItem.id, OutboxItem.payload)
+    .where(OutboxItem.kind == Effect.AUDIT_LEAF, _TAKEABLE)
+    .order_by(OutboxItem.id)
+    .limit(bindparam("limit"))
+)
+_MARK_DONE = (
+    update(OutboxItem)
+    .where(OutboxItem.id.in_(bindparam("ids", expanding=True)), _TAKEABLE)
+    .values(status=JobStatus.DONE, done_at=bindparam("now"), attempts=1, lease_until=None)
+)
 
 
 def _queued_event_items(limit: int = 500) -> list[tuple[int, tuple[int, int]]]:
@@ -75,12 +82,7 @@ def _queued_event_items(limit: int = 500) -> list[tuple[int, tuple[int, int]]]:
     each marked done only if still so; an item claimed meanwhile finds its leaf and is a
     no-op.
     """
-    items = core().execute(
-        select(OutboxItem.id, OutboxItem.payload)
-        .where(OutboxItem.kind == Effect.AUDIT_LEAF, _takeable())
-        .order_by(OutboxItem.id)
-        .limit(limit)
-    )
+    items = core().execute(_QUEUED, {"worker": jobs.worker_id(), "limit": limit})
     return [(item_id, (int(p["case_id"]), int(p["seq"]))) for item_id, p in items if "seq" in p]
 
 
