@@ -86,7 +86,7 @@ def load_city(root: Path) -> tuple[City | None, list[Any]]:
 
 
 def _parse(doc: Any, problems: Problems) -> City | None:
-    from service.definitions.loader import _Reader
+    from service.definitions.reader import Reader as _Reader
 
     r = _Reader(problems)
     if not r.keys(doc, "city", _KEYS, {"name", "short_name", "title", "address", "departments"}):

@@ -1,6 +1,6 @@
 """Read computed values and date bounds: the parts of a form that are expressions.
 
-`r` is the loader's reader (`loader._Reader`), passed in so this module needs no import
+`r` is the definitions reader (`reader.Reader`), passed in so this module needs no import
 of the loader.
 """
 
