@@ -13,7 +13,7 @@ from typing import Any
 
 from service.definitions.credentials import parse_credentials
 from service.definitions.errors import Problems
-from service.definitions.form_loader import parse_form
+from service.definitions.form_loader import _parse_field, parse_form
 from service.definitions.reader import Reader as _Reader
 from service.definitions.types import (
     DocumentDefinition,
