@@ -129,7 +129,7 @@ def test_error_messages_follow_accept_language(api: FlaskClient) -> None:
 
 
 def test_unknown_service_is_404(api: FlaskClient) -> None:
-    body = {**submission(), "service": "dog_tax"}
+    body = {**submission(), "service": "no_such_service"}
     response = api.post(
         "/api/v1/cases", json=body, headers={**auth(mint()), "Idempotency-Key": "x"}
     )

@@ -225,7 +225,7 @@ def test_submitted_data_shows_the_form_labels_and_people_as_a_table(
         client_for(staff("case_worker")).get(f"/backoffice/cases/{case.id}").get_data(as_text=True)
     )
     assert "Personen, die einziehen" in html  # page title from the form
-    table = html.split('class="group-table"', 1)[1].split("</table>", 1)[0]
+    table = html.split('class="group-table', 1)[1].split("</table>", 1)[0]
     assert "Familienname" in table
     assert "Schmitz" in table
     assert "Jupp Heinrich" in table
