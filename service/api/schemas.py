@@ -54,11 +54,18 @@ class StateSchema(Schema):
     final = fields.Boolean(required=True)
 
 
+class InputOptionSchema(Schema):
+    value = fields.String(required=True)
+    label = fields.Nested(TextSchema, required=True)
+
+
 class TransitionInputSchema(Schema):
     name = fields.String(required=True)
     label = fields.Nested(TextSchema, required=True)
+    type = fields.String(required=True, metadata={"description": "A form field type"})
     required = fields.Boolean(required=True)
     max_length = fields.Integer(required=True)
+    options = fields.List(fields.Nested(InputOptionSchema), required=True)
 
 
 class TransitionSchema(Schema):
@@ -168,7 +175,8 @@ class CaseListSchema(Schema):
 class TransitionRequestSchema(Schema):
     transition = fields.String(required=True, validate=validate.Length(min=1, max=64))
     inputs = fields.Dict(
-        keys=fields.String(), values=fields.String(validate=validate.Length(max=20000)),
+        # Typed like form answers: text, "YYYY-MM-DD", a number, true/false, a list.
+        keys=fields.String(validate=validate.Length(max=64)), values=fields.Raw(allow_none=True),
         load_default=dict,
     )  # fmt: skip
     expected_version = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))

@@ -102,8 +102,13 @@ def service_detail(service: ServiceDefinition, lang: str) -> dict[str, Any]:
                     {
                         "name": i.name,
                         "label": _text(i.label),
+                        "type": i.type,
                         "required": i.required,
                         "max_length": i.max_length,
+                        "options": [
+                            {"value": o.value, "label": _text(o.label)}
+                            for o in (i.field.options if i.field is not None else ())
+                        ],
                     }
                     for i in t.inputs
                 ],

@@ -39,6 +39,16 @@ def typed_inputs(transition: Transition, inputs: Mapping[str, Any]) -> dict[str,
     """
     from service.forms.services import ValidationFailed, validate
 
+    for spec in transition.inputs:
+        if spec.type in TEXT_INPUTS and not isinstance(inputs.get(spec.name, ""), str | None):
+            raise InputsInvalid(
+                {
+                    spec.name: Text(
+                        de=f"{spec.label.de}: bitte als Text angeben.",
+                        en=f"{spec.label.en or spec.label.de}: please give it as text.",
+                    )
+                }
+            )
     fields = tuple(
         spec.field
         for spec in transition.inputs
