@@ -148,6 +148,7 @@ def test_a_move_within_germany_or_to_germany_is_refused_with_the_field_named(
     assert "Wegzug ins Ausland" in within.json["errors"][0]["message"]
     assert [e["path"] for e in to_germany.json["errors"]] == ["new_country"]
     assert [e["path"] for e in too_early.json["errors"]] == ["move_out_date"]
+    assert "höchstens der 09.03.2026" in too_early.json["errors"][0]["message"]
 
 
 @pytest.mark.frozen(FROZEN)

@@ -157,3 +157,4 @@ def test_dates_are_checked_against_each_other_and_the_lead_time(api: FlaskClient
     assert [e["path"] for e in too_long.json["errors"]] == ["end_date"]
     assert "höchstens fünf Tage" in too_long.json["errors"][0]["message"]
     assert [e["path"] for e in too_soon.json["errors"]] == ["start_date"]
+    assert "frühestens der 09.03.2026" in too_soon.json["errors"][0]["message"]
