@@ -52,6 +52,21 @@ class DemoPerson:
         pairs = {grant(s, r) for s, names in self.services.items() for r in names}
         return tuple(sorted(set(self.staff_roles) | pairs))
 
+    def role_summary(self, lang: str = "de") -> str:
+        """Return the person's roles by title per service, for the login picker."""
+        from service.definitions.services import current_registry
+
+        workflows = {s.key: s.workflow for s in current_registry().current()}
+        parts = list(self.staff_roles)
+        for key, names in sorted(self.services.items()):
+            workflow = workflows.get(key)
+            if workflow is None:
+                parts.append(f"{key}: {', '.join(names)}")
+                continue
+            titles = ", ".join(workflow.role_title(n).get(lang) for n in names)
+            parts.append(f"{workflow.title.get(lang)}: {titles}")
+        return "; ".join(parts)
+
     def get_user_id(self) -> str:
         """Return the stable subject identifier (Authlib's user interface)."""
         return self.slug

@@ -31,6 +31,9 @@ def test_login_with_code_and_pkce_creates_the_user_and_returns_to_the_page(live:
 
     picker = follow(browser, start)
     assert "Erika Mustermann" in picker.text and "Anna Admin" in picker.text
+    # Roles by title per service, not as keys.
+    assert "Wohnsitzanmeldung: Meldebehörde, Sachbearbeitung" in picker.text
+    assert "registration_officer" not in picker.text
     chosen = browser.post(
         picker.url,
         data={"csrf_token": csrf_token(picker.text), "person": "olaf"},
@@ -47,6 +50,8 @@ def test_login_with_code_and_pkce_creates_the_user_and_returns_to_the_page(live:
         assert user.issuer == live.base + "/dev-idp"
         assert user.email == "olaf@example.org"
         assert user.roles == [
+            "deregistration:case_worker",
+            "deregistration:registration_officer",
             "parking_permit:case_worker",
             "parking_permit:permit_officer",
             "residence_registration:case_worker",
