@@ -9,7 +9,7 @@ import pytest
 
 from service.definitions.yamlio import load
 from service.rules.services import check_expression
-from service.rules.typecheck import DOUBLE, STRING, TIMESTAMP
+from service.rules.typecheck import BOOL, DOUBLE, TIMESTAMP
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "definitions.md").read_text()
 YAML_BLOCKS = re.findall(r"```yaml\n(.*?)```", DOC, flags=re.S)
@@ -23,7 +23,7 @@ def test_every_yaml_example_is_valid_yaml(block: str) -> None:
 def test_the_computed_value_example_type_checks_as_a_fee() -> None:
     block = next(b for b in YAML_BLOCKS if b.startswith("computed:"))
     fee = load(block)["computed"][0]
-    assert check_expression(fee["expression"], {"period": STRING}).kind == "int"
+    assert check_expression(fee["expression"], {"listed_breed": BOOL}).kind == "int"
 
 
 @pytest.mark.parametrize(
