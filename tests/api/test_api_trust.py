@@ -139,7 +139,7 @@ def test_a_client_uploads_a_file_and_names_it_in_its_case(api: FlaskClient) -> N
         (b"just some text", "scan.pdf", {}, "file"),  # a text file called .pdf
         (b"", "empty.pdf", {}, "file"),
         (PDF, "a.pdf", {"field": "licence_plate"}, "field"),  # not a file field
-        (PDF, "a.pdf", {"service": "dog_tax"}, "service"),
+        (PDF, "a.pdf", {"service": "no_such_service"}, "service"),
     ],
     ids=["text-called-pdf", "empty", "not-a-file-field", "unknown-service"],
 )
