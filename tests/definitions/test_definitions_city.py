@@ -26,6 +26,10 @@ departments:
     name: {de: Bürgerbüro Musterstadt, en: Citizens' office}
   - key: verkehr
     name: {de: Straßenverkehrsamt Musterstadt, en: Road traffic office}
+  - key: steueramt
+    name: {de: Steueramt Musterstadt, en: Tax office}
+  - key: sondernutzung
+    name: {de: Tiefbauamt Musterstadt – Sondernutzungen, en: Civil engineering office}
 seal: {organisation: Stadt Musterstadt}
 """
 
@@ -61,7 +65,7 @@ def test_a_mistake_in_the_city_file_is_reported_at_its_line(tmp_path: Path) -> N
     city = OTHER_CITY.replace("seal: {", "sael: {")
     problems = [str(p) for p in load_definitions(copy_definitions(tmp_path, city))[1]]
     assert len(problems) == 1
-    assert problems[0].startswith("city.yaml:11: unknown key 'sael' in city")
+    assert problems[0].startswith("city.yaml:15: unknown key 'sael' in city")
 
 
 def test_another_city_shows_in_the_portal_documents_and_e_mails(
