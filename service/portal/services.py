@@ -304,12 +304,15 @@ def answer_page(
     if newly:
         db.session.flush()
         return PageOutcome(data=data)
+    # A new dict, never `data` changed in place: a query above may have flushed `data`
+    # as the draft's stored answers, and an equal object would not be written again.
+    data = dict(data)
     for key in page.fields:
         if key in result.data:
             data[key] = result.data[key]
         else:
             data.pop(key, None)
-    draft.data = dict(data)
+    draft.data = data
     following = next_page(form, page_key, data)
     draft.current_page = following.key if following else None
     db.session.flush()
