@@ -304,8 +304,7 @@ def answer_page(
     if newly:
         db.session.flush()
         return PageOutcome(data=data)
-    # A new dict, never `data` changed in place: a query above may have flushed `data`
-    # as the draft's stored answers, and an equal object would not be written again.
+    # A new dict: `data` may be flushed already, and an equal object is not written again.
     data = dict(data)
     for key in page.fields:
         if key in result.data:
