@@ -85,9 +85,15 @@ def roles_list() -> None:
     from service.auth.services import role_mapping
 
     known = _known_roles()
-    staff = db.session.scalars(
-        db.select(User).where(sa.cast(User.roles, sa.String) != "[]").order_by(User.name, User.id)
-    )
+    try:
+        staff = db.session.scalars(
+            db.select(User)
+            .where(sa.cast(User.roles, sa.String) != "[]")
+            .order_by(User.name, User.id)
+        ).all()
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        click.echo("error: the database has no tables yet: run `flask db upgrade` first", err=True)
+        sys.exit(1)
     _section(
         "People (logged in at least once)",
         [(f"{u.name} <{u.email or '-'}> [{u.subject}]", describe(u.roles, known)) for u in staff],

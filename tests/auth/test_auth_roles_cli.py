@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import Flask
 
+from service import create_app
 from service.auth.services import register_api_client
 from service.extensions import db
+from tests.conftest import base_config
 
 
 def test_roles_list_shows_people_clients_and_groups_per_service(
@@ -74,3 +76,13 @@ def test_roles_list_shows_the_development_people_from_their_file(app: Flask) -> 
     assert result.exit_code == 0, result.output
     assert f"Development people ({path})\n  Hanna Hundesteuer [hanna]\n" in result.output
     assert "    dog_taxes (no such service): tax_officer\n" in result.output
+
+
+def test_roles_list_on_a_database_without_tables_says_to_upgrade_it(tmp_path: Path) -> None:
+    fresh = create_app(
+        {**base_config(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'new.db'}"}
+    )
+    result = fresh.test_cli_runner().invoke(args=["roles", "list"])
+    assert result.exit_code == 1
+    assert "run `flask db upgrade` first" in result.output
+    assert "Traceback" not in result.output
