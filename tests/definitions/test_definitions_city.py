@@ -29,7 +29,7 @@ departments:
   - key: steueramt
     name: {de: Steueramt Musterstadt, en: Tax office}
   - key: sondernutzung
-    name: {de: Tiefbauamt Musterstadt, Sondernutzungen, en: Civil engineering office}
+    name: {de: Tiefbauamt Musterstadt (Sondernutzungen), en: Civil engineering office}
 seal: {organisation: Stadt Musterstadt}
 """
 
