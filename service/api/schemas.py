@@ -139,6 +139,13 @@ class CaseSchema(Schema):
     workflow_version = fields.Integer(required=True)
     form_version = fields.Integer(required=True)
     state = fields.String(required=True)
+    state_title = fields.Nested(TextSchema, required=True)
+    state_text = fields.Nested(
+        TextSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "What the resident is told in this state (resident_text)"},
+    )
     version = fields.Integer(required=True, metadata={"description": "Pass as expected_version"})
     submitted_at = fields.String(required=True)
     updated_at = fields.String(required=True)

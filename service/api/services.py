@@ -28,7 +28,7 @@ from service.auth.models import User
 from service.cases.case_view import client_view
 from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
 from service.cases.models import Case
-from service.cases.services import available_transitions
+from service.cases.services import available_transitions, service_for
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.documents import services as documents
@@ -159,6 +159,7 @@ def case_view(
 ) -> dict[str, Any]:
     """Return the API representation of a case; the data only when the client may read it."""
     options = available_transitions(case, actor, known_history)
+    state = service_for(case).workflow.state(case.state)
     body: dict[str, Any] = {
         "id": case.id,
         "reference": case.reference,
@@ -166,6 +167,14 @@ def case_view(
         "workflow_version": case.workflow_version,
         "form_version": case.form_version,
         "state": case.state,
+        # What the resident is told about this state, so a portal of another system says
+        # the same (a rejected case promises no document).
+        "state_title": {"de": state.title.de, "en": state.title.en},
+        "state_text": (
+            {"de": state.resident_text.de, "en": state.resident_text.en}
+            if state.resident_text
+            else None
+        ),
         "version": case.version,
         "submitted_at": case.submitted_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),

@@ -279,3 +279,24 @@ def test_documents_of_a_new_case_are_an_empty_list(api: FlaskClient, submit: Any
     assert response.status_code == 200
     assert response.json["items"] == []
     assert missing.status_code == 404
+
+
+def test_case_view_says_what_the_resident_is_told_in_its_state(
+    api: FlaskClient, submit: Any
+) -> None:
+    created = submit()
+    assert created.json["state_title"] == {"de": "Eingegangen", "en": "Submitted"}
+    assert created.json["state_text"]["de"].startswith("Wir haben Ihren Antrag erhalten.")
+    case_id = created.json["id"]
+    officer = auth(mint(["cases:transition"], roles=["permit_officer"]))
+    rejected = api.post(
+        f"/api/v1/cases/{case_id}/transitions",
+        json={"transition": "reject", "inputs": {"reason": "Keine Hauptwohnung in der Zone."}},
+        headers=officer,
+    )
+    assert rejected.status_code == 200, rejected.json
+
+    view = api.get(f"/api/v1/cases/{case_id}", headers=auth(mint(READ))).json
+    assert view["state_title"] == {"de": "Abgelehnt", "en": "Rejected"}
+    assert view["state_text"]["en"].startswith("Your application was rejected.")
+    assert "sobald" not in view["state_text"]["de"]  # no promise of a document
