@@ -25,15 +25,20 @@ ID_COPY = """\
 ANCHOR = "  # --- (b) the new flat"
 
 
-def group_files_root(tmp_path: Path) -> Path:
-    """Return a copy of the shipped definitions with `persons[].id_document_copy`."""
+def definitions_with(tmp_path: Path, form_key: str, anchor: str, question: str) -> Path:
+    """Return a copy of the shipped definitions with `question` inserted before `anchor`."""
     root = tmp_path / "definitions"
     root.mkdir()
     for name in ("forms", "workflows", "templates"):
         shutil.copytree(ROOT / name, root / name)
     shutil.copy(ROOT / "city.yaml", root / "city.yaml")
-    form = root / "forms" / "residence_registration.yaml"
+    form = root / "forms" / f"{form_key}.yaml"
     text = form.read_text()
-    assert ANCHOR in text
-    form.write_text(text.replace(ANCHOR, ID_COPY + ANCHOR, 1))
+    assert anchor in text
+    form.write_text(text.replace(anchor, question + anchor, 1))
     return root
+
+
+def group_files_root(tmp_path: Path) -> Path:
+    """Return a copy of the shipped definitions with `persons[].id_document_copy`."""
+    return definitions_with(tmp_path, "residence_registration", ANCHOR, ID_COPY)

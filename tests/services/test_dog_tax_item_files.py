@@ -9,7 +9,6 @@ dict, compared equal to what was flushed and were never saved.
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,8 @@ from test_dog_tax import FEE, FROZEN, PAGES, SERVICE
 from service.drafts.models import Draft
 from service.extensions import db
 from tests.conftest import running
+from tests.group_files import definitions_with
 from tests.portal.portal_helpers import PDF_BYTES
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: A copy of the keeping permit for a listed dog, inserted after the insurer question.
 CERTIFICATE = """\
@@ -37,23 +35,13 @@ CERTIFICATE = """\
         visible_if: 'listed_breed == true'
         required: true
 """
-ANCHOR = "        max_length: 120\n\n  # --- payment"
+ANCHOR = "\n  # --- payment"
 
 
 @pytest.fixture
 def app(make_app: Any, tmp_path: Path) -> Iterator[Flask]:
     """The app serving a dog tax form that asks for a permit copy per listed dog."""
-    root = tmp_path / "definitions"
-    root.mkdir()
-    for folder in ("forms", "workflows", "templates"):
-        shutil.copytree(ROOT / folder, root / folder)
-    shutil.copy(ROOT / "city.yaml", root / "city.yaml")
-    form = root / "forms" / "dog_tax.yaml"
-    text = form.read_text()
-    assert ANCHOR in text
-    form.write_text(
-        text.replace(ANCHOR, "        max_length: 120\n" + CERTIFICATE + "\n  # --- payment")
-    )
+    root = definitions_with(tmp_path, "dog_tax", ANCHOR, CERTIFICATE)
     with running(make_app(DEFINITIONS_ROOT=str(root))) as application:
         yield application
 
