@@ -44,6 +44,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("AMTSWEG_TEST_DATABASE_URL")
+if PG_URL:
+    # The driver's C extension checks datetime's size when first imported; inside a test
+    # with frozen time that check fails, so it is imported here, before any freeze.
+    import psycopg  # noqa: F401
 REDIS_URL = os.environ.get("AMTSWEG_TEST_REDIS_URL")
 
 
