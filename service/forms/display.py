@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -112,38 +113,79 @@ def country_names(lang: str) -> dict[str, str]:
     return dict(sorted(names.items(), key=lambda item: item[1].casefold()))
 
 
+_Show = Callable[[FieldDefinition, Any, str], str]
+
+
 def display_value(field: FieldDefinition, value: Any, lang: str) -> str:
     """Return a stored answer as a person reads it (check-your-answers page)."""
-    _ = gettext_for(lang).gettext
     if value is None or value == "" or value == []:
-        return _("Not answered")
-    kind = field.type
-    try:
-        if kind == FieldType.DATE:
-            return format_day(parse_date(value), lang)
-        if kind == FieldType.MONEY:
-            return format_money(parse_decimal(value, money=True), lang)
-        if kind == FieldType.NUMBER:
-            return format_number(parse_decimal(value), lang)
-    except ValueError:
+        return gettext_for(lang).gettext("Not answered")
+    show = _SHOW.get(field.type)
+    return show(field, value, lang) if show is not None else str(value)
+
+
+def _parsed(parse: Callable[[Any], Any], write: Callable[[Any, str], str]) -> _Show:
+    """Return a display function that parses the stored value, or shows it as it is."""
+
+    def show(_field: FieldDefinition, value: Any, lang: str) -> str:
+        try:
+            return write(parse(value), lang)
+        except ValueError:
+            return str(value)
+
+    return show
+
+
+def _labels(field: FieldDefinition, lang: str) -> dict[Any, str]:
+    return {o.value: o.label.get(lang) for o in field.options}
+
+
+def _show_yesno(_field: FieldDefinition, value: Any, lang: str) -> str:
+    return yes_no_labels(lang)[value] if isinstance(value, bool) else str(value)
+
+
+def _show_choice(field: FieldDefinition, value: Any, lang: str) -> str:
+    return _labels(field, lang).get(value, str(value))
+
+
+def _show_choices(field: FieldDefinition, value: Any, lang: str) -> str:
+    labels = _labels(field, lang)
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(labels.get(v, str(v)) for v in values)
+
+
+def _show_country(field: FieldDefinition, value: Any, lang: str) -> str:
+    return _labels(field, lang).get(value) or country_names(lang).get(value, str(value))
+
+
+def _show_file(_field: FieldDefinition, value: Any, _lang: str) -> str:
+    return str(value.get("name") or "") if isinstance(value, dict) else str(value)
+
+
+def _show_phone(_field: FieldDefinition, value: Any, _lang: str) -> str:
+    return _format_phone(value) if isinstance(value, str) else str(value)
+
+
+def _show_iban(_field: FieldDefinition, value: Any, _lang: str) -> str:
+    if not isinstance(value, str):
         return str(value)
-    if kind == FieldType.YESNO:
-        return yes_no_labels(lang)[value] if isinstance(value, bool) else str(value)
-    labels = {o.value: o.label.get(lang) for o in field.options}
-    if kind in (FieldType.SELECT, FieldType.RADIO):
-        return labels.get(value, str(value))
-    if kind == FieldType.CHECKBOXES:
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(v, str(v)) for v in values)
-    if kind == FieldType.COUNTRY:
-        return labels.get(value) or country_names(lang).get(value, str(value))
-    if kind == FieldType.FILE and isinstance(value, dict):
-        return str(value.get("name") or "")
-    if kind == FieldType.PHONE and isinstance(value, str):
-        return _format_phone(value)
-    if kind == FieldType.IBAN and isinstance(value, str):
-        return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
-    return str(value)
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+#: How each field type's stored answer is written for people; any other type: str(value).
+_SHOW: dict[str, _Show] = {
+    FieldType.DATE: _parsed(parse_date, format_day),
+    FieldType.MONEY: _parsed(lambda v: parse_decimal(v, money=True), format_money),
+    FieldType.NUMBER: _parsed(parse_decimal, format_number),
+    FieldType.YESNO: _show_yesno,
+    FieldType.SELECT: _show_choice,
+    FieldType.RADIO: _show_choice,
+    FieldType.CHECKBOXES: _show_choices,
+    FieldType.COUNTRY: _show_country,
+    FieldType.FILE: _show_file,
+    FieldType.PHONE: _show_phone,
+    FieldType.IBAN: _show_iban,
+}
 
 
 def _format_phone(value: str) -> str:

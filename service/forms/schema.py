@@ -202,12 +202,7 @@ class CompiledForm:
     rule_fields: tuple[frozenset[str], ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        keys = {f.key for f in self.fields}
-        expressions = [
-            *(p.visible_if for p in self.pages if p.visible_if is not None),
-            *(e for f in self.fields for e in f.expressions),
-            *(r.expression for r in self.rules),
-        ]
+        expressions = self._expressions()
         names = {n for e in expressions for n in e.identifiers}
         read = tuple(f for f in self.fields if f.key in names)
         object.__setattr__(self, "read", read)
@@ -215,18 +210,30 @@ class CompiledForm:
         object.__setattr__(self, "item_fields", item_fields)
         pages = tuple((p.key, p.visible_if) for p in self.pages if p.visible_if is not None)
         object.__setattr__(self, "page_conditions", pages)
-        conditional_pages = {key for key, _condition in pages}
-        conditions = _conditionals(
-            (f.key, self.page_of.get(f.key), f.visible_if)
-            for f in self.fields
-            if f.visible_if is not None or self.page_of.get(f.key) in conditional_pages
-        )
+        conditions = self._field_conditions({key for key, _condition in pages})
         object.__setattr__(self, "field_conditions", conditions)
         hideable = {key for c in conditions for key in c.keys}
         readers = [*(c for _key, c in pages), *(c.condition for c in conditions)]
         object.__setattr__(self, "one_pass", _one_pass(readers, hideable))
+        keys = {f.key for f in self.fields}
         rule_fields = tuple(r.expression.identifiers & keys for r in self.rules)
         object.__setattr__(self, "rule_fields", rule_fields)
+
+    def _expressions(self) -> list[Expression]:
+        """Return every expression of the form: page conditions, fields', rules'."""
+        return [
+            *(p.visible_if for p in self.pages if p.visible_if is not None),
+            *(e for f in self.fields for e in f.expressions),
+            *(r.expression for r in self.rules),
+        ]
+
+    def _field_conditions(self, conditional_pages: set[str]) -> tuple[Conditional, ...]:
+        """Return the conditions of the fields that can be hidden, by page and condition."""
+        return _conditionals(
+            (f.key, self.page_of.get(f.key), f.visible_if)
+            for f in self.fields
+            if f.visible_if is not None or self.page_of.get(f.key) in conditional_pages
+        )
 
     def field(self, key: str) -> CompiledField:
         """Return the top-level field `key` or raise KeyError."""
