@@ -45,7 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     _import_models()
 
-    from service.cases import computed as cases_computed
+    from service.cases import case_view
     from service.definitions.services import (
         EXTENSION_KEY,
         DefinitionError,
@@ -60,7 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION_KEY] = registry
     # The city's name and offices in every page and e-mail (city.yaml).
     app.jinja_env.globals["city"] = registry.city
-    cases_computed.init_app(app)
+    case_view.init_app(app)
     # Log lines never carry an answer to a personal field, whatever its name.
     redact_personal(personal_field_keys(registry))
 
@@ -95,7 +95,7 @@ def _init_features(app: Flask) -> None:
     engine in a test, say) does not load every feature.
     """
     from service import api, web
-    from service.audit import services as audit
+    from service.audit import views as audit
     from service.auth import views as auth
     from service.backoffice import people as backoffice_people
     from service.backoffice import verifier
@@ -106,7 +106,7 @@ def _init_features(app: Flask) -> None:
     from service.jobs import services as jobs
     from service.mail import views as mail
     from service.ops import services as ops
-    from service.portal import views as portal
+    from service.portal import app as portal
     from service.privacy import views as privacy
     from service.scanning import services as scanning
     from service.webhooks import services as webhooks

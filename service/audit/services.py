@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import and_, bindparam, or_, select, update
 
 from service.audit import checkpoints, log, merkle
@@ -278,11 +277,3 @@ def rechain_unkeyed() -> list[Rechained]:
     from service.audit import rechain
 
     return rechain.rechain_unkeyed()
-
-
-def init_app(app: Flask) -> None:
-    """Register the public checkpoint and proof endpoints and the CLI commands."""
-    from service.audit import cli, views
-
-    views.init_app(app)
-    cli.init_app(app)

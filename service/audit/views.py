@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from service.audit import checkpoints, services
+from service.audit import checkpoints, cli, services
 from service.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -97,5 +97,6 @@ def inclusion() -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    """Register the public audit endpoints."""
+    """Register the public checkpoint and proof endpoints and the `flask audit` commands."""
     app.register_blueprint(bp)
+    cli.init_app(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.cases.computed import form_of
+from service.cases.computed import computed_of, form_of
 from service.cases.constants import CaseViewer
 from service.cases.models import Case
 from service.engine.types import Text
@@ -99,3 +99,13 @@ def _text(text: Text) -> dict[str, str]:
 def case_view_global(case: Case, viewer: str, lang: str) -> CaseView:
     """Return `case_view` for page templates, which name the viewer as text ("staff")."""
     return case_view(case, CaseViewer(viewer), lang)
+
+
+def init_app(app: Any) -> None:
+    """Let page templates show computed values and flags: `case_view(case, "staff", lang)`
+    for a case and `computed_values(form, data, lang)` for a draft."""
+    from service.forms.services import computed_values
+
+    app.jinja_env.globals.update(
+        computed_of=computed_of, computed_values=computed_values, case_view=case_view_global
+    )

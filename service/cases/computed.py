@@ -56,13 +56,3 @@ def _values(form: FormDefinition, case: Case) -> dict[str, Any]:
     values = expression_values(form, case.data or {})
     return {**values, **compute(form, case.data or {})} if form.computed else values
 
-
-def init_app(app: Any) -> None:
-    """Let page templates show computed values and flags: `case_view(case, "staff", lang)`
-    for a case and `computed_values(form, data, lang)` for a draft."""
-    from service.cases.case_view import case_view_global
-    from service.forms.services import computed_values
-
-    app.jinja_env.globals.update(
-        computed_of=computed_of, computed_values=computed_values, case_view=case_view_global
-    )

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     redirect,
     render_template,
@@ -20,7 +19,6 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from service import errors
 from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
@@ -373,18 +371,9 @@ def case_action(case_id: int, transition: str) -> Any:
     )
 
 
-def _way_back() -> str:
+def way_back() -> str:
     """Return where a refused form goes back to: the resident's case, else the same page."""
     case_id = (request.view_args or {}).get("case_id")
     if case_id is not None:
         return url_for(".case_detail", case_id=case_id)
     return request.path
-
-
-def init_app(app: Flask) -> None:
-    """Register the resident pages."""
-    from service.portal import cli, downloads, wallet  # noqa: F401 - they add pages to bp
-
-    app.register_blueprint(bp)
-    errors.way_back(bp.name, _way_back)
-    cli.init_app(app)
