@@ -55,4 +55,3 @@ def _values(form: FormDefinition, case: Case) -> dict[str, Any]:
 
     values = expression_values(form, case.data or {})
     return {**values, **compute(form, case.data or {})} if form.computed else values
-
