@@ -46,99 +46,26 @@ _DOCUMENT_KEYS = {"key", "title", "template", "department"}
 
 def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition | None:
     """Read a workflow document; return None when it is too broken to use."""
-    from service.rules.services import ExpressionError, compile_expression
-
     r = _Reader(problems)
     required = {"key", "version", "title", "form", "reference_prefix", "states", "transitions"}
     if not r.keys(doc, "workflow", _WORKFLOW_KEYS, required):
         return None
-    states = []
-    for _line, item in r.items(doc, "states", "workflow"):
-        if not r.keys(item, "state", _STATE_KEYS, {"name", "title"}):
-            continue
-        name = r.name(item, "name", "state")
-        states.append(
-            State(
-                name=name,
-                title=r.text(item, "title", f"state '{name}'") or Text(name),
-                initial=r.boolean(item, "initial", f"state '{name}'"),
-                final=r.boolean(item, "final", f"state '{name}'"),
-                deadline=r.duration(item, "deadline", f"state '{name}'"),
-                pauses_clock=r.boolean(item, "pauses_clock", f"state '{name}'"),
-                resident_text=r.text(item, "resident_text", f"state '{name}'", required=False),
-                line=item.line,
-            )
-        )
-    transitions = []
-    for _line, item in r.items(doc, "transitions", "workflow"):
-        if not r.keys(
-            item, "transition", _TRANSITION_KEYS, {"name", "title", "from", "to", "roles"}
-        ):
-            continue
-        name = r.name(item, "name", "transition")
-        what = f"transition '{name}'"
-        inputs = [
-            spec
-            for _il, inp in r.items(item, "inputs", what, required=False)
-            if (spec := _parse_input(r, inp, what)) is not None
-        ]
-        guard_source = r.expression(item, "guard", what)
-        guard = None
-        if guard_source is not None:
-            try:
-                guard = _guard(compile_expression(guard_source))
-            except ExpressionError:
-                # Reported with its position by the checker, which knows the form; a guard
-                # that does not compile never lets a case through.
-                guard = _never
-        transitions.append(
-            Transition(
-                name=name,
-                title=r.text(item, "title", what) or Text(name),
-                sources=r.names(item, "from", what),
-                target=str(item.get("to", "")),
-                roles=r.names(item, "roles", what),
-                inputs=tuple(inputs),
-                guard=guard,
-                guard_source=guard_source,
-                guard_message=r.text(item, "guard_message", what, required=False),
-                distinct_from=r.names(item, "distinct_from", what),
-                approvals=r.integer(item, "approvals", what, minimum=1) or 1,
-                documents=r.names(item, "documents", what),
-                events=r.names(item, "events", what),
-                notify=r.string(item, "notify", what),
-                line=item.line,
-            )
-        )
-    roles = []
-    for _line, item in r.items(doc, "roles", "workflow", required=False):
-        if r.keys(item, "role", {"name", "title"}, {"name", "title"}):
-            name = r.name(item, "name", "role")
-            roles.append(
-                RoleDefinition(
-                    name, r.text(item, "title", f"role '{name}'") or Text(name), item.line
-                )
-            )
-    documents = []
-    for _line, item in r.items(doc, "documents", "workflow", required=False):
-        if r.keys(item, "document", _DOCUMENT_KEYS, {"key", "title", "template"}):
-            key = r.name(item, "key", "document")
-            documents.append(
-                DocumentDefinition(
-                    key=key,
-                    title=r.text(item, "title", f"document '{key}'") or Text(key),
-                    template=r.name(item, "template", f"document '{key}'"),
-                    department=r.string(item, "department", f"document '{key}'"),
-                    line=item.line,
-                )
-            )
+    states = [s for _line, item in r.items(doc, "states", "workflow") if (s := _state(r, item))]
+    transitions = [
+        t for _line, item in r.items(doc, "transitions", "workflow") if (t := _transition(r, item))
+    ]
+    roles = [
+        role
+        for _line, item in r.items(doc, "roles", "workflow", required=False)
+        if (role := _role(r, item))
+    ]
+    documents = [
+        d
+        for _line, item in r.items(doc, "documents", "workflow", required=False)
+        if (d := _document(r, item))
+    ]
     info = _parse_info(r, doc)
-    prefix = r.string(doc, "reference_prefix", "workflow") or "XX"
-    if not re.fullmatch(r"[A-Z]{2,4}", prefix):
-        problems.add(
-            doc.line_of("reference_prefix"),
-            "workflow: 'reference_prefix' must be 2-4 capital letters",
-        )
+    prefix = _reference_prefix(r, doc)
     workflow = Workflow(
         key=r.name(doc, "key", "workflow"),
         version=r.integer(doc, "version", "workflow", minimum=1) or 0,
@@ -160,6 +87,98 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
         draft_ttl=r.duration(doc, "draft_ttl", "workflow"),
         draft=r.boolean(doc, "draft", "workflow"),
         path=path,
+    )
+
+
+def _reference_prefix(r: _Reader, doc: LineDict) -> str:
+    prefix = r.string(doc, "reference_prefix", "workflow") or "XX"
+    if not re.fullmatch(r"[A-Z]{2,4}", prefix):
+        r.problems.add(
+            doc.line_of("reference_prefix"),
+            "workflow: 'reference_prefix' must be 2-4 capital letters",
+        )
+    return prefix
+
+
+def _state(r: _Reader, item: Any) -> State | None:
+    if not r.keys(item, "state", _STATE_KEYS, {"name", "title"}):
+        return None
+    name = r.name(item, "name", "state")
+    what = f"state '{name}'"
+    return State(
+        name=name,
+        title=r.text(item, "title", what) or Text(name),
+        initial=r.boolean(item, "initial", what),
+        final=r.boolean(item, "final", what),
+        deadline=r.duration(item, "deadline", what),
+        pauses_clock=r.boolean(item, "pauses_clock", what),
+        resident_text=r.text(item, "resident_text", what, required=False),
+        line=item.line,
+    )
+
+
+def _transition(r: _Reader, item: Any) -> Transition | None:
+    if not r.keys(item, "transition", _TRANSITION_KEYS, {"name", "title", "from", "to", "roles"}):
+        return None
+    name = r.name(item, "name", "transition")
+    what = f"transition '{name}'"
+    inputs = [
+        spec
+        for _il, inp in r.items(item, "inputs", what, required=False)
+        if (spec := _parse_input(r, inp, what)) is not None
+    ]
+    guard_source = r.expression(item, "guard", what)
+    return Transition(
+        name=name,
+        title=r.text(item, "title", what) or Text(name),
+        sources=r.names(item, "from", what),
+        target=str(item.get("to", "")),
+        roles=r.names(item, "roles", what),
+        inputs=tuple(inputs),
+        guard=_compile_guard(guard_source),
+        guard_source=guard_source,
+        guard_message=r.text(item, "guard_message", what, required=False),
+        distinct_from=r.names(item, "distinct_from", what),
+        approvals=r.integer(item, "approvals", what, minimum=1) or 1,
+        documents=r.names(item, "documents", what),
+        events=r.names(item, "events", what),
+        notify=r.string(item, "notify", what),
+        line=item.line,
+    )
+
+
+def _compile_guard(source: str | None) -> Any:
+    """Return the engine guard of `source` (None: no guard)."""
+    from service.rules.services import ExpressionError, compile_expression
+
+    if source is None:
+        return None
+    try:
+        return _guard(compile_expression(source))
+    except ExpressionError:
+        # Reported with its position by the checker, which knows the form; a guard that
+        # does not compile never lets a case through.
+        return _never
+
+
+def _role(r: _Reader, item: Any) -> RoleDefinition | None:
+    if not r.keys(item, "role", {"name", "title"}, {"name", "title"}):
+        return None
+    name = r.name(item, "name", "role")
+    return RoleDefinition(name, r.text(item, "title", f"role '{name}'") or Text(name), item.line)
+
+
+def _document(r: _Reader, item: Any) -> DocumentDefinition | None:
+    if not r.keys(item, "document", _DOCUMENT_KEYS, {"key", "title", "template"}):
+        return None
+    key = r.name(item, "key", "document")
+    what = f"document '{key}'"
+    return DocumentDefinition(
+        key=key,
+        title=r.text(item, "title", what) or Text(key),
+        template=r.name(item, "template", what),
+        department=r.string(item, "department", what),
+        line=item.line,
     )
 
 
