@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.definitions.yamlio import Line
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -41,12 +43,15 @@ class Problems:
 
     def add(self, line: int, message: str, column: int = 0, width: int = 1) -> None:
         """Record a mistake at `line` (and `column`, which puts a caret under it)."""
+        path, lines = self.path, self.lines
+        if isinstance(line, Line):  # a line of an included (shared) file
+            path, lines, line = line.path, line.lines, int(line)
         excerpt = ""
-        if column and 0 < line <= len(self.lines):
-            text = self.lines[line - 1].rstrip()
+        if column and 0 < line <= len(lines):
+            text = lines[line - 1].rstrip()
             width = max(1, min(width, len(text) - column + 1))
             excerpt = f"    {text}\n    {' ' * (column - 1)}^{'~' * (width - 1)}"
-        self.items.append(Problem(self.path, line, message, column, excerpt))
+        self.items.append(Problem(path, line, message, column, excerpt))
 
     def indent(self, line: int) -> int:
         """Return how many spaces line `line` of the file starts with."""

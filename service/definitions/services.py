@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from service.definitions import checks
+from service.definitions import checks, includes
 from service.definitions.checks import check_form, check_workflow
 from service.definitions.city import CITY_FILE, City, load_city
 from service.definitions.errors import DefinitionError, Problem, Problems
@@ -43,15 +43,16 @@ def content_hash(doc: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-#: Definitions parsed without a problem, by (text, path, parser). Parsing the YAML with
-#: line numbers is most of an app's start-up (every test builds an app), and the result
-#: is frozen data that depends on nothing but these three.
-_parsed: dict[tuple[str, str, Any], Any] = {}
+#: Definitions parsed without a problem, by (text, path, parser, shared files). Parsing
+#: the YAML with line numbers is most of an app's start-up (every test builds an app), and
+#: the result is frozen data that depends on nothing but these.
+_parsed: dict[tuple[str, str, Any, Any], Any] = {}
 _PARSED_MAX = 256
 
 
-def _parse_text(text: str, rel: str, problems: Problems, parse: Any) -> Any:
-    key = (text, rel, parse)
+def _parse_text(text: str, rel: str, problems: Problems, parse: Any, root: Any = None) -> Any:
+    """Parse one file; `root` (workflows) is where `uses:` finds workflows/_common/."""
+    key = (text, rel, parse, includes.shared_texts(root))
     if (hit := _parsed.get(key)) is not None:
         return hit
     before = len(problems.items)
@@ -60,10 +61,13 @@ def _parse_text(text: str, rel: str, problems: Problems, parse: Any) -> Any:
     except YamlProblem as exc:
         problems.add(exc.line, exc.message)
         return None
+    doc, resolved = expand(doc, problems, root, parse is parse_workflow)
     parsed = parse(doc, rel, problems)
     if not parsed:
         return None
     parsed = dataclasses.replace(parsed, content_hash=content_hash(doc))
+    if resolved:
+        parsed = dataclasses.replace(parsed, resolved_text=includes.resolved_text(doc))
     if len(problems.items) == before:
         if len(_parsed) >= _PARSED_MAX:
             _parsed.clear()
@@ -77,10 +81,26 @@ def parse_form_text(text: str, rel: str, problems: Problems) -> FormDefinition |
     return form
 
 
-def parse_workflow_text(text: str, rel: str, problems: Problems) -> ServiceDefinition | None:
-    """Parse a workflow file's text (used for files and for versions stored in the database)."""
-    service: ServiceDefinition | None = _parse_text(text, rel, problems, parse_workflow)
+def parse_workflow_text(
+    text: str, rel: str, problems: Problems, root: Path | None = None
+) -> ServiceDefinition | None:
+    """Parse a workflow file's text (used for files and for versions stored in the database).
+
+    `root` lets the workflow use shared files (`uses:`); stored versions are resolved.
+    """
+    service: ServiceDefinition | None = _parse_text(text, rel, problems, parse_workflow, root)
     return service
+
+
+def expand(doc: Any, problems: Problems, root: Path | None, workflow: bool) -> tuple[Any, bool]:
+    """The reuse hook: merge shared files into a workflow, expand a form's blocks.
+
+    Runs on the parsed tree before the loader reads it; returns the tree and whether it
+    used shared files (then its stored text is the resolved one).
+    """
+    if workflow:
+        return includes.expand_workflow(doc, problems, root)
+    return doc, False
 
 
 def load_definitions(
@@ -116,7 +136,7 @@ def load_definitions(
         rel = f"workflows/{path.name}"
         text = path.read_text(encoding="utf-8")
         p = Problems(rel, text)
-        service = parse_workflow_text(text, rel, p)
+        service = parse_workflow_text(text, rel, p, root)
         if service is not None:
             check_workflow(service, p, path.stem, forms, templates)
             for d in service.documents:
@@ -132,10 +152,10 @@ def load_definitions(
                     problems += found.items
             if service.key in registry.services:
                 p.add(1, f"duplicate workflow key '{service.key}'")
-            registry.add_service(service, text, current=True)
+            registry.add_service(service, service.resolved_text or text, current=True)
             _read_templates(registry, service, root / "templates")
         problems += p.items
-    return registry, sorted(problems)
+    return registry, sorted(set(problems))
 
 
 #: Says whether a case uses a version: (kind "workflow" or "form", service key, version).
@@ -148,7 +168,13 @@ def files_signature(root: Path | str) -> tuple[tuple[str, int, int], ...]:
     Any edit, new or removed file changes it (development reloads on a change).
     """
     root = Path(root)
-    patterns = ("workflows/*.yaml", "forms/*.yaml", "templates/pdf/**/*", "templates/email/**/*")
+    patterns = (
+        "workflows/*.yaml",
+        f"{includes.SHARED_DIR}/*.yaml",
+        "forms/*.yaml",
+        "templates/pdf/**/*",
+        "templates/email/**/*",
+    )
     paths = [p for pattern in patterns for p in root.glob(pattern) if p.is_file()]
     paths += [root / CITY_FILE] if (root / CITY_FILE).is_file() else []
     return tuple((str(p), (s := p.stat()).st_mtime_ns, s.st_size) for p in sorted(paths))

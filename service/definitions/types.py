@@ -184,6 +184,9 @@ class ServiceDefinition:
     draft: bool = False
     path: str = ""
     content_hash: str = ""
+    #: The workflow as stored with its version when it `uses:` shared files: the merged
+    #: YAML, so a later edit of a shared file never changes a stored version ("" if none).
+    resolved_text: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

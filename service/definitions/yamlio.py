@@ -111,3 +111,19 @@ def load(text: str) -> Any:
         raise YamlProblem(line, f"YAML syntax: {message}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(1, f"YAML syntax: {exc}") from None
+
+
+class Line(int):
+    """A line number in another file than the one being read: an included (shared) file.
+
+    `Problems.add` reports a mistake at such a line in `path`, with that file's `lines`
+    for the caret excerpt, so a mistake in a shared file names the shared file.
+    """
+
+    path: str = ""
+    lines: list[str]
+
+    def __new__(cls, value: int, path: str, lines: list[str]) -> Line:
+        line = super().__new__(cls, value)
+        line.path, line.lines = path, lines
+        return line
