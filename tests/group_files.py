@@ -1,7 +1,8 @@
 """A definitions root whose residence registration asks for an ID document copy per person.
 
-The shipped forms have no file field inside a group yet; this copy of them adds one, so
-portal, API and back office tests can show such a field end to end.
+The shipped residence registration has no file field inside a group (the dog tax's
+permit copy is one); this copy adds one, so portal, API and back office tests can show
+such a field for persons end to end.
 """
 
 from __future__ import annotations

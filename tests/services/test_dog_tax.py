@@ -7,6 +7,7 @@ dog, 600 € for each dog under § 3 LHundG NRW.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -29,11 +30,13 @@ from service_walk import (
 )
 from sqlalchemy import select
 
+from service.attachments.models import Upload
 from service.auth import people
 from service.cases.models import Case
 from service.engine.roles import holds
 from service.extensions import db
 from service.jobs.services import drain
+from tests.api.api_support import PDF, auth, mint
 
 SERVICE = "dog_tax"
 FROZEN = "2026-03-02 09:00"
@@ -68,6 +71,7 @@ PAGES: list[tuple[str, dict[str, Any]]] = [
             "dogs-1-listed_breed_kind": "amstaff",
             "dogs-1-keeping_permit": "granted",
             "dogs-1-permit_number": "32/1-2026-17",
+            "dogs-1-permit_copy": (io.BytesIO(PDF), "erlaubnis.pdf"),
             "dogs-1-competence_proof": "yes",
             "dogs-1-liability_insurance": "yes",
             "dogs-1-insurer": "Rheinische Versicherung, HV-123456",
@@ -101,11 +105,19 @@ def test_resident_registers_two_dogs_and_gets_the_tax_notice_with_the_fee(
     assert [d["dog_name"] for d in case.data["dogs"]] == ["Bello", "Rocky"]
     assert "listed_breed_kind" not in case.data["dogs"][0]  # a hidden follow-up is not kept
     assert case.data["iban"] == "DE89370400440532013000"
+    assert case.data["dogs"][1]["permit_copy"]["name"] == "erlaubnis.pdf"
+    assert "permit_copy" not in case.data["dogs"][0]  # Bello is of no listed breed
     assert shown(FEE, "750,00\xa0€") in portal.get(f"/cases/{case.id}").get_data(as_text=True)
 
     tax_office = logged_in(app, login, officer)
     staff_page = tax_office.get(f"/backoffice/cases/{case.id}").get_data(as_text=True)
     assert shown(FEE, "750,00\xa0€") in staff_page
+    upload = db.session.scalar(select(Upload).where(Upload.case_id == case.id))
+    assert upload is not None and upload.original_name == "erlaubnis.pdf"
+    rocky_row = staff_page.split("Rocky", 1)[1]
+    assert f'href="/backoffice/cases/{case.id}/files/{upload.id}"' in rocky_row
+    assert "/files/" not in staff_page.split("Rocky", 1)[0]  # none in Bello's row
+    assert tax_office.get(f"/backoffice/cases/{case.id}/files/{upload.id}").data == PDF
     assert fire(tax_office, case.id, "start_review").status_code == 302
     assert fire(tax_office, case.id, "approve").status_code == 302
     drain()
@@ -147,13 +159,48 @@ def test_dog_tax_through_the_api_with_three_dogs(api: FlaskClient) -> None:
     assert "510,00 €" in text and "Luna" in text and "Überweisung" in text
 
 
+def _upload_permit(api: FlaskClient, client_id: str = "register-system") -> dict[str, Any]:
+    """Upload a permit copy for a dog through the API as `client_id`; return its answer."""
+    response = api.post(
+        "/api/v1/uploads",
+        data={"service": SERVICE, "field": "permit_copy", "file": (io.BytesIO(PDF), "erlaubnis.pdf")},
+        headers=auth(mint(client_id=client_id)),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    return dict(response.json)
+
+
+@pytest.mark.frozen(FROZEN)
+def test_a_listed_dog_with_a_permit_needs_its_copy_through_the_api(api: FlaskClient) -> None:
+    missing = api_submit(api, SERVICE, dog_tax_data(dogs=[dog(), listed_dog()]), "k-1")
+    foreign = _upload_permit(api, client_id="another-client")
+    stranger = api_submit(
+        api, SERVICE, dog_tax_data(dogs=[dog(), listed_dog(permit_copy=foreign)]), "k-2"
+    )
+    permit = _upload_permit(api)
+    created = api_submit(
+        api, SERVICE, dog_tax_data(dogs=[dog(), listed_dog(permit_copy=permit)]), "k-3"
+    )
+
+    assert missing.status_code == 422
+    assert [e["path"] for e in missing.json["errors"]] == ["dogs[1].permit_copy"]
+    assert stranger.status_code == 422
+    assert [e["path"] for e in stranger.json["errors"]] == ["dogs[1].permit_copy"]
+    assert created.status_code == 201, created.json
+    view = api_case(api, created.json["id"])
+    assert view["data"]["dogs"][1]["permit_copy"]["name"] == "erlaubnis.pdf"
+    assert "permit_copy" not in view["data"]["dogs"][0]
+    upload = db.session.get(Upload, permit["id"])
+    assert upload is not None and upload.case_id == created.json["id"]
+
+
 @pytest.mark.frozen(FROZEN)
 def test_chip_numbers_and_listed_dogs_are_checked(api: FlaskClient) -> None:
     twins = api_submit(api, SERVICE, dog_tax_data(dogs=[dog(), dog(dog_name="Luna")]), "k-1")
     short = api_submit(api, SERVICE, dog_tax_data(dogs=[dog(chip_number="27609810654321")]), "k-2")
-    uninsured = api_submit(
-        api, SERVICE, dog_tax_data(dogs=[listed_dog(liability_insurance=False)]), "k-3"
-    )
+    uninsured = listed_dog(liability_insurance=False, permit_copy=_upload_permit(api))
+    uninsured = api_submit(api, SERVICE, dog_tax_data(dogs=[uninsured]), "k-3")
 
     assert twins.status_code == 422
     assert "dieselbe" in twins.json["errors"][0]["message"]
