@@ -163,7 +163,11 @@ def _upload_permit(api: FlaskClient, client_id: str = "register-system") -> dict
     """Upload a permit copy for a dog through the API as `client_id`; return its answer."""
     response = api.post(
         "/api/v1/uploads",
-        data={"service": SERVICE, "field": "permit_copy", "file": (io.BytesIO(PDF), "erlaubnis.pdf")},
+        data={
+            "service": SERVICE,
+            "field": "permit_copy",
+            "file": (io.BytesIO(PDF), "erlaubnis.pdf"),
+        },
         headers=auth(mint(client_id=client_id)),
         content_type="multipart/form-data",
     )
