@@ -93,9 +93,15 @@ def _typed(spec: FieldDefinition, value: Any) -> Any:
 
 
 def _role(service: ServiceDefinition, transition: Transition, event: AuditEvent) -> str | None:
-    """Return the role the actor held for `transition` (the first of its roles they hold)."""
+    """Return the role the actor decided in: the one recorded with the event.
+
+    Events written before the role was recorded fall back to the first of the
+    transition's roles that the user or client holds today.
+    """
     from service.auth.models import OAuthClient, User
 
+    if event.actor_role is not None:
+        return event.actor_role
     staff_roles = [r for r in transition.roles if r != APPLICANT]
     held: set[str] = set()
     if event.actor_kind == "user" and event.actor_id.isdigit():

@@ -34,6 +34,7 @@ def append_event(
     inputs: Mapping[str, Any] | None = None,
     at: datetime | None = None,
     first: bool = False,
+    role: str | None = None,
 ) -> AuditEvent:
     """Append an event to the case's hash chain (the caller flushes).
 
@@ -50,6 +51,7 @@ def append_event(
         to_state=to_state,
         inputs=inputs,
         at=at or utcnow(),
+        role=role,
     )
     case.audit_head = ev.hash
     db.session.add(ev)
@@ -80,6 +82,7 @@ def _chained_event(
     to_state: str | None,
     inputs: Mapping[str, Any] | None,
     at: datetime,
+    role: str | None = None,
 ) -> AuditEvent:
     """Build the event that follows `last` ((seq, hash) or None) with its hash set."""
     ev = AuditEvent(
@@ -93,6 +96,7 @@ def _chained_event(
         actor_id=actor.id,
         actor_kind=actor.kind,
         actor_label=actor.label[:200],
+        actor_role=role,
         inputs=dict(inputs or {}),
         prev_hash=last.hash if last else GENESIS_HASH,
     )

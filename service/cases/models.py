@@ -94,6 +94,10 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     actor_id: Mapped[str] = mapped_column(String(128))
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_label: Mapped[str] = mapped_column(String(200), default="")
+    #: The workflow role the actor decided in (the one that allowed the transition), kept
+    #: so that a document rendered again names it whatever the actor's grants are today.
+    #: None for residents, the system and events written before roles were recorded.
+    actor_role: Mapped[str | None] = mapped_column(String(64), nullable=True)
     inputs: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     #: The key the hash was made with; None on events written before keyed hashing.
     key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -122,6 +126,8 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
             "to": self.to_state,
             "actor_id": self.actor_id,
             "actor_kind": self.actor_kind,
+            # Only when set, so events written before roles were recorded keep their hash.
+            **({"actor_role": self.actor_role} if self.actor_role is not None else {}),
             "personal": self.personal_digest,
             "prev": self.prev_hash,
         }

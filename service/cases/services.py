@@ -40,6 +40,7 @@ from service.cases.verification import verify_audit_chain as verify_audit_chain
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, ServiceDefinition
+from service.engine.roles import first_held
 from service.extensions import core, db, insert_unless_exists, utcnow
 from service.forms.services import FileLookup, ValidationResult, validate
 from service.jobs import services as jobs
@@ -272,6 +273,7 @@ def fire_transition(
     if expected_version is not None and expected_version != case.version:
         raise StaleCase("the case was changed by someone else; reload it")
     service = service_for(case)
+    workflow = service.workflow
     now = now or utcnow()
     typed = typed_inputs_for(service.workflow, transition, inputs or {})
     decision = engine.decide(service.workflow, snapshot(case), transition, actor, typed, now)
@@ -293,6 +295,8 @@ def fire_transition(
         to_state=decision.to_state,
         inputs=decision.inputs,
         at=now,
+        # The role that allowed the transition, so a document names it for good.
+        role=first_held(actor.roles, workflow.key, workflow.transition(transition).roles),
     )
     store.flush_case()
     if decision.completed:

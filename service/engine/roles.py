@@ -38,6 +38,13 @@ def holds_any(grants: Iterable[str], service: str, roles: Iterable[str]) -> bool
     return any(role in held or grant(service, role) in held for role in roles)
 
 
+def first_held(grants: Iterable[str], service: str, roles: Iterable[str]) -> str | None:
+    """Return the first of `roles` that `grants` give in `service` (the one an actor
+    decides in), None when they give none."""
+    held = set(grants)
+    return next((role for role in roles if role in held or grant(service, role) in held), None)
+
+
 def roles_in(grants: Iterable[str], service: str) -> set[str]:
     """Return the roles `grants` give in `service` (staff-wide ones included)."""
     result = set()

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from service.cases.models import AuditEvent
 from service.cases.services import fire_transition, submit_case
-from service.documents.services import document_bytes, documents_for_case
+from service.documents.services import document_bytes, document_html, documents_for_case
+from service.engine import Actor
 from service.extensions import db
 from service.jobs.services import drain
 from tests.conftest import actor_for, running
@@ -78,3 +79,41 @@ def test_the_permit_prints_the_decision_role_title_person_and_time(
     local = fired[-1].astimezone(ZoneInfo("Europe/Berlin"))
     assert f"Am: {local:%d.%m.%Y}, {local:%H:%M} Uhr" in text
     assert f"Tag: {local:%d.%m.%Y}" in text
+
+
+def test_the_role_is_the_one_held_when_deciding_not_the_grants_of_today(
+    app: Flask, make_user: Callable[..., Any]
+) -> None:
+    """A reissued notice names the role the officer decided in, even after their grants
+    changed (the role is recorded with the decision, not looked up when rendering)."""
+    resident = make_user("Erika Mustermann")
+    officer = make_user("Olga Officer", roles=["parking_permit:case_worker"])
+    case = submit_case("parking_permit", parking_data(), resident.id, actor_for(resident)).case
+    fire_transition(case, "reject", actor_for(officer), {"reason": "Kein Wohnsitz."})
+    db.session.commit()
+    drain()
+    (document,) = documents_for_case(case)
+    signed = "Im Auftrag<br>Olga Officer<br>Sachbearbeitung</p>"
+    assert signed in document_html(case, document, document.issued_at)
+
+    officer.roles = ["parking_permit:permit_officer"]
+    db.session.commit()
+
+    reissued = document_html(case, document, document.issued_at)
+    assert signed in reissued
+
+
+def test_an_api_client_with_roles_only_in_its_token_gets_the_role_title(
+    app: Flask, make_user: Callable[..., Any]
+) -> None:
+    """A client whose roles come from its token (no stored roles) decides in the role that
+    allowed the transition, and the notice names it."""
+    resident = make_user("Erika Mustermann")
+    case = submit_case("parking_permit", parking_data(), resident.id, actor_for(resident)).case
+    robot = Actor(id="client:fachverfahren", kind="client", roles=frozenset({"case_worker"}))
+    fire_transition(case, "reject", robot, {"reason": "Kein Wohnsitz."})
+    db.session.commit()
+    drain()
+
+    (document,) = documents_for_case(case)
+    assert "Im Auftrag Sachbearbeitung" in pdf_text(document_bytes(document))
