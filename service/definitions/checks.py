@@ -12,6 +12,7 @@ from pathlib import Path
 
 from service.definitions.errors import Problems
 from service.definitions.form_checks import FORM_RULES, FormCheck
+from service.definitions.template_files import EMAIL_PARTS, email_names
 from service.definitions.types import FormDefinition, ServiceDefinition
 from service.definitions.workflow_checks import WORKFLOW_RULES, WorkflowCheck
 
@@ -45,12 +46,10 @@ def check_templates(
     renders it. `option_label("field", value)` must name a field with options, or the
     document would print the raw value.
     """
-    paths = [f"pdf/{d.template}/document.html" for d in service.documents]
-    for t in service.workflow.transitions:
-        if t.notify:
-            paths += [
-                f"email/{t.notify}/{part}" for part in ("subject.txt", "body.txt", "body.html")
-            ]
+    # Every document extends pdf/_layout.html; every case sends email/submitted/.
+    paths = [f"pdf/{d.template}/document.html" for d in service.documents] + ["pdf/_layout.html"]
+    for name in email_names(service):
+        paths += [f"email/{name}/{part}" for part in EMAIL_PARTS]
     found: list[Problems] = []
     for rel in paths:
         path = root / rel

@@ -26,6 +26,9 @@ class Registry:
     city: City | None = None
     #: (service key, workflow version, document key) -> text of its document.html.
     templates: dict[tuple[str, int, str], str] = field(default_factory=dict)
+    #: (service key, workflow version) -> {path under templates/: text} of the layout,
+    #: style sheets and e-mails of that version (see `definitions.template_files`).
+    template_files: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
 
     def add_service(self, service: ServiceDefinition, source: str, current: bool) -> None:
         """Register a workflow version; `current` when it comes from the files."""
@@ -65,6 +68,17 @@ class Registry:
         """Return the text a document of that workflow version is rendered with (None: the
         file as it is, for a version stored before templates were versioned)."""
         return self.templates.get((service_key, version, document))
+
+    def template_file(self, service_key: str, version: int, path: str) -> str | None:
+        """Return the text of `path` (under templates/, e.g. "email/decided/body.txt") as
+        stored with that workflow version (None: use the file as it is)."""
+        return self.template_files.get((service_key, version), {}).get(path)
+
+    def pdf_files(self, service_key: str, version: int) -> dict[str, str]:
+        """Return the layout and style sheets stored with that workflow version, by path
+        under templates/pdf/ ("_layout.html", "<template>/style.css")."""
+        files = self.template_files.get((service_key, version), {})
+        return {k.removeprefix("pdf/"): v for k, v in files.items() if k.startswith("pdf/")}
 
     def published(self) -> list[ServiceDefinition]:
         """Return the current version of every service residents may see (not drafts)."""

@@ -15,6 +15,11 @@ from service.definitions.city import CITY_FILE, City, load_city
 from service.definitions.errors import DefinitionError, Problem, Problems
 from service.definitions.loader import parse_form, parse_workflow
 from service.definitions.registry import Registry, UnknownDefinition
+from service.definitions.template_files import (
+    load_stored,
+    read_template_files,
+    sync_template_files,
+)
 from service.definitions.types import FormDefinition, ServiceDefinition
 from service.definitions.yamlio import YamlProblem, load
 
@@ -154,6 +159,9 @@ def load_definitions(
                 p.add(1, f"duplicate workflow key '{service.key}'")
             registry.add_service(service, service.resolved_text or text, current=True)
             _read_templates(registry, service, root / "templates")
+            registry.template_files[(service.key, service.version)] = read_template_files(
+                service, root / "templates"
+            )
         problems += p.items
     return registry, sorted(set(problems))
 
@@ -237,6 +245,10 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
                 )
             )
     problems += _sync_templates(registry, stored, in_use)
+    problems += sync_template_files(
+        registry, stored, lambda key, version: _editable(registry, "workflow", key, version, in_use)
+    )
+    load_stored(registry, stored)
     for (kind, key, version), row in stored.items():
         if kind == TEMPLATE and (key, version) not in templates_known:
             service_key, _, document = key.partition(":")

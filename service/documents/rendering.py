@@ -176,14 +176,26 @@ def build_context(
 
 
 def render_html(
-    root: Path, template: str, context: Mapping[str, Any], source: str | None = None
+    root: Path,
+    template: str,
+    context: Mapping[str, Any],
+    source: str | None = None,
+    files: Mapping[str, str] | None = None,
 ) -> str:
     """Render `templates/pdf/<template>/document.html` with `context`.
 
     `source` is the template's text as stored with the case's workflow version; the file
-    is read when there is none.
+    is read when there is none. `files` (`{"_layout.html": text, "<template>/style.css":
+    text}`) are the shared files stored with that version: what the document extends
+    and includes is taken from them first, from the folder otherwise.
     """
     env = environment(root)
+    if files:
+        assert env.loader is not None  # environment() always sets one
+        env = env.overlay(
+            loader=jinja2.ChoiceLoader([jinja2.DictLoader(dict(files)), env.loader]),
+            cache_size=0,
+        )
     if source is not None:
         return env.from_string(source).render(context)
     return env.get_template(f"{template}/document.html").render(context)

@@ -258,16 +258,13 @@ def document_html(case: Case, document: Document, issued_at: datetime) -> str:
         department=definition.department,
         decision=decision_at(case, document.event_seq, "de"),
     )
-    # The text stored with the case's workflow version; a configured template folder
-    # (DOCUMENT_TEMPLATES_DIR) is rendered from its files as they are.
-    source = (
-        None
-        if current_app.config.get("DOCUMENT_TEMPLATES_DIR")
-        else current_registry().document_template(
-            case.service_key, case.workflow_version, document.document
-        )
-    )
-    return rendering.render_html(templates_root(), definition.template, context, source)
+    # The texts stored with the case's workflow version (document, layout, style sheets);
+    # a configured template folder (DOCUMENT_TEMPLATES_DIR) is rendered as it is.
+    stored = None if current_app.config.get("DOCUMENT_TEMPLATES_DIR") else current_registry()
+    version = (case.service_key, case.workflow_version)
+    source = stored.document_template(*version, document.document) if stored else None
+    files = stored.pdf_files(*version) if stored else None
+    return rendering.render_html(templates_root(), definition.template, context, source, files)
 
 
 def render_pdf(case: Case, document: Document, issued_at: datetime) -> bytes:

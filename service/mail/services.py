@@ -65,6 +65,7 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
     from service.cases.computed import computed_of
     from service.cases.decisions import decision_at
     from service.cases.services import service_for
+    from service.definitions.services import current_registry
 
     user = db.session.get(User, case.applicant_id)
     address = (user.email if user is not None else None) or (case.data or {}).get("email")
@@ -88,12 +89,14 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
         # The transition this mail is about (None for "submitted"): `decision.inputs.reason`.
         "decision": decision_at(case, event_seq, lang),
     }
-    subject = _render(f"email/{template}/subject.txt", **context)
+    # The texts stored with the case's workflow version; the files for older versions.
+    files = current_registry().template_files.get((case.service_key, case.workflow_version))
+    subject = _render(f"email/{template}/subject.txt", files, **context)
     return Mail(
         to=str(address),
         subject=" ".join(subject.split()),
-        text=_render(f"email/{template}/body.txt", **context),
-        html=_render(f"email/{template}/body.html", **context),
+        text=_render(f"email/{template}/body.txt", files, **context),
+        html=_render(f"email/{template}/body.html", files, **context),
         message_id=message_id_for(outbox_key(case.id, event_seq, template)),
     )
 
@@ -143,9 +146,12 @@ def _send_smtp(url: str, msg: EmailMessage) -> None:
         client.send_message(msg)
 
 
-def _render(template_name: str, /, **context: Any) -> str:
+def _render(template_name: str, files: dict[str, str] | None, /, **context: Any) -> str:
     # The app's Jinja environment without its context processors: a worker has no request.
-    return current_app.jinja_env.get_template(template_name).render(**context)
+    env = current_app.jinja_env
+    source = (files or {}).get(template_name)
+    template = env.from_string(source) if source is not None else env.get_template(template_name)
+    return template.render(**context)
 
 
 def mail_dir() -> Path:

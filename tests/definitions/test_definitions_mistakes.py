@@ -180,6 +180,29 @@ def test_a_jinja_syntax_error_in_an_email_template_is_refused(tmp_path: Path) ->
     ]
 
 
+def test_the_submitted_e_mail_and_the_pdf_layout_are_parsed_too(tmp_path: Path) -> None:
+    # Neither is named in the workflow: every case sends "submitted", every document
+    # extends _layout.html.
+    root = write_set(tmp_path)
+    (root / "templates" / "email" / "submitted").mkdir()
+    for part in ("subject.txt", "body.html"):
+        (root / "templates" / "email" / "submitted" / part).write_text("{{ reference }}")
+    (root / "templates" / "email" / "submitted" / "body.txt").write_text(
+        "Guten Tag,\n{% if lang == 'en' %}Hello\n"
+    )
+    (root / "templates" / "pdf" / "_layout.html").write_text(
+        "<html>\n<body>{% block content %}{% endblok %}</body>\n</html>\n"
+    )
+    assert problems_of(root) == [
+        "templates/email/submitted/body.txt:2: template syntax: Unexpected end of template. "
+        "Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. "
+        "The innermost block that needs to be closed is 'if'.",
+        "templates/pdf/_layout.html:2: template syntax: Encountered unknown tag 'endblok'. "
+        "Jinja was looking for the following tags: 'endblock'. "
+        "The innermost block that needs to be closed is 'block'.",
+    ]
+
+
 def test_a_wrong_name_in_option_label_is_refused(tmp_path: Path) -> None:
     document = DOCUMENT.replace('option_label("zone"', 'option_label("zones"')
     assert problems_of(write_set(tmp_path, document=document)) == [
