@@ -40,6 +40,17 @@ CHOICE_TYPES = frozenset(
     {FieldType.SELECT, FieldType.RADIO, FieldType.CHECKBOXES, FieldType.YESNO, FieldType.COUNTRY}
 )
 
+#: Values of a form page's submit buttons (name="action"): "continue", "save",
+#: "add:persons", "remove:persons:1", "remove-file:landlord_confirmation" (or the
+#: item's input name, "remove-file:persons-0-id_copy").
+ACTION_CONTINUE = "continue"
+ACTION_SAVE = "save"
+ACTION_ADD = "add"
+ACTION_REMOVE = "remove"
+ACTION_REMOVE_FILE = "remove-file"
+#: Hidden input: the conditional questions a page showed when it was sent.
+POST_SHOWN = "_shown"
+
 #: Region for phone numbers given without an international prefix.
 PHONE_REGION = "DE"
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-#: Values of the form's submit buttons (name="action"): "continue", "add:persons",
-#: "remove:persons:1", "remove-file:landlord_confirmation_file".
-ACTION_CONTINUE = "continue"
-ACTION_SAVE = "save"
-ACTION_ADD = "add"
-ACTION_REMOVE = "remove"
-ACTION_REMOVE_FILE = "remove-file"
+#: The form page's submit buttons and hidden inputs are the forms package's.
+from service.forms.constants import (  # noqa: F401 - the portal's names for them
+    ACTION_ADD,
+    ACTION_CONTINUE,
+    ACTION_REMOVE,
+    ACTION_REMOVE_FILE,
+    ACTION_SAVE,
+    POST_SHOWN,
+)
 
 #: Query parameter of a "change" link on check-your-answers: come back there afterwards.
 RETURN_TO_CHECK = "check"
@@ -17,5 +19,3 @@ RETURN_TO_CHECK = "check"
 REPLY_FILE_ACCEPT = ("application/pdf", "image/jpeg", "image/png")
 REPLY_FILE_MAX_SIZE = 10 * 1024 * 1024
 REPLY_MAX_FILES = 5
-#: Hidden input: the conditional questions a page showed when it was sent.
-POST_SHOWN = "_shown"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,21 +24,9 @@ from service.definitions.types import FormDefinition, Page, ServiceDefinition
 from service.drafts.models import Draft
 from service.engine import APPLICANT, Actor
 from service.extensions import db, utcnow
+from service.forms.editing import PageResult, apply_page_post, find_page
 from service.forms.files import file_answers
-from service.forms.reveal import newly_shown, without_errors
-from service.forms.services import (
-    ValidationFailed,
-    next_page,
-    parse_form_post,
-    summary,
-    validate,
-    visible_pages,
-)
-from service.portal.constants import (
-    ACTION_ADD,
-    ACTION_CONTINUE,
-    POST_SHOWN,
-)
+from service.forms.services import ValidationFailed, summary, validate, visible_pages
 from service.portal.my_cases import (
     TimelineEntry,
     applicant_transitions,
@@ -53,13 +40,7 @@ from service.portal.my_cases import (
     status_text,
     timeline,
 )
-from service.portal.pages import (
-    drop_item,
-    removed_item,
-    shown_answers,
-    store_files,
-    store_item_files,
-)
+from service.portal.pages import store_page_files
 from service.portal.uploads import (
     IncomingFile,
     read_upload,
@@ -72,7 +53,7 @@ from service.portal.uploads import (
 
 __all__ = [
     "IncomingFile",
-    "PageOutcome",
+    "PageResult",
     "StaleSubmission",
     "TimelineEntry",
     "actor_of",
@@ -84,6 +65,7 @@ __all__ = [
     "closing_decision",
     "delete_draft",
     "documents_of",
+    "find_page",
     "first_page_key",
     "get_draft",
     "get_draft_by_id",
@@ -114,18 +96,6 @@ class StaleSubmission(Exception):
     """The submit token does not belong to the draft (an old page was sent again)."""
 
 
-@dataclass
-class PageOutcome:
-    """What answering one page gave: errors to show, or where to go next."""
-
-    data: dict[str, Any]
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    #: The next page's key, "check" for check-your-answers, or None to show the page again.
-    next: str | None = None
-    #: After "add another", the id of the new item's first field to jump to.
-    anchor: str | None = None
-
-
 # --- drafts -------------------------------------------------------------------------------
 
 
@@ -149,11 +119,6 @@ def may_see(service: ServiceDefinition, user: User | None) -> bool:
         return True
     staff = {role for t in service.workflow.transitions for role in t.roles} - {APPLICANT}
     return user is not None and holds_any(user.roles or (), service.key, staff)
-
-
-def find_page(form: FormDefinition, page_key: str) -> Page | None:
-    """Return the form's page called `page_key`, or None."""
-    return next((p for p in form.pages if p.key == page_key), None)
 
 
 def get_draft(owner_id: int, service_key: str, now: datetime | None = None) -> Draft | None:
@@ -259,63 +224,20 @@ def answer_page(
     files: Mapping[str, IncomingFile],
     action: str,
     lang: str,
-) -> PageOutcome:
-    """Save what was sent for one page into the draft; on "continue", check the page.
+) -> PageResult:
+    """Store the page's uploads, then save what `forms.apply_page_post` keeps into the draft.
 
     The draft is saved whatever happens, so nothing typed is lost; answers to questions
-    that are hidden by the answers given are dropped before saving, never stored.
+    hidden by the answers given are never stored.
     """
-    post = dict(post)
-    removed = removed_item(form, page_key, action)
-    if removed is not None:
-        post = drop_item(post, *removed)
-    item_errors = store_item_files(draft, form, page_key, post, files, action, lang)
-    data: dict[str, Any] = {**draft.data, **parse_form_post(form, page_key, post)}
-    page = find_page(form, page_key)
-    assert page is not None
-    errors = {**store_files(draft, form, page, data, files, action, lang), **item_errors}
-    anchor = None
-    if action.startswith(f"{ACTION_ADD}:"):
-        group = action.split(":", 1)[1]
-        if group in page.fields and form.field(group).type == "group":
-            items = [i for i in data.get(group) or [] if isinstance(i, Mapping)]
-            items.append({})
-            data[group] = items
-            anchor = f"f-{group}-{len(items) - 1}"
-    for key in page.fields:
-        group_field = form.field(key)
-        if group_field.type == "group" and (group_field.min_items or 0) > 0 and not data.get(key):
-            # Keep the empty item the page showed, so each unanswered question is named.
-            data[key] = [{}]
-    data, shown_now = shown_answers(form, page_key, data, lang)
-    # Questions that appeared with this post are asked first, without an error.
-    newly = newly_shown(post.get(POST_SHOWN), shown_now) if action == ACTION_CONTINUE else set()
-    draft.data = data
-    draft.current_page = page_key
+    lookup = resident_files(draft.owner_id)
+    stored = store_page_files(draft, form, page_key, post, files, action, lang, lookup)
+    result = apply_page_post(form, page_key, draft.data, post, action, lang=lang, files=stored)
+    draft.data = result.data
+    draft.current_page = result.current_page
     _touch(draft, service)
-    if action != ACTION_CONTINUE or errors:
-        db.session.flush()
-        return PageOutcome(data=data, errors=errors, anchor=anchor)
-    try:
-        result = validate(form, data, lang, pages=[page_key], files=resident_files(draft.owner_id))
-    except ValidationFailed as exc:
-        db.session.flush()
-        return PageOutcome(data=data, errors=without_errors(exc.errors, newly))
-    if newly:
-        db.session.flush()
-        return PageOutcome(data=data)
-    # A new dict: `data` may be flushed already, and an equal object is not written again.
-    data = dict(data)
-    for key in page.fields:
-        if key in result.data:
-            data[key] = result.data[key]
-        else:
-            data.pop(key, None)
-    draft.data = data
-    following = next_page(form, page_key, data)
-    draft.current_page = following.key if following else None
     db.session.flush()
-    return PageOutcome(data=data, next=following.key if following else "check")
+    return result
 
 
 def check_answers(draft: Draft, form: FormDefinition, lang: str) -> dict[str, list[str]]:

@@ -158,3 +158,15 @@ def test_back_office_lists_each_persons_file_in_that_persons_row(
     erika_row = next(r for r in rows if "Erika Maria" in r)
     assert "/files/" not in erika_row
     assert officer.get(f"/backoffice/cases/{case.id}/files/{upload_id}").data == PDF_BYTES
+
+
+def test_removing_a_person_does_not_keep_the_file_chosen_for_them(
+    client: Any, make_user: Any, login: Any
+) -> None:
+    login(make_user())
+    client.get(f"{BASE}/apply")
+    chosen = {"persons-1-id_document_copy": (io.BytesIO(PDF_BYTES), "ausweis-max.pdf")}
+    assert _people(client, chosen, action="remove:persons:1").status_code == 200
+    persons = _draft_persons()
+    assert [p["first_names"] for p in persons] == ["Erika Maria"]
+    assert db.session.scalar(select(Upload)) is None
