@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from factories import residence_registration_data
 from flask import Flask
 
-from bench.samples import residence_registration
 from service.cases.services import submit_case
 from service.extensions import db
 from service.jobs.services import drain
@@ -20,7 +20,7 @@ def test_development_mails_are_written_and_listed_at_dev_mail(
     resident = make_user("Erika Mustermann")
     case = submit_case(
         "residence_registration",
-        residence_registration(),
+        residence_registration_data(),
         resident.id,  # type: ignore[attr-defined]
         actor_for(resident),
     ).case

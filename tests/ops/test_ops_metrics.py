@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from factories import residence_registration_data
 from flask import Flask
 
-from bench.samples import residence_registration
 from service.cases.services import submit_case
 from service.extensions import db
 from tests.conftest import actor_for
@@ -28,7 +28,7 @@ def test_metrics_expose_the_outbox_backlog_and_cases(
 
     resident = make_user("Erika Mustermann")
     submit_case(
-        "residence_registration", residence_registration(), resident.id, actor_for(resident)
+        "residence_registration", residence_registration_data(), resident.id, actor_for(resident)
     )
     db.session.commit()
     client.get("/healthz")

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from factories import person, residence_registration_data
 from flask import Flask
 from privacy_data import CLOSED_AT  # type: ignore[import-not-found]
 
-from bench.samples import residence_registration
 from service.cases.models import Case, CaseNote
 from service.cases.services import fire_transition, submit_case
 from service.extensions import db
@@ -59,7 +59,7 @@ def closed_case(app: Flask, make_user: Callable[..., Any], officer: Any) -> Call
             "wohnungsgeberbestaetigung-mustermann.pdf",
             f"up{n:08d}abcdefghijklmnop"[:32],
         )
-        data = residence_registration(n)
+        data = residence_registration_data(persons=[person(family_name=f"Mustermann{n}")])
         for key in list(data):
             if key.startswith("landlord_"):
                 del data[key]

@@ -6,10 +6,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from factories import person, residence_registration_data
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bench.samples import residence_registration
 from service.cases.models import Case
 from service.cases.services import submit_case
 from service.extensions import db
@@ -28,7 +28,10 @@ def test_resident_downloads_their_profile_drafts_cases_and_files(
     other = make_user("Max Muster", email="max@example.org")
     case = closed_case(erika)
     stranger = submit_case(
-        "residence_registration", residence_registration(99), other.id, actor_for(other)
+        "residence_registration",
+        residence_registration_data(persons=[person(family_name="Mustermann99")]),
+        other.id,
+        actor_for(other),
     ).case
     make_draft(erika, "parking_permit", {"licence_plate": "D-EM 123"})
     db.session.commit()

@@ -54,7 +54,7 @@ def test_closed_case_past_retention_is_anonymised_and_its_files_are_gone(
     text = repr(case.data)
     for secret in (
         "Mustermann",
-        "1990-05-17",
+        "1984-08-12",
         "Marktplatz",
         "L01X00T47",
         "erika@",

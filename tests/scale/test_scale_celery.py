@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import residence_registration_data
 from scale_helpers import flask_command, process_env, redis_db15, wait_until  # type: ignore[import-not-found]
 
-from bench.samples import residence_registration
 from service.cases.services import submit_case
 from service.extensions import db
 from service.jobs.models import OutboxItem
@@ -40,7 +40,10 @@ def test_commit_wakes_a_celery_worker_that_sends_the_mail(
         db.session.add(resident)
         db.session.commit()
         case = submit_case(
-            "residence_registration", residence_registration(), resident.id, actor_for(resident)
+            "residence_registration",
+            residence_registration_data(),
+            resident.id,
+            actor_for(resident),
         ).case
         db.session.commit()  # the after-commit hook sends the wake-up task
 

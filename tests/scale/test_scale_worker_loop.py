@@ -7,9 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from factories import person, residence_registration_data
 from flask import Flask
 
-from bench.samples import residence_registration
 from service.cases.models import Case
 from service.cases.services import submit_case
 from service.extensions import db, utcnow
@@ -24,18 +24,18 @@ def test_worker_loop_sends_mail_escalates_overdue_cases_and_anonymises_old_ones(
     resident = make_user("Erika Mustermann")
     long_ago = utcnow() - timedelta(days=3 * 366)
     fresh = submit_case(
-        "residence_registration", residence_registration(), resident.id, actor_for(resident)
+        "residence_registration", residence_registration_data(), resident.id, actor_for(resident)
     ).case
     overdue = submit_case(
         "residence_registration",
-        residence_registration(2),
+        residence_registration_data(persons=[person(family_name="Mustermann2")]),
         resident.id,
         actor_for(resident),
         now=utcnow() - timedelta(days=30),
     ).case
     old = submit_case(
         "residence_registration",
-        residence_registration(3),
+        residence_registration_data(persons=[person(family_name="Mustermann3")]),
         resident.id,
         actor_for(resident),
         now=long_ago,
