@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from service.definitions import checks, includes
+from service.definitions import checks, includes, shorthands
 from service.definitions.checks import check_form, check_workflow
 from service.definitions.city import CITY_FILE, City, load_city
 from service.definitions.errors import DefinitionError, Problem, Problems
@@ -104,8 +104,9 @@ def expand(doc: Any, problems: Problems, root: Path | None, workflow: bool) -> t
     used shared files (then its stored text is the resolved one).
     """
     if workflow:
-        return includes.expand_workflow(doc, problems, root)
-    return doc, False
+        doc, resolved = includes.expand_workflow(doc, problems, root)
+        return shorthands.default_templates(doc), resolved
+    return shorthands.expand_form(doc, problems), False
 
 
 def load_definitions(

@@ -100,12 +100,12 @@ def test_valid_set_has_no_problems(tmp_path: Path) -> None:
 def test_shipped_definitions_pass_the_check() -> None:
     result = CliRunner().invoke(definitions_check, ["--root", str(ROOT)])
     assert result.exit_code == 0, result.output
-    assert "residence_registration v4" in result.output
-    assert "parking_permit v4" in result.output
-    assert "deregistration v3" in result.output
-    assert "dog_tax v3" in result.output
+    assert "residence_registration v5" in result.output
+    assert "parking_permit v5" in result.output
+    assert "deregistration v4" in result.output
+    assert "dog_tax v4" in result.output
     assert (
-        "special_use_permit v1: 7 states, 8 transitions, form special_use_permit v2"
+        "special_use_permit v2: 7 states, 8 transitions, form special_use_permit v2"
         in result.output
     )
 
@@ -243,11 +243,13 @@ def test_case_stays_pinned_to_version_1_after_version_2_is_loaded(
         db.session.commit()
         officer = Actor(**olaf.as_actor_fields())
 
-    # Version 3 renames the review step and removes direct approval from "in_review".
+    # The new version renames the approval: the case on the old version still approves.
     wf = (root / "workflows" / "residence_registration.yaml").read_text()
     old = int(re.search(r"^version: (\d+)$", wf, flags=re.M).group(1))  # type: ignore[union-attr]
-    wf = wf.replace(f"version: {old}", f"version: {old + 1}", 1).replace(
-        "name: start_review", "name: begin_check"
+    wf = (
+        wf.replace(f"version: {old}", f"version: {old + 1}", 1)
+        .replace("name: approve\n", "name: confirm\n")
+        .replace("issued_by: [approve]", "issued_by: [confirm]")
     )
     (root / "workflows" / "residence_registration.yaml").write_text(wf)
     app_v2 = make_app(DEFINITIONS_ROOT=str(root))
@@ -258,8 +260,8 @@ def test_case_stays_pinned_to_version_1_after_version_2_is_loaded(
         assert sorted(registry.services["residence_registration"]) == [old, old + 1]
         case = db.session.get(cases.Case, case_id)
         assert case is not None and case.workflow_version == old
-        cases.fire_transition(case, "start_review", officer)  # only v2 knows this name
-        cases.fire_transition(case, "approve", officer)
+        cases.fire_transition(case, "start_review", officer)
+        cases.fire_transition(case, "approve", officer)  # only the old version knows it
         db.session.commit()
         assert case.state == "approved"
         new = cases.submit_case(

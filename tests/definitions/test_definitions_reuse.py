@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from service.definitions.services import load_definitions
-from tests.definitions.test_definitions_mistakes import WORKFLOW, write_set
+from tests.definitions.test_definitions_mistakes import FORM, WORKFLOW, write_set
 
 DECIDE = """\
 # shared: the decision
@@ -143,3 +144,132 @@ def test_renaming_a_role_no_shared_transition_names_is_refused(tmp_path: Path) -
         "workflows/special_use.yaml:21: uses 'decide': no transition of "
         "workflows/_common/decide.yaml names the role 'oficer'",
     ]
+
+
+def stored_workflows() -> dict[int, str]:
+    from service.definitions.models import DefinitionVersion
+    from service.extensions import db
+
+    rows = db.session.scalars(
+        db.select(DefinitionVersion).filter_by(kind="workflow", key="special_use")
+    )
+    return {row.version: row.content for row in rows}
+
+
+def test_a_stored_version_keeps_what_it_took_from_a_shared_file(
+    make_app: Any, tmp_path: Path
+) -> None:
+    from service.definitions.services import sync_versions
+
+    root = write_shared(tmp_path / "defs")
+    app = make_app(DEFINITIONS_ROOT=str(root))
+    with app.app_context():
+        assert sync_versions(load_definitions(root)[0]) == []
+        stored = stored_workflows()[1]
+        assert "uses:" not in stored
+        assert "name: approve" in stored and "- traffic_officer" in stored
+
+        shared = root / "workflows" / "_common" / "decide.yaml"
+        shared.write_text(DECIDE.replace("de: Genehmigen", "de: Erlauben"))
+        problems = [str(p) for p in sync_versions(load_definitions(root)[0])]
+        assert problems == [
+            "workflows/special_use.yaml:1: workflows/special_use.yaml changed but its version 1 "
+            "was not raised: version 1 is already in use with different content; "
+            "set 'version: 2'"
+        ]
+
+        workflow = root / "workflows" / "special_use.yaml"
+        workflow.write_text(USES.replace("version: 1", "version: 2"))
+        registry = load_definitions(root)[0]
+        assert sync_versions(registry) == []
+        assert stored_workflows()[1] == stored
+        old, new = registry.service("special_use", 1), registry.service("special_use", 2)
+        assert old.workflow.transitions[0].title.de == "Genehmigen"
+        assert new.workflow.transitions[0].title.de == "Erlauben"
+
+
+def test_taking_a_written_out_transition_from_a_shared_file_needs_no_new_version(
+    make_app: Any, tmp_path: Path
+) -> None:
+    from service.definitions.services import sync_versions
+
+    root = write_set(tmp_path / "defs")
+    app = make_app(DEFINITIONS_ROOT=str(root))
+    with app.app_context():
+        assert sync_versions(load_definitions(root)[0]) == []
+        written_out = stored_workflows()[1]
+        same = WORKFLOW.replace(APPROVE, "").replace(
+            "transitions:\n",
+            "uses: [{file: decide, roles: {officer: traffic_officer}}]\ntransitions: []\n",
+        )
+        write_shared(root, same)
+        assert sync_versions(load_definitions(root)[0]) == []
+        assert stored_workflows() == {1: written_out}
+
+
+#: The mistakes' form with `zone` and `length_m` in a block, `end_date` written in the page.
+BLOCK_FORM = FORM.replace(
+    "    fields: [applicant, zone, length_m, end_date]\n",
+    "    fields:\n"
+    "      - applicant\n"
+    "      - when: 'applicant != \"\"'\n"
+    "        fields: [zone, length_m]\n"
+    "      - key: end_date\n"
+    "        type: date\n"
+    "        label: {de: Bis, en: Until}\n",
+).replace("  - key: end_date\n    type: date\n    label: {de: Bis, en: Until}\n", "")
+
+
+def test_a_block_gives_its_fields_one_condition_and_a_page_may_write_a_field_out(
+    tmp_path: Path,
+) -> None:
+    registry, problems = load_definitions(write_set(tmp_path, form=BLOCK_FORM))
+    assert problems == []
+    form = registry.form("special_use")
+    assert form.pages[0].fields == ("applicant", "zone", "length_m", "end_date")
+    conditions = {f.key: f.visible_if for f in form.fields}
+    assert conditions == {
+        "applicant": None,
+        "zone": 'applicant != ""',
+        "length_m": 'applicant != ""',
+        "end_date": None,
+    }
+
+
+def test_a_mistake_in_a_blocks_condition_is_shown_at_the_block(tmp_path: Path) -> None:
+    form = BLOCK_FORM.replace('applicant != ""', 'aplicant != ""')
+    caret = "\n          - when: 'aplicant != \"\"'\n                   ^~~~~~~~"
+    assert problems_of(write_set(tmp_path, form=form)) == [
+        f"forms/special_use.yaml:9:16: field '{key}': visible_if: unknown name 'aplicant'{caret}"
+        for key in ("length_m", "zone")
+    ]
+
+
+def test_a_block_without_fields_is_refused(tmp_path: Path) -> None:
+    form = BLOCK_FORM.replace("        fields: [zone, length_m]\n", "        fields: []\n")
+    assert problems_of(write_set(tmp_path, form=form))[0] == (
+        "forms/special_use.yaml:9: page 'site': the block 'when: applicant != \"\"' has no fields"
+    )
+
+
+def test_a_block_with_another_key_is_refused(tmp_path: Path) -> None:
+    form = BLOCK_FORM.replace("        fields: [zone", "        title: x\n        fields: [zone")
+    assert problems_of(write_set(tmp_path, form=form))[0] == (
+        "forms/special_use.yaml:10: page 'site': unknown key 'title' in a block "
+        "(a block has 'when' and 'fields')"
+    )
+
+
+def test_a_field_written_in_a_page_and_under_fields_is_a_duplicate(tmp_path: Path) -> None:
+    twice = "  - {key: end_date, type: date, label: {de: Bis, en: Until}}\nrules:"
+    form = BLOCK_FORM.replace("rules:", twice)
+    assert problems_of(write_set(tmp_path, form=form)) == [
+        "forms/special_use.yaml:27: duplicate field key 'end_date'"
+    ]
+
+
+def test_a_document_named_once_uses_the_template_of_its_name(tmp_path: Path) -> None:
+    workflow = WORKFLOW.replace("    template: permit\n", "")
+    registry, problems = load_definitions(write_set(tmp_path, workflow=workflow))
+    assert problems == []
+    assert registry.service("special_use").documents[0].template == "permit"
