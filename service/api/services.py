@@ -283,7 +283,6 @@ def find_or_create_applicant(
 
     Reads only the two columns it needs: this runs on every submission.
     """
-    where = (User.issuer == issuer, User.subject == subject)
     row = core().execute(_APPLICANT, {"issuer": issuer, "subject": subject}).first()
     if row is not None:
         if not row.name:
@@ -292,7 +291,9 @@ def find_or_create_applicant(
     user = User(issuer=issuer, subject=subject, name=name, email=email, locale=lang)
     if insert_unless_exists(user):
         return user.id
-    found = db.session.scalar(select(User.id).where(*where))  # created concurrently
+    found = db.session.scalar(  # created concurrently
+        select(User.id).where(User.issuer == issuer, User.subject == subject)
+    )
     if found is None:
         raise RuntimeError("the applicant could be neither created nor found")
     return found

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from service import engine
 from service.cases import store
@@ -165,7 +165,7 @@ def record_mark(
         inputs=inputs,
         at=now,
     )
-    core().execute(insert(AuditEvent), [store.event_row(ev)])
+    store.insert_event(ev)
     core().execute(update(Case).where(Case.id == case_id).values(**values, audit_head=ev.hash))
     jobs.enqueue_new([log_leaf_effect(case_id, ev.seq)])
     return ev

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from service import engine
 from service.cases import store
@@ -41,7 +41,7 @@ from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, ServiceDefinition
 from service.engine.roles import first_held
-from service.extensions import core, db, insert_unless_exists, utcnow
+from service.extensions import db, insert_unless_exists, utcnow
 from service.forms.services import FileLookup, ValidationResult, validate
 from service.jobs import services as jobs
 
@@ -197,7 +197,7 @@ def submit_case(
             return _replay(existing, request_hash)
     else:
         store.insert_new_case(case)
-    core().execute(insert(AuditEvent), [store.event_row(ev)])
+    store.insert_event(ev)
     queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
     return Submission(case, created=True, history=(_history_entry(ev),))
 

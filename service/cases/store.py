@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
@@ -66,6 +66,27 @@ def case_number_columns() -> tuple[Any, Any]:
     return CASE_ID_SEQUENCE.next_value(), REFERENCE_SEQUENCE.next_value()
 
 
+# Statements of every submission, built once: building one costs more than running it
+# through SQLAlchemy's compiled cache.
+_INSERT_CASE = insert(Case)
+_INSERT_EVENT = insert(AuditEvent)
+#: SQLite: count the prefix's year up and return the next case id, under the write lock.
+_NEXT_NUMBER = (
+    update(ReferenceCounter)
+    .where(
+        ReferenceCounter.prefix == bindparam("counter_prefix"),
+        ReferenceCounter.year == bindparam("counter_year"),
+    )
+    .values(last=ReferenceCounter.last + 1)
+    .returning(
+        ReferenceCounter.last, select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
+    )
+)
+_CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns)
+_REQUIRED_CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns if not c.nullable)
+_EVENT_COLUMNS = tuple(c.key for c in AuditEvent.__table__.columns if c.key != "id")
+
+
 def new_case_identity(
     prefix: str, now: datetime, numbers: CaseNumbers | None = None
 ) -> tuple[int, str]:
@@ -86,18 +107,8 @@ def new_case_identity(
     if db.engine.dialect.name == "postgresql":
         case_id, number = core().execute(select(*case_number_columns())).one()
         return int(case_id), f"{prefix}-{year}-{number:06d}"
-    next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
     for _ in range(3):
-        row = (
-            core()
-            .execute(
-                update(ReferenceCounter)
-                .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)
-                .values(last=ReferenceCounter.last + 1)
-                .returning(ReferenceCounter.last, next_id)
-            )
-            .first()
-        )
+        row = core().execute(_NEXT_NUMBER, {"counter_prefix": prefix, "counter_year": year}).first()
         if row is not None:
             number, case_id = row
             return int(case_id), f"{prefix}-{year}-{number:06d}"
@@ -126,22 +137,23 @@ def insert_new_case(case: Case) -> None:
     persistent as if it had been loaded (`make_transient_to_detached`), so later changes
     are updates with the version check as usual.
     """
-    row = {column.key: getattr(case, column.key) for column in Case.__table__.columns}
-    unset = [k for k, c in Case.__table__.columns.items() if row[k] is None and not c.nullable]
+    row = {key: getattr(case, key) for key in _CASE_COLUMNS}
+    unset = [k for k in _REQUIRED_CASE_COLUMNS if row[k] is None]
     if unset:
         raise RuntimeError(f"a new case needs these columns set: {', '.join(unset)}")
-    core().execute(insert(Case), [row])
+    core().execute(_INSERT_CASE, [row])
     make_transient_to_detached(case)
     db.session.add(case)
 
 
 def event_row(ev: AuditEvent) -> dict[str, Any]:
     """The column values of an event that is not in the session, for a plain INSERT."""
-    return {
-        column.key: getattr(ev, column.key)
-        for column in AuditEvent.__table__.columns
-        if column.key != "id"
-    }
+    return {key: getattr(ev, key) for key in _EVENT_COLUMNS}
+
+
+def insert_event(ev: AuditEvent) -> None:
+    """Insert an event that is not in the session with one plain INSERT."""
+    core().execute(_INSERT_EVENT, [event_row(ev)])
 
 
 def find_by_idempotency_key(applicant_id: int, key: str) -> Case | None:

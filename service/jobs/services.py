@@ -113,6 +113,10 @@ class NewEffect:
     case_id: int | None = None
 
 
+#: Built once: building a statement costs more than running it from the compiled cache.
+_INSERT_OUTBOX = insert(OutboxItem)
+
+
 def enqueue_new(effects: list[NewEffect]) -> None:
     """Add effects whose keys name something new (an audit event of this transaction).
 
@@ -123,7 +127,7 @@ def enqueue_new(effects: list[NewEffect]) -> None:
         return
     now = utcnow()
     core().execute(
-        insert(OutboxItem),
+        _INSERT_OUTBOX,
         [
             {
                 "kind": e.kind,
