@@ -102,8 +102,19 @@ def test_a_new_long_module_or_complex_function_breaks_the_budget(tmp_path: Path)
 
 def test_a_known_offender_may_not_grow(tmp_path: Path) -> None:
     root = _budget_copy(tmp_path)
-    module = root / "service" / "backoffice" / "views.py"
-    module.write_text(module.read_text() + "\n" * 300)
+    # A module on the debt list with its figure (the real list only shrinks, so the test
+    # brings its own offender rather than naming one that may be split tomorrow).
+    config = root / "pyproject.toml"
+    config.write_text(
+        config.read_text().replace(
+            "[tool.amtsweg.budget.modules]\n",
+            '[tool.amtsweg.budget.modules]\n"service/old.py" = 450\n',
+        )
+    )
+    module = root / "service" / "old.py"
+    module.write_text("x = 1\n" * 450)
+    assert _budget(root).returncode == 0
+    module.write_text("x = 1\n" * 460)
     result = _budget(root)
     assert result.returncode == 1
-    assert "service/backoffice/views.py" in result.stderr and "split it" in result.stderr
+    assert "service/old.py: 460 lines, more than the 450 it had: split it" in result.stderr

@@ -1,6 +1,6 @@
 """The administrators' page about the audit log: newest checkpoint, witnesses, nightly check.
 
-Kept apart from `views.py` (at its size budget); the page only reads `audit.services`.
+`views.py` registers it on the back office blueprint; the page only reads `audit.services`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The staff's view of the resident's application copy (PDF), reached through the case.
 
-Kept apart from `views.py` (at its size budget).
+`views.py` registers it on the back office blueprint.
 """
 
 from __future__ import annotations

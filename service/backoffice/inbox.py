@@ -23,6 +23,7 @@ from service.cases.models import Case
 from service.cases.services import service_for
 from service.definitions.services import current_registry
 from service.engine.types import Text
+from service.errors import AppError
 from service.extensions import db, utcnow
 
 # --- inbox ---------------------------------------------------------------------------
@@ -78,8 +79,19 @@ class InboxCounts:
     by_assignee: dict[str, int] = field(default_factory=dict)
 
 
-class BadCursor(ValueError):
-    """The cursor was not made by this inbox (tampered with or from another order)."""
+class BadCursor(AppError):
+    """The cursor was not made by this inbox (tampered with or from another order).
+
+    The one error map answers it: the error page with status 400 and the message below.
+    """
+
+    status = 400
+    kind = "bad-cursor"
+    message = Text(
+        de="Diese Seite der Liste gibt es nicht. Bitte beginnen Sie auf der ersten Seite.",
+        en="This page of the list does not exist. Please start from the first page.",
+    )
+    page_back = False
 
 
 #: A complete case reference such as WA-2026-000123.

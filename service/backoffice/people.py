@@ -15,17 +15,17 @@ from flask_babel import gettext as _
 
 from service.auth import accounts as auth
 from service.auth.models import User
-from service.backoffice import services, views
+from service.backoffice import blueprint, services
 from service.extensions import db
 
 bp = Blueprint("backoffice_people", __name__, url_prefix="/backoffice/people")
 # The same guard (staff only, else login or 403) and layout as every back-office page.
-bp.before_request(views._require_staff)
-bp.context_processor(views._layout)
+bp.before_request(blueprint.require_staff)
+bp.context_processor(blueprint.layout)
 
 
 def _require_admin() -> User:
-    admin = views._staff()
+    admin = blueprint.staff()
     if not services.may_manage_integrations(admin):
         abort(404)
     return admin

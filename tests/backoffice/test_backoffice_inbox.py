@@ -87,7 +87,9 @@ def test_tampered_cursor_is_refused(staff: Callable[..., Any], client_for: Any) 
     worker = staff("case_worker")
     with pytest.raises(BadCursor):
         inbox_page(InboxQuery(after="bm9uc2Vuc2U"), worker)
-    assert client_for(worker).get("/backoffice/?after=xyz").status_code == 400
+    response = client_for(worker).get("/backoffice/?after=xyz")
+    assert response.status_code == 400
+    assert "Diese Seite der Liste gibt es nicht" in response.get_data(as_text=True)
 
 
 def test_search_finds_reference_and_name_parts_whatever_the_case(
