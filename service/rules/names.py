@@ -83,29 +83,57 @@ def _reads_only_fields(node: Tree, name: str, items: frozenset[str], found: set[
         found.add(str(node.children[1]))
         return True
     if node.data == "member_dot_arg":
-        member, method, *rest = node.children
-        if _bare_ident(member) == name:
-            if method == "size" and not rest:
-                return True
-            if method not in ("all", "exists", "exists_one", "map") or not rest:
-                return False
-            args = rest[0]
-            if not isinstance(args, Tree) or len(args.children) < 2:
-                return False
-            variable = _bare_ident(args.children[0])
-            if variable is None or variable == name or variable in items:
-                return False
-            return all(
-                isinstance(body, Tree) and _reads_only_fields(body, name, items | {variable}, found)
-                for body in args.children[1:]
-            )
-        if isinstance(method, Token) and method in MACROS and rest and isinstance(rest[0], Tree):
-            # A macro elsewhere must not bind the names followed here.
-            args = rest[0]
-            if args.children and _bare_ident(args.children[0]) in (items | {name}):
-                return False
+        verdict = _method_reads_only_fields(node, name, items, found)
+        if verdict is not None:
+            return verdict
     return all(
         _reads_only_fields(child, name, items, found)
         for child in node.children
         if isinstance(child, Tree)
     )
+
+
+def _method_reads_only_fields(
+    node: Tree, name: str, items: frozenset[str], found: set[str]
+) -> bool | None:
+    """Judge a method call `target.method(...)`; None: walk its children as any node."""
+    member, method, *rest = node.children
+    if _bare_ident(member) == name:
+        return _list_macro_reads_only_fields(method, rest, name, items, found)
+    if _binds_a_followed_name(method, rest, name, items):
+        return False
+    return None
+
+
+def _list_macro_reads_only_fields(
+    method: Tree | Token,
+    rest: list[Tree | Token],
+    name: str,
+    items: frozenset[str],
+    found: set[str],
+) -> bool:
+    """`name.size()`, or `name.all/exists/exists_one/map(p, body)` whose body reads `p.field`."""
+    if method == "size" and not rest:
+        return True
+    if method not in ("all", "exists", "exists_one", "map") or not rest:
+        return False
+    args = rest[0]
+    if not isinstance(args, Tree) or len(args.children) < 2:
+        return False
+    variable = _bare_ident(args.children[0])
+    if variable is None or variable == name or variable in items:
+        return False
+    return all(
+        isinstance(body, Tree) and _reads_only_fields(body, name, items | {variable}, found)
+        for body in args.children[1:]
+    )
+
+
+def _binds_a_followed_name(
+    method: Tree | Token, rest: list[Tree | Token], name: str, items: frozenset[str]
+) -> bool:
+    """True when a macro elsewhere binds `name` or an item variable (it must not)."""
+    if not (isinstance(method, Token) and method in MACROS and rest and isinstance(rest[0], Tree)):
+        return False
+    args = rest[0]
+    return bool(args.children) and _bare_ident(args.children[0]) in (items | {name})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -88,33 +88,55 @@ def to_native(value: Any) -> Any:
     unwrapped explicitly; dates become aware datetimes at midnight UTC.
     """
     kind = type(value)
-    if value is None or kind in (str, int, float, bool):
+    if value is None or kind in _PLAIN:
         return value
     if kind is datetime and value.tzinfo is UTC:
         return value
-    if kind is list:
-        return [to_native(item) for item in value]
-    if kind is dict:
-        return {str(k): to_native(v) for k, v in value.items()}
-    if isinstance(value, (celtypes.BoolType, bool)):
-        return bool(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, (float, Decimal)):
-        return float(value)
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return datetime.fromtimestamp(aware.timestamp(), tz=UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=UTC)
-    if isinstance(value, timedelta):
-        return timedelta(seconds=value.total_seconds())
-    if isinstance(value, Mapping):
-        return {str(k): to_native(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_native(item) for item in value]
-    if isinstance(value, bytes):
-        return bytes(value)
+    exact = _EXACT.get(kind)
+    if exact is not None:
+        return exact(value)
+    for kinds, convert in _CONVERTERS:
+        if isinstance(value, kinds):
+            return convert(value)
     raise TypeError(f"no CEL value for {type(value).__name__}")
+
+
+def _native_list(value: Iterable[Any]) -> list[Any]:
+    return [to_native(item) for item in value]
+
+
+def _native_map(value: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(k): to_native(v) for k, v in value.items()}
+
+
+def _utc_datetime(value: datetime) -> datetime:
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(aware.timestamp(), tz=UTC)
+
+
+def _midnight_utc(value: date) -> datetime:
+    return datetime.combine(value, time(), tzinfo=UTC)
+
+
+def _plain_timedelta(value: timedelta) -> timedelta:
+    return timedelta(seconds=value.total_seconds())
+
+
+#: Types `to_native` returns as they are.
+_PLAIN = (str, int, float, bool)
+#: The containers by exact type (the common case, no isinstance walk).
+_EXACT: dict[type, Callable[[Any], Any]] = {list: _native_list, dict: _native_map}
+#: Every other value by kind, tried in order: narrower kinds first (a CEL bool is an int,
+#: a datetime is a date).
+_CONVERTERS: tuple[tuple[type | tuple[type, ...], Callable[[Any], Any]], ...] = (
+    ((celtypes.BoolType, bool), bool),
+    (str, str),
+    (int, int),
+    ((float, Decimal), float),
+    (datetime, _utc_datetime),
+    (date, _midnight_utc),
+    (timedelta, _plain_timedelta),
+    (Mapping, _native_map),
+    ((list, tuple, set, frozenset), _native_list),
+    (bytes, bytes),
+)

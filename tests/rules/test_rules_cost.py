@@ -124,6 +124,7 @@ def test_definitions_check_refuses_a_costly_guard_over_the_case_data(tmp_path: P
 
 def test_values_over_budget_are_refused_with_422_and_a_message_by_the_error_map() -> None:
     from service.errors import as_app_error
+    from service.forms import errors  # noqa: F401 - maps BudgetExceeded (create_app imports it)
 
     with pytest.raises(BudgetExceeded) as caught:
         compile_expression(THREE_NESTED).evaluate({"xs": list(range(100))})
