@@ -15,11 +15,22 @@ from service.definitions.yamlio import LineDict, YamlProblem, load
 from service.engine.types import Text
 
 CITY_FILE = "city.yaml"
-_KEYS = {"name", "short_name", "title", "address", "contact", "departments", "logo", "seal"}
+_KEYS = {
+    "name",
+    "short_name",
+    "title",
+    "address",
+    "contact",
+    "departments",
+    "logo",
+    "seal",
+    "court",
+}
 _ADDRESS_KEYS = {"street", "postal_code", "town"}
 _CONTACT_KEYS = {"email", "phone", "website"}
 _DEPARTMENT_KEYS = {"key", "name", "address"}
 _SEAL_KEYS = {"organisation", "text"}
+_COURT_KEYS = {"name", "address"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,18 @@ class Department:
 
 
 @dataclass(frozen=True)
+class Court:
+    """The competent administrative court, named in the legal remedy of a notice."""
+
+    name: str
+    address: Address
+
+    def __str__(self) -> str:
+        """Return the court as one line: name, street, postal code and town."""
+        return ", ".join([self.name, *self.address.lines()])
+
+
+@dataclass(frozen=True)
 class City:
     """Who runs the services: shown in documents, e-mails, the portal and /verify."""
 
@@ -59,6 +82,8 @@ class City:
     logo: str | None = None
     seal_organisation: str = ""
     seal_text: Text | None = None
+    #: The Verwaltungsgericht a resident may sue at (`city.court` in templates), if named.
+    court: Court | None = None
 
     def department(self, key: str | None) -> Department | None:
         """Return the department called `key` (the first one when `key` is None)."""
@@ -119,7 +144,15 @@ def _parse(doc: Any, problems: Problems) -> City | None:
         logo=r.string(doc, "logo", "city"),
         seal_organisation=str(seal.get("organisation") or name.de),
         seal_text=r.text(seal, "text", "seal", required=False) if seal else None,
+        court=_court(r, doc.get("court")),
     )
+
+
+def _court(r: Any, obj: Any) -> Court | None:
+    if obj is None or not r.keys(obj, "court", _COURT_KEYS, _COURT_KEYS):
+        return None
+    address = _address(r, obj.get("address"), "court")
+    return Court(str(obj.get("name") or ""), address or Address("", "", ""))
 
 
 def _address(r: Any, obj: Any, what: str) -> Address | None:

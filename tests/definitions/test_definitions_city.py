@@ -68,6 +68,19 @@ def test_a_mistake_in_the_city_file_is_reported_at_its_line(tmp_path: Path) -> N
     assert problems[0].startswith("city.yaml:15: unknown key 'sael' in city")
 
 
+def test_the_court_of_the_city_file_is_read_and_its_keys_checked(tmp_path: Path) -> None:
+    court = 'court:\n  name: VG Musterstadt\n  adress: {street: A 1, postal_code: "1", town: M}\n'
+    problems = [str(p) for p in load_definitions(copy_definitions(tmp_path, OTHER_CITY + court))[1]]
+    assert len(problems) == 2
+    assert problems[0] == "city.yaml:17: court is missing 'address'"
+    assert problems[1].startswith("city.yaml:18: unknown key 'adress' in court")
+
+    fixed = court.replace("adress", "address")
+    registry, problems = load_definitions(copy_definitions(tmp_path / "ok", OTHER_CITY + fixed))
+    assert problems == []
+    assert str(registry.city.court) == "VG Musterstadt, A 1, 1 M"
+
+
 def test_another_city_shows_in_the_portal_documents_and_e_mails(
     make_app: Any, tmp_path: Path
 ) -> None:

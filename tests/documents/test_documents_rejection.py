@@ -46,6 +46,9 @@ def test_a_rejection_issues_a_notice_with_the_reason_role_and_date(
     assert f"Begründung {reason}" in text
     assert f"Aktenzeichen {case.reference}" in text
     assert "Rechtsbehelfsbelehrung" in text
+    # The competent court of city.yaml, with its address, for the legal remedy.
+    court = "Klage beim Verwaltungsgericht Düsseldorf, Bastionstraße 39, 40213 Düsseldorf"
+    assert court in text
     assert f"{datetime.now(ZoneInfo('Europe/Berlin')):%d.%m.%Y} Im Auftrag" in text
     role_title = {"registration_officer": "Meldebehörde", "permit_officer": "Bewohnerparken"}
     assert f"Im Auftrag Olga Officer {role_title[role]}" in text
