@@ -79,7 +79,8 @@ class AnswerRow:
 
     label: str
     text: str
-    file: Mapping[str, Any] | None = None
+    #: The upload a file question's answer names (a link to it on the case page).
+    file: FileAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,9 @@ def _answer(f: FieldDefinition, value: Any, lang: str) -> AnswerRow:
     from service.forms.display import display_value
 
     label = f.label.get(lang)
-    if f.type == "file" and isinstance(value, Mapping) and value.get("id"):
-        return AnswerRow(label, str(value.get("name") or ""), value)
+    upload = FileAnswer.from_value(f.key, value) if f.type == "file" else None
+    if upload is not None:
+        return AnswerRow(label, upload.name, upload)
     return AnswerRow(label, display_value(f, value, lang))
 
 

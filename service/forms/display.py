@@ -17,6 +17,7 @@ from babel.numbers import format_currency, format_decimal
 
 from service.definitions.types import FieldDefinition
 from service.forms.constants import MIME_NAMES, FieldType
+from service.forms.files import FileAnswer
 from service.forms.parsing import parse_date, parse_decimal
 from service.i18n import gettext_for
 
@@ -158,8 +159,9 @@ def _show_country(field: FieldDefinition, value: Any, lang: str) -> str:
     return _labels(field, lang).get(value) or country_names(lang).get(value, str(value))
 
 
-def _show_file(_field: FieldDefinition, value: Any, _lang: str) -> str:
-    return str(value.get("name") or "") if isinstance(value, dict) else str(value)
+def _show_file(field: FieldDefinition, value: Any, _lang: str) -> str:
+    upload = FileAnswer.from_value(field.key, value)
+    return upload.name if upload is not None else str(value)
 
 
 def _show_phone(_field: FieldDefinition, value: Any, _lang: str) -> str:

@@ -20,6 +20,7 @@ from service.definitions.types import FieldDefinition
 from service.engine.types import Text
 from service.forms.display import format_day, format_money, format_number
 from service.forms.examples import example_day
+from service.forms.files import FileAnswer
 from service.forms.parsing import number_value, parse_date, parse_decimal, parse_yesno
 from service.forms.uploads import file_problems
 from service.i18n import gettext_for
@@ -238,25 +239,13 @@ class YesNoField(AnswerField):
 
 class FileField(AnswerField):
     def clean(self, value: Any) -> dict[str, Any]:
-        message = self._("the upload is not valid, upload the file again.")
-        if not isinstance(value, Mapping):
-            self.refuse(message)
-        upload_id, name = value.get("id"), value.get("name")
-        content_type, size = value.get("content_type"), value.get("size")
-        if not (
-            isinstance(upload_id, str)
-            and upload_id
-            and isinstance(name, str)
-            and isinstance(content_type, str)
-            and type(size) is int  # not bool
-            and size >= 0
-        ):
-            self.refuse(message)
-        upload = {"id": upload_id, "name": name, "content_type": content_type, "size": size}
-        problems = file_problems(self.definition, content_type, size, self.lang)
+        upload = FileAnswer.complete(self.definition.key, value)
+        if upload is None:
+            self.refuse(self._("the upload is not valid, upload the file again."))
+        problems = file_problems(self.definition, upload.content_type, upload.size, self.lang)
         if problems:
             raise ValidationError(problems)
-        return upload
+        return upload.as_value()
 
 
 class GroupField(AnswerField):

@@ -45,6 +45,23 @@ class FileAnswer:
             size=size if type(size) is int else 0,
         )
 
+    @classmethod
+    def complete(cls, path: str, value: Any) -> FileAnswer | None:
+        """Return the file answer when `value` carries all four keys well typed, else None.
+
+        Answers sent by a client (the API) must be complete; `from_value` is lenient with
+        what is already stored.
+        """
+        found = cls.from_value(path, value)
+        if found is None:
+            return None
+        name, content_type, size = value.get("name"), value.get("content_type"), value.get("size")
+        if not (isinstance(name, str) and isinstance(content_type, str)):
+            return None
+        if type(size) is not int or size < 0:  # a bool is no size
+            return None
+        return found
+
     def as_value(self) -> dict[str, Any]:
         """Return the answer as stored in a case's or draft's data."""
         return {

@@ -11,6 +11,7 @@ from service.forms.answers import Answers, Context, Item, is_required, load_answ
 from service.forms.constants import CHOICE_TYPES, FieldType, Severity
 from service.forms.display import field_label, item_label, labelled
 from service.forms.errors import ValidationFailed
+from service.forms.files import FileAnswer
 from service.forms.schema import CompiledField, CompiledForm
 from service.forms.uploads import file_problems
 from service.i18n import gettext_for
@@ -134,22 +135,24 @@ class _Check:
         self, f: CompiledField, value: dict[str, Any], top: str, path: str, label: str
     ) -> Any:
         """Return the upload as stored, trusting the storage's metadata over the client's."""
-        stored = self.files(value["id"]) if self.files else None
-        if stored is None:
+        claimed = FileAnswer.from_value(path, value)
+        stored = self.files(claimed.upload_id) if self.files and claimed else None
+        if claimed is None or stored is None:
             message = self._.gettext("the upload was not found, upload the file again.")
             self.report(top, path, [labelled(self.lang, label, message)])
             return None
-        upload = {
-            "id": value["id"],
-            "name": str(stored.get("name") or value["name"]),
-            "content_type": str(stored.get("content_type") or value["content_type"]),
-            "size": int(stored.get("size") or value["size"]),
-        }
-        problems = file_problems(f.definition, upload["content_type"], upload["size"], self.lang)
+        upload = FileAnswer(
+            path,
+            claimed.upload_id,
+            name=str(stored.get("name") or claimed.name),
+            content_type=str(stored.get("content_type") or claimed.content_type),
+            size=int(stored.get("size") or claimed.size),
+        )
+        problems = file_problems(f.definition, upload.content_type, upload.size, self.lang)
         if problems:
             self.report(top, path, [labelled(self.lang, label, p) for p in problems])
             return None
-        return upload
+        return upload.as_value()
 
     def group(self, group: CompiledField) -> list[dict[str, Any]] | None:
         """Return the stored items of a shown group, reporting what is wrong with them."""

@@ -212,3 +212,12 @@ def test_a_value_without_an_upload_id_is_no_file_answer():
     assert FileAnswer.from_value("lease", {"name": "x.pdf"}) is None
     assert FileAnswer.from_value("lease", "up-1") is None
     assert FileAnswer.from_value("lease", {"id": "up-1"}) == FileAnswer("lease", "up-1")
+
+
+def test_a_client_must_send_a_file_answer_complete():
+    assert FileAnswer.complete("lease", LEASE) == FileAnswer(
+        "lease", "up-2", "lease.pdf", "application/pdf", 1200
+    )
+    assert FileAnswer.complete("lease", {"id": "up-2"}) is None
+    assert FileAnswer.complete("lease", {**LEASE, "size": True}) is None
+    assert FileAnswer.complete("lease", {**LEASE, "size": -1}) is None
