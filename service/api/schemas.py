@@ -160,6 +160,13 @@ class CaseSchema(Schema):
         fields.Nested(FlagSchema),
         metadata={"description": "Rules the answers failed without refusal (with data)"},
     )
+    country_names = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "Every country answer of `data` as {code, name: {de, en}}, in the "
+            "shape of `data` (a group as a list of items; with data)"
+        },
+    )
     transitions = fields.List(fields.Nested(AvailableTransitionSchema), required=True)
     links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 

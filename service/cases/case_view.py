@@ -88,8 +88,12 @@ def case_view(case: Case, viewer: CaseViewer, lang: str) -> CaseView:
 
 
 def client_view(case: Case) -> dict[str, Any]:
-    """Return the computed values and flags of the API's case view (texts in both languages)."""
-    return case_view(case, CaseViewer.CLIENT, "en").as_json()
+    """Return the computed values, flags and country names of the API's case view (texts
+    in both languages)."""
+    from service.forms.display import country_answers
+
+    names = country_answers(form_of(case).fields, case.data or {})
+    return case_view(case, CaseViewer.CLIENT, "en").as_json() | {"country_names": names}
 
 
 def _text(text: Text) -> dict[str, str]:

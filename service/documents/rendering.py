@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from service.definitions.types import FieldDefinition, FormDefinition
-from service.forms.display import country_names, day_filter, day_time_filter
+from service.forms.display import country_name, day_filter, day_time_filter
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PDF_VARIANT = "pdf/a-3b"
@@ -166,7 +166,7 @@ def build_context(
         "lang": lang,
         "option_label": option_labeller(form, lang),
         # `country_name(data.previous_country)`: "Österreich", not "AT".
-        "country_name": lambda code: country_names(lang).get(str(code or "").upper(), code or ""),
+        "country_name": lambda code: country_name(code, lang),
         # Computed values by key: `computed.fee.display` prints "150,00 €".
         "computed": dict(computed or {}),
         # The transition that issued the document: `decision.inputs.reason`,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -115,6 +115,29 @@ def country_names(lang: str) -> dict[str, str]:
 
 
 _Show = Callable[[FieldDefinition, Any, str], str]
+
+
+def country_name(code: Any, lang: str) -> str:
+    """Return the name of an ISO 3166-1 alpha-2 code in `lang` ("AT" -> "Österreich");
+    anything that is not a known code as it is."""
+    text = "" if code is None else str(code)
+    return country_names(lang).get(text.upper(), text)
+
+
+def country_answers(fields: Sequence[FieldDefinition], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return every country answer in `data` as `{"code", "name": {de, en}}`, in the shape
+    of the answers (a group as a list with one mapping per item)."""
+    named: dict[str, Any] = {}
+    for field in fields:
+        value = data.get(field.key)
+        if field.type == FieldType.COUNTRY and isinstance(value, str) and value:
+            names = {lang: country_name(value, lang) for lang in ("de", "en")}
+            named[field.key] = {"code": value, "name": names}
+        elif field.type == FieldType.GROUP and isinstance(value, list):
+            items = [country_answers(field.fields, i if isinstance(i, dict) else {}) for i in value]
+            if any(items):
+                named[field.key] = items
+    return named
 
 
 def display_value(field: FieldDefinition, value: Any, lang: str) -> str:

@@ -66,6 +66,7 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
     from service.cases.decisions import decision_at
     from service.cases.services import service_for
     from service.definitions.services import current_registry
+    from service.forms.display import country_name
 
     user = db.session.get(User, case.applicant_id)
     address = (user.email if user is not None else None) or (case.data or {}).get("email")
@@ -88,6 +89,8 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
         "computed": {c.key: c for c in computed_of(case, lang)},
         # The transition this mail is about (None for "submitted"): `decision.inputs.reason`.
         "decision": decision_at(case, event_seq, lang),
+        # `country_name(code)`: "Österreich" / "Austria", never the code.
+        "country_name": lambda code: country_name(code, lang),
     }
     # The texts stored with the case's workflow version; the files for older versions.
     files = current_registry().template_files.get((case.service_key, case.workflow_version))
