@@ -14,7 +14,7 @@ portal_cli = AppGroup("portal", help="Resident portal housekeeping.")
 @portal_cli.command("purge-drafts")
 def purge_drafts() -> None:
     """Delete drafts whose time (the workflow's draft_ttl) is up, with their files."""
-    from service.portal.services import purge_expired_drafts
+    from service.drafts.services import purge_expired_drafts
 
     count = purge_expired_drafts()
     db.session.commit()

@@ -1,4 +1,4 @@
-"""Public API of the portal: drafts, page answers, submission (uploads and cases re-exported).
+"""Public API of the portal: page answers, submission (drafts, uploads and cases re-exported).
 
 Every function takes the owner explicitly and returns None (or nothing) for anything the
 owner does not own, so each route answers 404 for other people's drafts, cases and files.
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from service.attachments.services import Owner, bind_to_case, delete_draft_uploads
+from service.attachments.services import Owner, bind_to_case
 from service.auth.models import User
 from service.cases.computed import form_of
 from service.cases.models import Case
@@ -22,8 +19,18 @@ from service.cases.services import IdempotencyClaim, service_for, submit_case
 from service.definitions.services import current_registry
 from service.definitions.types import FormDefinition, Page, ServiceDefinition
 from service.drafts.models import Draft
+from service.drafts.services import (
+    delete_draft,
+    get_draft,
+    get_draft_by_id,
+    open_drafts,
+    purge_expired_drafts,
+    start_draft,
+    submitted_draft,
+    touch,
+)
 from service.engine import APPLICANT, Actor
-from service.extensions import db, utcnow
+from service.extensions import db
 from service.forms.editing import PageResult, apply_page_post, find_page
 from service.forms.files import file_answers
 from service.forms.services import ValidationFailed, summary, validate, visible_pages
@@ -121,89 +128,6 @@ def may_see(service: ServiceDefinition, user: User | None) -> bool:
     return user is not None and holds_any(user.roles or (), service.key, staff)
 
 
-def get_draft(owner_id: int, service_key: str, now: datetime | None = None) -> Draft | None:
-    """Return the owner's open draft of a service; an expired draft is deleted instead."""
-    draft = db.session.scalar(
-        select(Draft)
-        .where(Draft.owner_id == owner_id, Draft.service_key == service_key)
-        .where(Draft.case_id.is_(None))
-        .order_by(Draft.id.desc())
-        .limit(1)
-    )
-    if draft is None:
-        return None
-    if draft.expires_at is not None and draft.expires_at <= (now or utcnow()):
-        delete_draft(draft)
-        return None
-    return draft
-
-
-def get_draft_by_id(draft_id: int, owner_id: int) -> Draft | None:
-    """Return the owner's open draft with this id, or None."""
-    draft = db.session.get(Draft, draft_id)
-    if draft is None or draft.owner_id != owner_id or draft.case_id is not None:
-        return None
-    return draft
-
-
-def open_drafts(owner_id: int, now: datetime | None = None) -> list[Draft]:
-    """Return the owner's drafts that have not expired, newest first."""
-    now = now or utcnow()
-    drafts = db.session.scalars(
-        select(Draft)
-        .where(Draft.owner_id == owner_id, Draft.case_id.is_(None))
-        .order_by(Draft.updated_at.desc())
-    ).all()
-    return [d for d in drafts if d.expires_at is None or d.expires_at > now]
-
-
-def start_draft(owner_id: int, service: ServiceDefinition, form: FormDefinition) -> Draft:
-    """Return the owner's open draft of the service, creating it when there is none."""
-    draft = get_draft(owner_id, service.key)
-    if draft is None:
-        draft = Draft(
-            owner_id=owner_id,
-            service_key=service.key,
-            workflow_version=service.version,
-            form_version=form.version,
-            data={},
-            submit_token=secrets.token_urlsafe(24),
-        )
-        db.session.add(draft)
-    _touch(draft, service)
-    db.session.flush()
-    return draft
-
-
-def _touch(draft: Draft, service: ServiceDefinition) -> None:
-    now = utcnow()
-    # A draft always continues on the current definitions; submission validates again.
-    draft.workflow_version = service.version
-    draft.form_version = current_registry().form(service.form_key).version
-    draft.updated_at = now
-    draft.expires_at = now + service.draft_ttl if service.draft_ttl else None
-
-
-def delete_draft(draft: Draft) -> None:
-    """Delete a draft and the files uploaded only for it."""
-    delete_draft_uploads(draft.id)
-    db.session.delete(draft)
-    db.session.flush()
-
-
-def purge_expired_drafts(now: datetime | None = None) -> int:
-    """Delete every draft whose time is up (and its files); return how many."""
-    now = now or utcnow()
-    drafts = db.session.scalars(
-        select(Draft).where(
-            Draft.case_id.is_(None), Draft.expires_at.is_not(None), Draft.expires_at <= now
-        )
-    ).all()
-    for draft in drafts:
-        delete_draft(draft)
-    return len(drafts)
-
-
 def first_page_key(form: FormDefinition, data: Mapping[str, Any]) -> str:
     """Return the key of the first page shown for `data`."""
     pages = visible_pages(form, data)
@@ -235,7 +159,7 @@ def answer_page(
     result = apply_page_post(form, page_key, draft.data, post, action, lang=lang, files=stored)
     draft.data = result.data
     draft.current_page = result.current_page
-    _touch(draft, service)
+    touch(draft, service)
     db.session.flush()
     return result
 
@@ -291,15 +215,6 @@ def submit_draft(draft: Draft, actor: Actor, token: str, lang: str) -> Case:
     draft.expires_at = None
     db.session.flush()
     return case
-
-
-def submitted_draft(owner_id: int, token: str) -> Draft | None:
-    """Return the owner's already submitted draft with this submit token, if any."""
-    return db.session.scalar(
-        select(Draft).where(
-            Draft.owner_id == owner_id, Draft.submit_token == token, Draft.case_id.is_not(None)
-        )
-    )
 
 
 def visible_pages_of(form: FormDefinition, data: Mapping[str, Any]) -> list[Page]:
