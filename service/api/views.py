@@ -122,8 +122,9 @@ class CaseCollection(MethodView):
         return {"items": [_view(c) for c in page.cases], "next": next_url}
 
     @secured(cases_blp, Scope.CASES_WRITE)
-    @cases_blp.arguments(IdempotencyHeaderSchema, location="headers", as_kwargs=True)
-    @cases_blp.arguments(CaseSubmitSchema)
+    # Schema instances, not classes: webargs would build a new schema for every request.
+    @cases_blp.arguments(IdempotencyHeaderSchema(), location="headers", as_kwargs=True)
+    @cases_blp.arguments(CaseSubmitSchema())
     @cases_blp.response(201, CaseSchema)
     @cases_blp.alt_response(400, response="BAD_REQUEST")
     @cases_blp.alt_response(404, response="NOT_FOUND")
