@@ -30,7 +30,7 @@ from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case, CaseNote
 from service.cases.services import record_event
 from service.cases.verification import blank_personal_fields
-from service.definitions.services import current_registry
+from service.definitions.services import UnknownDefinition, current_registry
 from service.definitions.types import FieldDefinition, FormDefinition
 from service.documents.models import Document
 from service.drafts.models import Draft
@@ -199,6 +199,19 @@ def _personal_paths(
     return paths
 
 
+def _personal_labels(answers: Case | Draft) -> list[str]:
+    """Return the sorted paths of a case's or draft's answers that its form version marks
+    personal ("persons.family_name"); an answer the form does not know counts as personal."""
+    registry, data = current_registry(), answers.data or {}
+    try:
+        service = registry.service(answers.service_key, answers.workflow_version)
+        fields = registry.form(service.form_key, answers.form_version).fields
+    except UnknownDefinition:  # a version no longer known: nothing vouches for any answer
+        fields = ()
+    known = {f.key for f in fields}
+    return sorted(_personal_paths(fields, data) | {k for k in data if k not in known})
+
+
 def _strip_personal(fields: Iterable[FieldDefinition], data: Mapping[str, Any]) -> dict[str, Any]:
     """Return `data` without personal answers; a group keeps its items' other answers."""
     kept: dict[str, Any] = {}
@@ -322,6 +335,7 @@ def export_for(user: Any) -> dict[str, Any]:
                 "id": d.id,
                 "service": d.service_key,
                 "data": d.data,
+                "personal_fields": _personal_labels(d),
                 "created_at": _iso(d.created_at),
                 "updated_at": _iso(d.updated_at),
                 "expires_at": _iso(d.expires_at),
@@ -334,6 +348,8 @@ def export_for(user: Any) -> dict[str, Any]:
                 "service": c.service_key,
                 "state": c.state,
                 "data": c.data,
+                # The answers the form marks `personal: true` (what retention removes).
+                "personal_fields": _personal_labels(c),
                 "submitted_at": _iso(c.submitted_at),
                 "closed_at": _iso(c.closed_at),
                 "anonymised_at": _iso(c.anonymised_at),

@@ -33,7 +33,9 @@ def make_draft(app: Flask) -> Callable[..., Any]:
             owner_id=owner.id,
             service_key=service_key,
             workflow_version=current_registry().current_services[service_key],
-            form_version=1,
+            form_version=current_registry()
+            .form(current_registry().service(service_key).form_key)
+            .version,
             data=data,
             submit_token="t",
             **kw,

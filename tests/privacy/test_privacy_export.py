@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from factories import person, residence_registration_data
+from factories import CaseFactory, person, residence_registration_data
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -63,3 +63,29 @@ def test_data_export_needs_a_login(app: Flask, client: FlaskClient) -> None:
     response = client.get("/account/data.json")
     assert response.status_code in (302, 303, 401)
     assert b"profile" not in response.data
+
+
+def test_the_export_labels_the_answers_the_form_marks_personal(
+    app: Flask,
+    client: FlaskClient,
+    login: Callable[..., None],
+    make_user: Callable[..., Any],
+    make_draft: Callable[..., Any],
+) -> None:
+    # The licence plate is personal (the default); the zone, the period and how the
+    # resident relates to the car are marked `personal: false` in the form.
+    erika = make_user("Erika Mustermann", email="erika@example.org")
+    CaseFactory(service="parking_permit", applicant=erika)
+    make_draft(erika, "parking_permit", {"licence_plate": "D-EM 123", "zone": "a"})
+    db.session.commit()
+    login(erika)
+
+    export = json.loads(client.get("/account/data.json").data)
+
+    [exported] = export["cases"]
+    assert exported["data"]["licence_plate"] == "D-AB 1234"  # every answer is still there
+    personal = exported["personal_fields"]
+    assert {"licence_plate", "family_name", "first_name"} <= set(personal)
+    assert not {"zone", "period", "vehicle_relation"} & set(personal)
+    assert personal == sorted(personal)
+    assert export["drafts"][0]["personal_fields"] == ["licence_plate"]
