@@ -7,6 +7,8 @@ the one error map (`service.errors`), which sends a refused form back to the cas
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -73,7 +75,7 @@ def fire(case_id: int, name: str) -> ResponseReturnValue:
     user = staff()
     raw_version = request.form.get("version", "")
     expected = int(raw_version) if raw_version.isdigit() else -1
-    inputs = _inputs_of(name)
+    inputs = _inputs_of(case, name)
     decision = fire_transition(
         case, name, services.actor_for(user), inputs, expected_version=expected
     )
@@ -86,9 +88,22 @@ def fire(case_id: int, name: str) -> ResponseReturnValue:
     return redirect(url_for("backoffice.case_page", case_id=case.id))
 
 
-def _inputs_of(transition: str) -> dict[str, str]:
+def _inputs_of(case: Case, transition: str) -> dict[str, Any]:
+    """Return the transition's inputs as posted; a `checkboxes` input as the list of the
+    boxes ticked (the post repeats its name once per box)."""
     prefix = f"{transition}-"
-    return {k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)}
+    try:
+        specs = service_for(case).workflow.transition(transition).inputs
+    except KeyError:
+        specs = ()
+    lists = {spec.name for spec in specs if spec.type == "checkboxes"}
+    inputs: dict[str, Any] = {}
+    for key in request.form:
+        if key.startswith(prefix):
+            name = key[len(prefix) :]
+            values = request.form.getlist(key)
+            inputs[name] = [v for v in values if v] if name in lists else values[0]
+    return inputs
 
 
 @bp.errorhandler(InputsInvalid)
@@ -96,11 +111,12 @@ def _inputs_invalid(exc: InputsInvalid) -> ResponseReturnValue:
     """Show the transition's form again, each refused input's message beside it."""
     view_args = request.view_args or {}
     name = view_args.get("name", "")
+    case = case_or_abort(view_args.get("case_id", -1))
     return _render_case(
-        case_or_abort(view_args.get("case_id", -1)),
+        case,
         422,
         errors={name: {k: v.get(g.lang) for k, v in exc.errors.items()}},
-        values={name: _inputs_of(name)},
+        values={name: _inputs_of(case, name)},
         message=_("Please check your entries."),
     )
 
