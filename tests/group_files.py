@@ -14,16 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The question added to every person of the residence registration.
 ID_COPY = """\
-      - key: id_document_copy
-        type: file
-        label: {de: Kopie des Ausweisdokuments, en: Copy of the identity document}
-        accept: [application/pdf, image/jpeg, image/png]
-        max_size: 10485760
+          - key: id_document_copy
+            type: file
+            label: {de: Kopie des Ausweisdokuments, en: Copy of the identity document}
+            accept: [application/pdf, image/jpeg, image/png]
+            max_size: 10485760
 
 """
 
-#: The person question the copy follows (it is inserted before this one).
-ANCHOR = "  # --- (b) the new flat"
+#: The page after the persons' page: the question is inserted before it, as the last
+#: field of each person (fields are written in their page, see docs/definitions.md).
+ANCHOR = "  - key: new_flat\n"
 
 
 def definitions_with(tmp_path: Path, form_key: str, anchor: str, question: str) -> Path:

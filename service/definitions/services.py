@@ -242,7 +242,8 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
                     path,
                     1,
                     f"{path} changed but its version {version} was not raised: version {version} "
-                    f"is already in use with different content; set 'version: {version + 1}'",
+                    f"is already in use with different content; set 'version: {version + 1}'"
+                    + _shared_hint(registry, kind, key, version),
                 )
             )
     problems += _sync_templates(registry, stored, in_use)
@@ -269,6 +270,13 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
     else:
         db.session.commit()
     return problems
+
+
+def _shared_hint(registry: Registry, kind: str, key: str, version: int) -> str:
+    """Say that a workflow may have changed through a shared file it uses."""
+    if kind == "workflow" and registry.service(key, version).resolved_text:
+        return f" (a change in {includes.SHARED_DIR}/, which it uses, counts too)"
+    return ""
 
 
 #: The kind of a stored document template: key "<service>:<document>", the workflow version.

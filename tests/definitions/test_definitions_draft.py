@@ -102,7 +102,8 @@ def test_a_draft_changes_without_a_version_bump_until_its_first_case(draft_app: 
     assert problems == [
         f"workflows/parking_permit.yaml:1: workflows/parking_permit.yaml changed but its "
         f"version {version} was not raised: version {version} is already in use with different "
-        f"content; set 'version: {version + 1}'"
+        f"content; set 'version: {version + 1}' (a change in workflows/_common/, which it "
+        f"uses, counts too)"
     ]
 
 

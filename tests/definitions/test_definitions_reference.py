@@ -23,7 +23,7 @@ def block(start: str, contains: str = "") -> str:
 
 
 def test_each_example_is_tested_here() -> None:
-    assert len(BLOCKS) == 5
+    assert len(BLOCKS) == 8
 
 
 def test_the_form_and_workflow_examples_pass_definitions_check_together(tmp_path: Path) -> None:
@@ -55,3 +55,44 @@ def test_the_city_example_is_a_city(tmp_path: Path) -> None:
     (tmp_path / "city.yaml").write_text(block("name:"))
     city, problems = load_city(tmp_path)
     assert [str(p) for p in problems] == [] and city is not None
+
+
+def test_the_reuse_examples_pass_definitions_check_together(tmp_path: Path) -> None:
+    """The shared file, the workflow that `uses:` it and the form with a block."""
+    for folder in ("forms", "workflows/_common", "templates/pdf/tax_notice", "templates/email"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "workflows" / "_common" / "review.yaml").write_text(
+        block("# workflows/_common/review.yaml")
+    )
+    workflow = block("key: dog_tax", "states:")
+    uses = block("uses:")
+    start, end = workflow.index("transitions:"), workflow.index("\ndocuments:") + 1
+    (tmp_path / "workflows" / "dog_tax.yaml").write_text(workflow[:start] + uses + workflow[end:])
+    header = "".join(block("key: dog_tax", "pages:").splitlines(keepends=True)[:3])
+    (tmp_path / "forms" / "dog_tax.yaml").write_text(header + block("pages:", "when:"))
+    (tmp_path / "templates" / "pdf" / "tax_notice" / "document.html").write_text(
+        "<p>{{ reference }}</p>"
+    )
+    shutil.copytree(
+        ROOT / "templates" / "email" / "decided", tmp_path / "templates" / "email" / "decided"
+    )
+    shutil.copy(ROOT / "city.yaml", tmp_path / "city.yaml")
+    registry, problems = load_definitions(tmp_path)
+    assert [str(p) for p in problems] == []
+    service = registry.service("dog_tax")
+    assert [(t.name, t.roles, t.sources) for t in service.workflow.transitions] == [
+        ("start_review", ("tax_officer",), ("submitted",)),
+        ("ask", ("tax_officer",), ("submitted", "in_review")),
+        ("answer", ("applicant",), ("waiting_for_resident",)),
+        ("approve", ("tax_officer",), ("in_review",)),
+    ]
+    form = registry.form("dog_tax")
+    conditions = {f.key: f.visible_if for f in form.fields}
+    assert conditions["breed_certificate"] == conditions["keeping_permit"] == "listed_breed == true"
+    assert form.pages[0].fields == (
+        "owner_name",
+        "dog_name",
+        "listed_breed",
+        "breed_certificate",
+        "keeping_permit",
+    )

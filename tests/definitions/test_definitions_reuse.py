@@ -175,7 +175,7 @@ def test_a_stored_version_keeps_what_it_took_from_a_shared_file(
         assert problems == [
             "workflows/special_use.yaml:1: workflows/special_use.yaml changed but its version 1 "
             "was not raised: version 1 is already in use with different content; "
-            "set 'version: 2'"
+            "set 'version: 2' (a change in workflows/_common/, which it uses, counts too)"
         ]
 
         workflow = root / "workflows" / "special_use.yaml"
@@ -273,3 +273,12 @@ def test_a_document_named_once_uses_the_template_of_its_name(tmp_path: Path) -> 
     registry, problems = load_definitions(write_set(tmp_path, workflow=workflow))
     assert problems == []
     assert registry.service("special_use").documents[0].template == "permit"
+
+
+def test_a_field_in_a_block_keeps_its_own_condition_too(tmp_path: Path) -> None:
+    own = "    label: {de: Länge in Metern, en: Length in metres}\n"
+    form = BLOCK_FORM.replace(own, own + "    visible_if: 'zone == \"a\"'\n")
+    registry, problems = load_definitions(write_set(tmp_path, form=form))
+    assert problems == []
+    length = next(f for f in registry.form("special_use").fields if f.key == "length_m")
+    assert length.visible_if == '(applicant != "") && (zone == "a")'
