@@ -123,7 +123,11 @@ class Line(int):
     path: str = ""
     lines: list[str]
 
-    def __new__(cls, value: int, path: str, lines: list[str]) -> Line:
+    def __new__(cls, value: int, path: str = "", lines: list[str] | None = None) -> Line:
         line = super().__new__(cls, value)
-        line.path, line.lines = path, lines
+        line.path, line.lines = path, lines or []
         return line
+
+    def __reduce__(self) -> tuple[type[Line], tuple[int, str, list[str]]]:
+        # Copies and pickles of a definition keep the file (int's own would drop it).
+        return (Line, (int(self), self.path, self.lines))

@@ -85,6 +85,26 @@ def test_a_broken_edit_keeps_the_last_good_definitions(
     assert "definitions not reloaded" in caplog.text
 
 
+def test_an_edited_shared_file_is_seen_and_refused_for_services_in_use(
+    reloading: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every service that uses the shared file changed with it: each needs a new version."""
+    root = Path(reloading.config["DEFINITIONS_ROOT"])
+    start_page(reloading)
+    edit(root, "workflows/_common/review.yaml", "de: Ablehnen,", "de: Zurückweisen,")
+    start_page(reloading)
+    registry = reloading.extensions["amtsweg.definitions"]
+    reject = next(
+        t
+        for t in registry.service("residence_registration").workflow.transitions
+        if t.name == "reject"
+    )
+    assert reject.title.de == "Ablehnen"
+    assert "definitions not reloaded" in caplog.text
+    assert "workflows/residence_registration.yaml changed but its version" in caplog.text
+    assert "(a change in workflows/_common/, which it uses, counts too)" in caplog.text
+
+
 def test_without_reloading_an_edit_waits_for_a_restart(
     make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:
