@@ -105,11 +105,17 @@ def date_bound(r: Any, obj: LineDict, key: str, what: str | None = None) -> str 
             f"write '{suggestion}' instead of '{text}'",
         )
         return text
+    from service.definitions.expressions import position
+
+    # Where the expression stands in the file, for the column and the caret.
+    source = obj.source(key) or text
     try:
         result = check_expression(text, {})
     except ExpressionError as exc:
-        r.problems.add(obj.line_of(key), f"{what}: {exc.message}")
+        at, column = position(r.problems, obj.line_of(key), source, exc.line, exc.column or 0)
+        r.problems.add(at, f"{what}: {exc.message}", column, exc.width)
         return None
     if result.kind not in ("timestamp", "dyn"):
-        r.problems.add(obj.line_of(key), f"{what} must be a date, not a {result}")
+        at, column = position(r.problems, obj.line_of(key), source, 1, 1)
+        r.problems.add(at, f"{what} must be a date, not a {result}", column, len(text))
     return text

@@ -19,8 +19,8 @@ from service.definitions.errors import Problems
 from service.definitions.expressions import check as check_expression
 from service.definitions.expressions import list_bounds
 from service.definitions.form_checks import duplicates
-from service.definitions.scope import case_scope, guard_scope
-from service.definitions.types import FormDefinition, ServiceDefinition
+from service.definitions.scope import case_scope, form_scope, guard_scope
+from service.definitions.types import FieldDefinition, FormDefinition, Page, ServiceDefinition
 from service.engine.types import APPLICANT, State, Transition, Workflow
 from service.rules.typecheck import CelType
 
@@ -161,6 +161,28 @@ def guards_type_check(c: WorkflowCheck) -> None:
             )
 
 
+def inputs_type_check(c: WorkflowCheck) -> None:
+    """An input's `visible_if` and `required_if` read the transition's inputs, like a
+    form's conditions read its answers (its `min`/`max` are checked when it is read)."""
+    for what, t in c.each_transition():
+        fields = tuple(i.field for i in t.inputs if isinstance(i.field, FieldDefinition))
+        if not fields:
+            continue
+        page = Page(key="inputs", title=t.title, fields=tuple(f.key for f in fields))
+        form = FormDefinition(key=t.name, version=1, title=t.title, pages=(page,), fields=fields)
+        scope, bounds = form_scope(form), list_bounds(fields)
+        for f in fields:
+            for key, source in (("visible_if", f.visible_if), ("required_if", f.required_if)):
+                check_expression(
+                    c.problems,
+                    f.line,
+                    f"{what}: input '{f.key}': {key}",
+                    source,
+                    scope,
+                    bounds=bounds,
+                )
+
+
 def notify_templates_exist(c: WorkflowCheck) -> None:
     if c.templates_root is None:
         return
@@ -254,6 +276,7 @@ WORKFLOW_RULES: tuple[WorkflowRule, ...] = (
     distinct_from_names_transitions,
     transition_documents_are_defined,
     guards_type_check,
+    inputs_type_check,
     notify_templates_exist,
     applicant_name_type_checks,
     document_templates_exist,

@@ -290,7 +290,9 @@ def test_a_date_bound_that_is_not_a_date_is_refused(tmp_path: Path) -> None:
         "    label: {de: Bis, en: Until}\n", "    label: {de: Bis, en: Until}\n    min: days(3)\n"
     )
     assert problems_of(write_set(tmp_path, form=form)) == [
-        "forms/special_use.yaml:24: field 'end_date': 'min' must be a date, not a duration"
+        "forms/special_use.yaml:24:10: field 'end_date': 'min' must be a date, not a duration\n"
+        "        min: days(3)\n"
+        "             ^~~~~~~"
     ]
 
 
