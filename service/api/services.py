@@ -36,6 +36,7 @@ from service.documents.constants import Viewer
 from service.documents.models import Document
 from service.engine import APPLICANT, Actor, HistoryEntry, Text
 from service.engine.roles import holds_any
+from service.errors import AppError, FieldError
 from service.extensions import core, db, insert_unless_exists
 
 
@@ -210,8 +211,15 @@ class Page:
     next_cursor: str | None
 
 
-class BadCursor(ValueError):
-    """The cursor was not made by us."""
+class BadCursor(AppError):
+    """The cursor was not made by us: 422 with the field path `cursor` (the one error map)."""
+
+    status = 422
+    kind = "validation"
+
+    def __init__(self, cursor: str) -> None:
+        text = Text(de="Dieser Cursor ist ungültig.", en="This cursor is not valid.")
+        super().__init__(f"bad cursor {cursor[:40]!r}", fields=[FieldError("cursor", text)])
 
 
 def encode_cursor(updated_at: datetime, case_id: int) -> str:

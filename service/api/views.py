@@ -103,15 +103,7 @@ class CaseCollection(MethodView):
     @cases_blp.response(200, CaseListSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List the cases this client may see, oldest change first (cursor pagination)."""
-        try:
-            page = services.list_cases(current_actor(), **args)
-        except services.BadCursor:
-            raise ApiProblem(
-                422,
-                _("The request is invalid."),
-                kind="validation",
-                errors=[{"path": "cursor", "message": _("This cursor is not valid.")}],
-            ) from None
+        page = services.list_cases(current_actor(), **args)
         next_url = None
         if page.next_cursor:
             params = {k: v for k, v in request.args.items() if k != "cursor"}

@@ -23,15 +23,11 @@ from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
 from service.definitions.services import current_registry
-from service.engine.errors import InputsInvalid, TransitionNotAllowed
 from service.forms.services import ValidationFailed, page_view, summary
 from service.portal import services
 from service.portal.constants import (
     ACTION_CONTINUE,
     ACTION_SAVE,
-    REPLY_FILE_ACCEPT,
-    REPLY_FILE_MAX_SIZE,
-    REPLY_MAX_FILES,
     RETURN_TO_CHECK,
 )
 from service.web import current_lang
@@ -328,47 +324,6 @@ def _document_link(document: Any, case: Case, lang: str) -> tuple[str, str]:
 
     url = url_for("documents.download", case_id=case.id, document_id=document.id)
     return document_title(document, lang), url
-
-
-@bp.route("/cases/<int:case_id>/actions/<transition>", methods=["GET", "POST"])
-@login_required
-def case_action(case_id: int, transition: str) -> Any:
-    """Let the resident reply to a question (with files) or withdraw, as the workflow allows."""
-    case = _case_or_404(case_id)
-    user, lang = _user(), current_lang()
-    actor = services.actor_of(user)
-    allowed = {t.name: t for t in services.applicant_transitions(case, actor)}
-    chosen = allowed.get(transition)
-    if chosen is None:
-        abort(404)
-    errors: dict[str, list[str]] = {}
-    values: dict[str, str] = {}
-    if request.method == "POST":
-        # Only the transition's own inputs are read: state or owner in the body are ignored.
-        values = {spec.name: request.form.get(spec.name, "") for spec in chosen.inputs}
-        try:
-            services.reply(case, chosen, actor, values, request.files.getlist("files"), lang)
-        except ValidationFailed as exc:
-            errors = {field_id(k): v for k, v in exc.errors.items()}
-        except InputsInvalid as exc:
-            errors = {field_id(k): [t.get(lang)] for k, t in exc.errors.items()}
-        except TransitionNotAllowed as exc:
-            errors = {"": [exc.message.get(lang)]}
-        else:
-            return redirect(url_for(".case_detail", case_id=case.id), code=303)
-    return render_template(
-        "portal/action.html",
-        case=case,
-        service=services.service_for_case(case),
-        transition=chosen,
-        request_message=services.open_request(case),
-        errors=errors,
-        values=values,
-        accept=REPLY_FILE_ACCEPT,
-        max_size=REPLY_FILE_MAX_SIZE,
-        max_files=REPLY_MAX_FILES,
-        lang=lang,
-    )
 
 
 def way_back() -> str:

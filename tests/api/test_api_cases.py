@@ -207,7 +207,13 @@ def test_bad_cursor_is_422(api: FlaskClient) -> None:
     response = api.get("/api/v1/cases?cursor=bm9wZQ", headers=auth(mint(READ)))
 
     assert response.status_code == 422
-    assert response.json["errors"][0]["path"] == "cursor"
+    assert response.mimetype == "application/problem+json"
+    assert response.json["errors"] == [{"path": "cursor", "message": "Dieser Cursor ist ungültig."}]
+    english = api.get(
+        "/api/v1/cases?cursor=bm9wZQ", headers={**auth(mint(READ)), "Accept-Language": "en"}
+    )
+    assert english.status_code == 422 and english.json["detail"] == "The request is invalid."
+    assert english.json["errors"] == [{"path": "cursor", "message": "This cursor is not valid."}]
 
 
 def test_client_fires_transitions_with_its_roles(api: FlaskClient, submit: Any) -> None:

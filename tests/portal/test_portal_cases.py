@@ -77,3 +77,26 @@ def test_case_page_lists_the_answers_the_resident_sent(
     assert case.data["street"] in answers
     assert case.data["persons"][0]["family_name"] in answers
     assert "Neue Wohnung" in answers  # grouped by the form's pages
+
+
+def test_a_reply_too_long_shows_the_form_again_with_the_message_beside_the_field(
+    client: Any, make_user: Any, login: Any
+) -> None:
+    resident = make_user("Erika Mustermann")
+    worker = make_user("Sabine Sachbearbeiterin", roles=["case_worker"])
+    case = open_case(resident)
+    question = {"message": "Bitte senden Sie die Wohnungsgeberbestätigung."}
+    fire_transition(case, "request_information", actor_for(worker), question)
+    db.session.commit()
+    login(resident)
+    path = f"/cases/{case.id}/actions/provide_information"
+    token = csrf_token(client.get(path).get_data(as_text=True))
+
+    response = client.post(path, data={"csrf_token": token, "message": "x" * 2001})
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'href="#f-message"' in html and "höchstens 2000 Zeichen" in html
+    assert 'aria-invalid="true"' in html and "x" * 2001 in html
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "waiting_for_resident"  # type: ignore[union-attr]
