@@ -55,6 +55,8 @@ class UploadCollection(MethodView):
         registry = current_registry()
         try:
             service = registry.service(form["service"])
+            if service.draft:  # a draft service takes nothing from integrators yet
+                raise UnknownDefinition(form["service"])
         except UnknownDefinition:
             raise _invalid("service", _("There is no service with this key.")) from None
         try:

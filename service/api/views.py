@@ -151,6 +151,9 @@ class CaseCollection(MethodView):
         # first, exactly as if it had been claimed first: a replay or a conflict. File
         # answers must name this client's own uploads, not yet part of a case.
         try:
+            # A draft service (`draft: true`) takes no submissions from integrators yet.
+            if services.service_or_none(body["service"]) is None:
+                raise UnknownService(body["service"])
             validated = validate_submission(
                 body["service"], body["data"], body["lang"], files=trust.client_files(cid)
             )

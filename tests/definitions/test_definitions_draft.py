@@ -3,6 +3,7 @@ case, and residents (portal, API) do not see it yet."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -148,6 +149,42 @@ def test_the_api_lists_no_draft_service(draft_app: Flask) -> None:
     assert "parking_permit" not in keys and "residence_registration" in keys
     one = api.get("/api/v1/services/parking_permit", headers=auth(mint(["cases:read"])))
     assert one.status_code == 404
+
+
+def test_the_api_takes_no_submission_for_a_draft_service(draft_app: Flask) -> None:
+    api = draft_app.test_client()
+    body = {
+        "service": "parking_permit",
+        "applicant": {"subject": "resident-1", "name": "Max Mustermann"},
+        "data": parking_permit_data(),
+    }
+    headers = {**auth(mint(["cases:write", "cases:read"])), "Idempotency-Key": "draft-1"}
+
+    response = api.post("/api/v1/cases", json=body, headers=headers)
+
+    assert response.status_code == 404, response.get_json()
+    assert response.mimetype == "application/problem+json"
+    assert db.session.scalar(db.select(db.func.count(cases.Case.id))) == 0
+
+
+def test_the_api_takes_no_upload_for_a_draft_service(draft_app: Flask) -> None:
+    from tests.api.api_support import PDF
+
+    response = draft_app.test_client().post(
+        "/api/v1/uploads",
+        data={
+            "service": "parking_permit",
+            "field": "vehicle_registration",
+            "file": (io.BytesIO(PDF), "fahrzeugschein.pdf"),
+        },
+        headers=auth(mint(["cases:write"])),
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["errors"] == [
+        {"path": "service", "message": "Es gibt keine Leistung mit diesem Schlüssel."}
+    ]
 
 
 def test_definitions_list_shows_workflow_and_form_versions_with_open_cases(
