@@ -19,6 +19,15 @@ from service.cases.models import Case
 from service.engine import Actor
 from service.extensions import db
 
+#: A minimal one-page PDF for uploads (the content checks open it; a PDF without pages is
+#: refused).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Count 1/Kids[3 0 R]>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
 
 def person(**overrides: Any) -> dict[str, Any]:
     """Return one person moving in; the everyday name follows changed first names."""
@@ -244,53 +253,31 @@ def actor_of(user: User) -> Actor:
     return Actor(**user.as_actor_fields())
 
 
+def _paths(question: str, reason: str, approver: str = "officer") -> dict[str, Any]:
+    """Return the paths of a workflow with the usual review, question, decision and withdrawal."""
+    return {
+        "submitted": [],
+        "in_review": [("start_review", "case_worker", {})],
+        "waiting_for_resident": [("request_information", "case_worker", {"message": question})],
+        "approved": [("start_review", "case_worker", {}), ("approve", approver, {})],
+        "rejected": [("reject", "case_worker", {"reason": reason})],
+        "withdrawn": [("withdraw", "applicant", {})],
+    }
+
+
 #: How a case gets from "submitted" to each state: (transition, who fires it, inputs).
 #: "officer" and "second_officer" are two different officers (four eyes).
 PATHS: dict[str, dict[str, list[tuple[str, str, dict[str, str]]]]] = {
-    "residence_registration": {
-        "submitted": [],
-        "in_review": [("start_review", "case_worker", {})],
-        "waiting_for_resident": [
-            ("request_information", "case_worker", {"message": "Bitte Ausweis."})
-        ],
-        "approved": [("start_review", "case_worker", {}), ("approve", "officer", {})],
-        "rejected": [("reject", "case_worker", {"reason": "Adresse existiert nicht."})],
-        "withdrawn": [("withdraw", "applicant", {})],
-    },
+    "residence_registration": _paths("Bitte Ausweis.", "Adresse existiert nicht."),
     "parking_permit": {
-        "submitted": [],
-        "in_review": [("start_review", "case_worker", {})],
-        "waiting_for_resident": [
-            ("request_information", "case_worker", {"message": "Bitte Fahrzeugschein."})
-        ],
-        "approved": [("start_review", "case_worker", {}), ("approve", "officer", {})],
+        **_paths("Bitte Fahrzeugschein.", "Keine Zone."),
         "waiver_proposed": [
             ("start_review", "case_worker", {}),
             ("propose_waiver", "officer", {"reason": "Bürgergeld nachgewiesen."}),
         ],
-        "rejected": [("reject", "case_worker", {"reason": "Keine Zone."})],
-        "withdrawn": [("withdraw", "applicant", {})],
     },
-    "deregistration": {
-        "submitted": [],
-        "in_review": [("start_review", "case_worker", {})],
-        "waiting_for_resident": [
-            ("request_information", "case_worker", {"message": "Bitte Anschrift prüfen."})
-        ],
-        "approved": [("start_review", "case_worker", {}), ("approve", "officer", {})],
-        "rejected": [("reject", "case_worker", {"reason": "Nicht in Düsseldorf gemeldet."})],
-        "withdrawn": [("withdraw", "applicant", {})],
-    },
-    "dog_tax": {
-        "submitted": [],
-        "in_review": [("start_review", "case_worker", {})],
-        "waiting_for_resident": [
-            ("request_information", "case_worker", {"message": "Bitte Chipnummer prüfen."})
-        ],
-        "approved": [("start_review", "case_worker", {}), ("approve", "tax_officer", {})],
-        "rejected": [("reject", "case_worker", {"reason": "Hund bereits angemeldet."})],
-        "withdrawn": [("withdraw", "applicant", {})],
-    },
+    "deregistration": _paths("Bitte Anschrift prüfen.", "Nicht in Düsseldorf gemeldet."),
+    "dog_tax": _paths("Bitte Chipnummer prüfen.", "Hund bereits angemeldet.", "tax_officer"),
     "special_use_permit": {
         "submitted": [],
         "in_review": [("start_review", "case_worker", {})],

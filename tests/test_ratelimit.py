@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from factories import PDF
 from flask import Flask
 from flask.testing import FlaskClient
 from pages import csrf_token
@@ -21,13 +22,6 @@ from tests.api.api_support import api_config, auth, mint
 from tests.conftest import REDIS_URL, running
 
 BASE = "/services/residence_registration"
-#: A minimal one-page PDF (the content checks open it).
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 1/Kids[3 0 R]>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 SMALL = {
     "RATELIMIT_ENABLED": True,
@@ -150,7 +144,7 @@ def test_portal_uploads_are_limited_per_person_with_a_page(portal: Flask) -> Non
     def upload(client: FlaskClient, **kw: Any) -> Any:
         data = {
             "landlord_confirmation_kind": "upload",
-            "landlord_confirmation_file": (io.BytesIO(PDF_BYTES), "bestaetigung.pdf"),
+            "landlord_confirmation_file": (io.BytesIO(PDF), "bestaetigung.pdf"),
             "action": "save",
         }
         return _post(client, landlord, data, **kw)

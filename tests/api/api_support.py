@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from factories import parking_permit_data
+from factories import PDF, parking_permit_data
 from flask import Flask
 from flask.testing import FlaskClient
 from joserfc import jwt
@@ -85,15 +85,6 @@ def foreign_token() -> str:
 def auth(token: str) -> dict[str, str]:
     """Return the Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
-
-
-#: A minimal one-page PDF (the content checks open it; a PDF without pages is refused).
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 1/Kids[3 0 R]>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 def client_upload(client_id: str = "register-system", field: str = "vehicle_registration") -> Any:

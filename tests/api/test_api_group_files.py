@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import person, residence_registration_data
+from factories import PDF, person, residence_registration_data
 from flask import Flask
 from flask.testing import FlaskClient
 
 from service.attachments.models import Upload
 from service.extensions import db
-from tests.api.api_support import PDF, api_config, auth, mint
+from tests.api.api_support import api_config, auth, mint
 from tests.conftest import running
 from tests.group_files import group_files_root
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from factories import PDF
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from service.attachments.models import Upload
 from service.auth.models import User
 from service.cases.models import Case
 from service.extensions import db
-from tests.api.api_support import AUDIENCE, PDF, auth, client_upload, mint, submission
+from tests.api.api_support import AUDIENCE, auth, client_upload, mint, submission
 from tests.conftest import add_upload
 
 PORTAL_ISSUER = "http://localhost/dev-idp"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from factories import PDF
 from flask import Flask
 
 from service.attachments.services import (
@@ -23,13 +24,6 @@ from service.engine.types import Text
 from service.forms.errors import ValidationFailed
 from service.forms.files import FileAnswer, file_answers
 
-#: A minimal one-page PDF (the content checks open it; a PDF without pages is refused).
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 1/Kids[3 0 R]>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 FIELD = FieldDefinition(
     key="evidence",
     type="file",

@@ -6,12 +6,13 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+from factories import PDF
 from flask import Flask
 from flask.testing import FlaskClient
 
 from service.cases.models import Case
 from service.extensions import db
-from tests.api.api_support import PDF, submission
+from tests.api.api_support import submission
 from tests.conftest import add_upload
 
 

@@ -10,18 +10,13 @@ from typing import Any
 
 import pytest
 from browser_support import Checker, LiveServer, axe_source, browser, live_server, login_via_dev_idp
+from factories import PDF
 
 __all__ = ["axe_source", "browser", "live_server"]
 
 pytestmark = pytest.mark.browser
 
 SERVICE = "residence_registration"
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 1/Kids[3 0 R]>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
 
 
 def continue_(page: Any) -> None:

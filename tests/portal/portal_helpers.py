@@ -17,14 +17,6 @@ from tests.conftest import actor_for
 SERVICE = "residence_registration"
 BASE = f"/services/{SERVICE}"
 
-#: A minimal one-page PDF: the content checks open it (a PDF without pages is refused).
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 1/Kids[3 0 R]>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
 
 def post_form(
     client: FlaskClient, path: str, data: dict[str, Any], *, page: str | None = None

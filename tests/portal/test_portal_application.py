@@ -6,9 +6,9 @@ import io
 import re
 from typing import Any
 
+from factories import PDF
 from portal_helpers import (
     BASE,
-    PDF_BYTES,
     PREVIOUS_FLAT,
     SERVICE,
     csrf_token,
@@ -49,7 +49,7 @@ def fill_until_check(client: Any) -> None:
     assert response.headers["Location"].endswith(page("landlord"))
     upload = {
         "landlord_confirmation_kind": "upload",
-        "landlord_confirmation_file": (io.BytesIO(PDF_BYTES), "Wohnungsgeberbestätigung.pdf"),
+        "landlord_confirmation_file": (io.BytesIO(PDF), "Wohnungsgeberbestätigung.pdf"),
         "action": "continue",
     }
     response = post_form(client, page("landlord"), upload)
@@ -119,14 +119,14 @@ def test_full_residence_registration_ends_in_a_case_with_the_answers(
     )
     upload = db.session.get(Upload, stored["id"])
     assert upload is not None and upload.case_id == case.id and upload.owner_id == user.id
-    assert upload.storage_key != upload.original_name and upload.size == len(PDF_BYTES)
+    assert upload.storage_key != upload.original_name and upload.size == len(PDF)
 
     listing = client.get("/cases").get_data(as_text=True)
     assert case.reference in listing and "Eingegangen" in listing
     detail = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Eingegangen" in detail and "Wohnungsgeberbestätigung.pdf" in detail
     download = client.get(f"/uploads/{upload.id}")
-    assert download.data == PDF_BYTES and "attachment" in download.headers["Content-Disposition"]
+    assert download.data == PDF and "attachment" in download.headers["Content-Disposition"]
 
 
 def test_double_submit_creates_exactly_one_case(client: Any, make_user: Any, login: Any) -> None:
@@ -241,7 +241,7 @@ def test_expired_drafts_and_their_files_are_purged_by_the_command(
     login(make_user())
     upload = {
         "landlord_confirmation_kind": "upload",
-        "landlord_confirmation_file": (io.BytesIO(PDF_BYTES), "scan.pdf"),
+        "landlord_confirmation_file": (io.BytesIO(PDF), "scan.pdf"),
         "action": "save",
     }
     post_form(client, page("landlord"), upload)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factories import PDF
 from flask import Flask
-from portal_helpers import BASE, PDF_BYTES, person, post_form
+from portal_helpers import BASE, person, post_form
 from sqlalchemy import select
 
 import tests.portal.test_portal_application as flow
@@ -53,14 +54,12 @@ def test_each_person_gets_their_own_upload_and_keeps_it(
     html = client.get(PEOPLE).get_data(as_text=True)
     assert 'type="file" id="f-persons-0-id_document_copy"' in html
 
-    response = _people(
-        client, {"persons-1-id_document_copy": (io.BytesIO(PDF_BYTES), "ausweis-max.pdf")}
-    )
+    response = _people(client, {"persons-1-id_document_copy": (io.BytesIO(PDF), "ausweis-max.pdf")})
     assert response.status_code == 303, response.get_data(as_text=True)
     persons = _draft_persons()
     assert persons[0].get("id_document_copy") is None
     stored = persons[1]["id_document_copy"]
-    assert stored["name"] == "ausweis-max.pdf" and stored["size"] == len(PDF_BYTES)
+    assert stored["name"] == "ausweis-max.pdf" and stored["size"] == len(PDF)
     upload = db.session.get(Upload, stored["id"])
     assert upload is not None and upload.owner_id == user.id
 
@@ -90,7 +89,7 @@ def test_an_item_cannot_name_someone_elses_upload(
     other = FreshContextClient(app, app.response_class, use_cookies=True)
     login(make_user("Max Fremd"), on=other)
     other.get(f"{BASE}/apply")
-    _people(other, {"persons-0-id_document_copy": (io.BytesIO(PDF_BYTES), "fremd.pdf")})
+    _people(other, {"persons-0-id_document_copy": (io.BytesIO(PDF), "fremd.pdf")})
     foreign = db.session.scalar(select(Upload))
     assert foreign is not None
 
@@ -117,7 +116,7 @@ def test_the_case_binds_the_item_upload(client: Any, make_user: Any, login: Any)
     login(make_user())
     flow.fill_until_check(client)
     response = _people(
-        client, {"persons-0-id_document_copy": (io.BytesIO(PDF_BYTES), "ausweis-erika.pdf")}
+        client, {"persons-0-id_document_copy": (io.BytesIO(PDF), "ausweis-erika.pdf")}
     )
     assert response.status_code == 303
     submitted, _html, _token = flow.submit(client)
@@ -140,7 +139,7 @@ def test_back_office_lists_each_persons_file_in_that_persons_row(
     login(make_user("Erika Mustermann"))
     flow.fill_until_check(client)
     answers = {**person(0, "Mustermann", "Erika Maria"), **person(1, "Mustermann", "Max")}
-    upload = {"persons-1-id_document_copy": (io.BytesIO(PDF_BYTES), "ausweis-max.pdf")}
+    upload = {"persons-1-id_document_copy": (io.BytesIO(PDF), "ausweis-max.pdf")}
     assert post_form(client, PEOPLE, {**answers, **upload, "action": "continue"}).status_code == 303
     assert flow.submit(client)[0].status_code == 303
     case = db.session.scalar(select(Case))
@@ -157,7 +156,7 @@ def test_back_office_lists_each_persons_file_in_that_persons_row(
     assert link in max_row and "ausweis-max.pdf" in max_row
     erika_row = next(r for r in rows if "Erika Maria" in r)
     assert "/files/" not in erika_row
-    assert officer.get(f"/backoffice/cases/{case.id}/files/{upload_id}").data == PDF_BYTES
+    assert officer.get(f"/backoffice/cases/{case.id}/files/{upload_id}").data == PDF
 
 
 def test_removing_a_person_does_not_keep_the_file_chosen_for_them(
@@ -165,7 +164,7 @@ def test_removing_a_person_does_not_keep_the_file_chosen_for_them(
 ) -> None:
     login(make_user())
     client.get(f"{BASE}/apply")
-    chosen = {"persons-1-id_document_copy": (io.BytesIO(PDF_BYTES), "ausweis-max.pdf")}
+    chosen = {"persons-1-id_document_copy": (io.BytesIO(PDF), "ausweis-max.pdf")}
     assert _people(client, chosen, action="remove:persons:1").status_code == 200
     persons = _draft_persons()
     assert [p["first_names"] for p in persons] == ["Erika Maria"]

@@ -6,7 +6,8 @@ import io
 import re
 from typing import Any
 
-from portal_helpers import BASE, PDF_BYTES, csrf_token, open_case, person, post_form
+from factories import PDF
+from portal_helpers import BASE, csrf_token, open_case, person, post_form
 from sqlalchemy import select
 
 from service.attachments.models import Upload
@@ -24,7 +25,7 @@ def test_another_residents_draft_case_and_file_are_not_found(
     login(erika)
     upload = {
         "landlord_confirmation_kind": "upload",
-        "landlord_confirmation_file": (io.BytesIO(PDF_BYTES), "bestaetigung.pdf"),
+        "landlord_confirmation_file": (io.BytesIO(PDF), "bestaetigung.pdf"),
         "action": "save",
     }
     post_form(client, f"{BASE}/apply/landlord", upload)
@@ -123,7 +124,7 @@ def test_reply_to_a_question_with_text_and_file_ignores_state_and_owner_in_the_b
         data={
             "csrf_token": csrf_token(html),
             "message": "Hier ist sie.",
-            "files": (io.BytesIO(PDF_BYTES), "bestaetigung.pdf"),
+            "files": (io.BytesIO(PDF), "bestaetigung.pdf"),
             "state": "approved",
             "applicant_id": str(intruder.id),
         },

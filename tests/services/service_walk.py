@@ -144,11 +144,12 @@ def shown(label: str, value: str) -> str:
 
 def client_upload(service: str, field: str, name: str, client_id: str = "register-system") -> Any:
     """Store a PDF as the API client's upload for `field` of `service`; return its answer."""
+    from factories import PDF
+
     from service.attachments.services import Owner, store_upload
     from service.definitions.services import current_registry
     from service.extensions import db
     from service.forms.services import upload_field
-    from tests.api.api_support import PDF
 
     definition = upload_field(current_registry().form(service), field)
     upload = store_upload(Owner.client(client_id), definition, PDF, name, "de")

@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 import pytest
-from factories import dog, dog_tax_data, listed_dog
+from factories import PDF, dog, dog_tax_data, listed_dog
 from flask import Flask
 from flask.testing import FlaskClient
 from service_walk import (
@@ -36,7 +36,7 @@ from service.cases.models import Case
 from service.engine.roles import holds
 from service.extensions import db
 from service.jobs.services import drain
-from tests.api.api_support import PDF, auth, mint
+from tests.api.api_support import auth, mint
 
 SERVICE = "dog_tax"
 FROZEN = "2026-03-02 09:00"

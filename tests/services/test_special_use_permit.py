@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 import pytest
-from factories import special_use_permit_data
+from factories import PDF, special_use_permit_data
 from flask import Flask
 from flask.testing import FlaskClient
 from service_walk import (
@@ -34,7 +34,6 @@ from sqlalchemy import select
 from service.cases.models import Case
 from service.extensions import db
 from service.jobs.services import drain
-from tests.portal.portal_helpers import PDF_BYTES
 
 SERVICE = "special_use_permit"
 FROZEN = "2026-03-02 09:00"
@@ -61,7 +60,7 @@ def pages() -> list[tuple[str, dict[str, Any]]]:
                 "postal_code": "40479",
                 "town": "Düsseldorf",
                 "length_m": "15",
-                "site_sketch": (io.BytesIO(PDF_BYTES), "Lageskizze.pdf"),
+                "site_sketch": (io.BytesIO(PDF), "Lageskizze.pdf"),
             },
         ),
         ("dates", {"start_date": "2026-03-12", "end_date": "2026-03-13"}),
