@@ -10,27 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.definitions import schemas
 from service.definitions.errors import Problems
 from service.definitions.yamlio import LineDict, YamlProblem, load
 from service.engine.types import Text
 
 CITY_FILE = "city.yaml"
-_KEYS = {
-    "name",
-    "short_name",
-    "title",
-    "address",
-    "contact",
-    "departments",
-    "logo",
-    "seal",
-    "court",
-}
-_ADDRESS_KEYS = {"street", "postal_code", "town"}
-_CONTACT_KEYS = {"email", "phone", "website"}
-_DEPARTMENT_KEYS = {"key", "name", "address"}
-_SEAL_KEYS = {"organisation", "text"}
-_COURT_KEYS = {"name", "address"}
 
 
 @dataclass(frozen=True)
@@ -114,11 +99,11 @@ def _parse(doc: Any, problems: Problems) -> City | None:
     from service.definitions.reader import Reader as _Reader
 
     r = _Reader(problems)
-    if not r.keys(doc, "city", _KEYS, {"name", "short_name", "title", "address", "departments"}):
+    if not r.keys(doc, "city", schemas.CITY):
         return None
     departments = []
     for _line, item in r.items(doc, "departments", "city"):
-        if r.keys(item, "department", _DEPARTMENT_KEYS, {"key", "name"}):
+        if r.keys(item, "department", schemas.DEPARTMENT):
             key = r.name(item, "key", "department")
             departments.append(
                 Department(
@@ -128,9 +113,9 @@ def _parse(doc: Any, problems: Problems) -> City | None:
                 )
             )
     contact = doc.get("contact") or LineDict()
-    r.keys(contact, "contact", _CONTACT_KEYS, set())
+    r.keys(contact, "contact", schemas.CONTACT)
     seal = doc.get("seal") or LineDict()
-    r.keys(seal, "seal", _SEAL_KEYS, set())
+    r.keys(seal, "seal", schemas.SEAL)
     name = r.text(doc, "name", "city") or Text("")
     return City(
         name=name,
@@ -149,7 +134,7 @@ def _parse(doc: Any, problems: Problems) -> City | None:
 
 
 def _court(r: Any, obj: Any) -> Court | None:
-    if obj is None or not r.keys(obj, "court", _COURT_KEYS, _COURT_KEYS):
+    if obj is None or not r.keys(obj, "court", schemas.COURT):
         return None
     address = _address(r, obj.get("address"), "court")
     return Court(str(obj.get("name") or ""), address or Address("", "", ""))
@@ -158,7 +143,7 @@ def _court(r: Any, obj: Any) -> Court | None:
 def _address(r: Any, obj: Any, what: str) -> Address | None:
     if obj is None:
         return None
-    if not r.keys(obj, f"address of {what}", _ADDRESS_KEYS, _ADDRESS_KEYS):
+    if not r.keys(obj, f"address of {what}", schemas.ADDRESS):
         return None
     return Address(
         street=str(obj.get("street") or ""),

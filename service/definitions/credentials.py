@@ -19,6 +19,7 @@ from typing import Any
 
 import isodate
 
+from service.definitions import schemas
 from service.engine.types import Text
 
 #: How a claim may be disclosed.
@@ -27,12 +28,6 @@ DISCLOSURE = ("never", "always", "items")
 RESERVED_CLAIMS = frozenset(
     {"iss", "nbf", "exp", "iat", "cnf", "vct", "status", "sub", "jti", "_sd", "_sd_alg"}
 )
-
-_CREDENTIAL_KEYS = {
-    "key", "title", "description", "issued_by", "revoked_by", "valid_from", "valid_for",
-    "claims",
-}  # fmt: skip
-_CLAIM_KEYS = {"name", "label", "value", "disclosable"}
 
 
 @dataclass(frozen=True)
@@ -68,15 +63,13 @@ def parse_credentials(r: Any, doc: Any) -> tuple[CredentialDefinition, ...]:
     """Read the workflow's `credentials:` list with the loader's reader `r`."""
     credentials = []
     for _line, item in r.items(doc, "credentials", "workflow", required=False):
-        if not r.keys(
-            item, "credential", _CREDENTIAL_KEYS, {"key", "title", "issued_by", "claims"}
-        ):
+        if not r.keys(item, "credential", schemas.CREDENTIAL):
             continue
         key = r.name(item, "key", "credential")
         what = f"credential '{key}'"
         claims = []
         for _cl, claim in r.items(item, "claims", what):
-            if not r.keys(claim, f"claim of {what}", _CLAIM_KEYS, {"name", "label", "value"}):
+            if not r.keys(claim, f"claim of {what}", schemas.CLAIM):
                 continue
             name = r.name(claim, "name", what)
             disclosable = claim.get("disclosable", False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from service.definitions import schemas
 from service.definitions.constants import FIELD_TYPES
 from service.definitions.errors import Problems
 from service.definitions.reader import Reader as _Reader
@@ -16,20 +17,11 @@ from service.definitions.values import limit, parse_computed
 from service.definitions.yamlio import LineDict
 from service.engine.types import Text
 
-_FORM_KEYS = {"key", "version", "title", "pages", "fields", "rules", "computed"}
-_PAGE_KEYS = {"key", "title", "intro", "fields", "visible_if"}
-_FIELD_KEYS = {
-    "key", "type", "label", "help", "required", "required_if", "visible_if", "min_length",
-    "max_length", "pattern", "pattern_message", "min", "max", "options", "accept", "max_size",
-    "fields", "min_items", "max_items", "item_label", "personal", "autocomplete",
-}  # fmt: skip
-_RULE_KEYS = {"key", "expression", "message", "fields", "severity"}
-
 
 def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None:
     """Read a form document; return None when it is too broken to use."""
     r = _Reader(problems)
-    if not r.keys(doc, "form", _FORM_KEYS, {"key", "version", "title", "pages", "fields"}):
+    if not r.keys(doc, "form", schemas.FORM):
         return None
     fields = tuple(
         f
@@ -38,7 +30,7 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
     )
     pages = []
     for _line, item in r.items(doc, "pages", "form"):
-        if not r.keys(item, "page", _PAGE_KEYS, {"key", "title", "fields"}):
+        if not r.keys(item, "page", schemas.PAGE):
             continue
         pages.append(
             Page(
@@ -52,7 +44,7 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
         )
     rules = []
     for _line, item in r.items(doc, "rules", "form", required=False):
-        if not r.keys(item, "rule", _RULE_KEYS, {"key", "expression", "message"}):
+        if not r.keys(item, "rule", schemas.RULE):
             continue
         severity = item.get("severity", "error")
         if severity not in ("error", "flag"):
@@ -94,7 +86,7 @@ def _pattern(r: _Reader, obj: LineDict, what: str) -> str | None:
 
 
 def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefinition | None:
-    if not r.keys(obj, "field", _FIELD_KEYS, {"key", "type", "label"}):
+    if not r.keys(obj, "field", schemas.FIELD):
         return None
     key = r.name(obj, "key", "field")
     what = f"field '{key}'"
@@ -111,7 +103,7 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
     for _ol, opt in r.items(
         obj, "options", what, required=ftype in ("select", "radio", "checkboxes")
     ):
-        if r.keys(opt, f"option of {what}", {"value", "label"}, {"value", "label"}):
+        if r.keys(opt, f"option of {what}", schemas.OPTION):
             options.append(
                 Option(value=str(opt.get("value")), label=r.text(opt, "label", what) or Text(""))
             )

@@ -1,7 +1,8 @@
 """Turn a parsed workflow document into a frozen definition, reporting every mistake.
 
-Values are read with `reader.Reader` (strict: unknown keys, missing keys and wrong types
-are mistakes with a line number); forms are read by `form_loader.py`. Checks that need
+Each section's keys are declared by its schema in `schemas.py`; values are read with
+`reader.Reader` (strict: unknown keys, missing keys and wrong types are mistakes with a
+line number); forms are read by `form_loader.py`. Checks that need
 more than one file (the form a workflow names, templates) live in `checks.py`.
 """
 
@@ -11,6 +12,7 @@ import re
 from operator import attrgetter
 from typing import Any
 
+from service.definitions import schemas
 from service.definitions.credentials import parse_credentials
 from service.definitions.errors import Problems
 from service.definitions.form_loader import _parse_field, parse_form
@@ -29,26 +31,11 @@ __all__ = ["_Reader", "parse_form", "parse_workflow"]
 
 # ------------------------------------------------------------------------ workflows
 
-_WORKFLOW_KEYS = {
-    "key", "version", "title", "form", "reference_prefix", "applicant_name", "retention",
-    "draft_ttl", "draft", "info", "roles", "states", "transitions", "documents", "credentials",
-}  # fmt: skip
-_INFO_KEYS = {"summary", "requirements", "duration", "legal_basis", "fee"}
-_STATE_KEYS = {
-    "name", "title", "initial", "final", "deadline", "pauses_clock", "resident_text",
-}  # fmt: skip
-_TRANSITION_KEYS = {
-    "name", "title", "from", "to", "roles", "inputs", "guard", "guard_message", "distinct_from",
-    "approvals", "documents", "events", "notify",
-}  # fmt: skip
-_DOCUMENT_KEYS = {"key", "title", "template", "department"}
-
 
 def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition | None:
     """Read a workflow document; return None when it is too broken to use."""
     r = _Reader(problems)
-    required = {"key", "version", "title", "form", "reference_prefix", "states", "transitions"}
-    if not r.keys(doc, "workflow", _WORKFLOW_KEYS, required):
+    if not r.keys(doc, "workflow", schemas.WORKFLOW):
         return None
     states = [s for _line, item in r.items(doc, "states", "workflow") if (s := _state(r, item))]
     transitions = [
@@ -101,7 +88,7 @@ def _reference_prefix(r: _Reader, doc: LineDict) -> str:
 
 
 def _state(r: _Reader, item: Any) -> State | None:
-    if not r.keys(item, "state", _STATE_KEYS, {"name", "title"}):
+    if not r.keys(item, "state", schemas.STATE):
         return None
     name = r.name(item, "name", "state")
     what = f"state '{name}'"
@@ -118,7 +105,7 @@ def _state(r: _Reader, item: Any) -> State | None:
 
 
 def _transition(r: _Reader, item: Any) -> Transition | None:
-    if not r.keys(item, "transition", _TRANSITION_KEYS, {"name", "title", "from", "to", "roles"}):
+    if not r.keys(item, "transition", schemas.TRANSITION):
         return None
     name = r.name(item, "name", "transition")
     what = f"transition '{name}'"
@@ -162,14 +149,14 @@ def _compile_guard(source: str | None) -> Any:
 
 
 def _role(r: _Reader, item: Any) -> RoleDefinition | None:
-    if not r.keys(item, "role", {"name", "title"}, {"name", "title"}):
+    if not r.keys(item, "role", schemas.ROLE):
         return None
     name = r.name(item, "name", "role")
     return RoleDefinition(name, r.text(item, "title", f"role '{name}'") or Text(name), item.line)
 
 
 def _document(r: _Reader, item: Any) -> DocumentDefinition | None:
-    if not r.keys(item, "document", _DOCUMENT_KEYS, {"key", "title", "template"}):
+    if not r.keys(item, "document", schemas.DOCUMENT):
         return None
     key = r.name(item, "key", "document")
     what = f"document '{key}'"
@@ -232,7 +219,7 @@ def _parse_info(r: _Reader, doc: LineDict) -> ServiceInfo:
     if info is None:
         r.problems.add(doc.line, "workflow is missing 'info' (the portal's start page)")
         return ServiceInfo(summary=Text(""))
-    if not r.keys(info, "info", _INFO_KEYS, {"summary"}):
+    if not r.keys(info, "info", schemas.INFO):
         return ServiceInfo(summary=Text(""))
     requirements = []
     for line, item in r.items(info, "requirements", "info", required=False):

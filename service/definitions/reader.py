@@ -1,8 +1,10 @@
 """Read typed values from a parsed YAML mapping, reporting what is wrong with its line.
 
 The parser is deliberately strict: unknown keys, missing keys and wrong types are
-mistakes with a line number, so a typo never silently does nothing. `Reader` is shared
-by the form, workflow, credential and city parsers.
+mistakes with a line number, so a typo never silently does nothing. The keys of each
+section are declared by its marshmallow schema in `schemas.py`; `Reader` checks them and
+reads each value with its type. It is shared by the form, workflow, credential and city
+parsers.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import isodate
 
 from service.definitions.constants import KEY_PATTERN
 from service.definitions.errors import Problems
+from service.definitions.schemas import Section
 from service.definitions.yamlio import LineDict, LineList
 from service.engine.types import Text
 
@@ -26,19 +29,20 @@ class Reader:
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
 
-    def keys(self, obj: Any, what: str, allowed: set[str], required: set[str]) -> bool:
+    def keys(self, obj: Any, what: str, schema: Section) -> bool:
+        """Check the keys of section `obj` against its schema; False if it is no mapping."""
         if not isinstance(obj, LineDict):
             line = getattr(obj, "line", 1)
             self.problems.add(line, f"{what} must be a mapping")
             return False
-        for key in obj:
-            if key not in allowed:
-                hint = ", ".join(sorted(allowed))
+        for key in schema.validate(obj):
+            if key in obj:
+                hint = ", ".join(sorted(schema.allowed))
                 self.problems.add(
                     obj.line_of(key), f"unknown key '{key}' in {what} (allowed: {hint})"
                 )
-        for key in sorted(required - set(obj)):
-            self.problems.add(obj.line, f"{what} is missing '{key}'")
+            else:
+                self.problems.add(obj.line, f"{what} is missing '{key}'")
         return True
 
     def text(self, obj: LineDict, key: str, what: str, required: bool = True) -> Text | None:

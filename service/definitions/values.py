@@ -10,18 +10,17 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from service.definitions import schemas
 from service.definitions.constants import COMPUTED_TYPES
 from service.definitions.types import ComputedDefinition
 from service.definitions.yamlio import LineDict
 from service.engine.types import Text
 
-_COMPUTED_KEYS = {"key", "label", "expression", "type", "currency"}
-
 
 def parse_computed(r: Any, doc: LineDict) -> tuple[ComputedDefinition, ...]:
     found = []
     for _line, item in r.items(doc, "computed", "form", required=False):
-        if not r.keys(item, "computed value", _COMPUTED_KEYS, {"key", "label", "expression"}):
+        if not r.keys(item, "computed value", schemas.COMPUTED):
             continue
         key = r.name(item, "key", "computed value")
         what = f"computed value '{key}'"
@@ -53,9 +52,6 @@ def parse_computed(r: Any, doc: LineDict) -> tuple[ComputedDefinition, ...]:
     return tuple(found)
 
 
-_LIMIT_KEYS = {"value", "message"}
-
-
 def limit(r: Any, obj: LineDict, key: str, ftype: str) -> tuple[Decimal | str | None, Text | None]:
     """Read a field's `min` or `max` and the message shown when an answer passes it.
 
@@ -68,7 +64,7 @@ def limit(r: Any, obj: LineDict, key: str, ftype: str) -> tuple[Decimal | str | 
     what = f"field '{obj.get('key')}': '{key}'"
     message = None
     if isinstance(value, LineDict):
-        r.keys(value, what, _LIMIT_KEYS, _LIMIT_KEYS)
+        r.keys(value, what, schemas.LIMIT)
         message = r.text(value, "message", what)
         if value.get("value") is None:
             return None, message

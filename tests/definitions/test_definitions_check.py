@@ -286,3 +286,16 @@ def test_a_resident_text_needs_both_languages(tmp_path: Path) -> None:
     assert problems_of(root) == [
         "workflows/dog_tax.yaml:19: state 'approved': 'resident_text' is missing its 'en' text"
     ]
+
+
+def test_an_unknown_key_lists_the_keys_its_section_allows(tmp_path: Path) -> None:
+    """Each section's keys come from its schema; a typo names them all, a gap its key."""
+    workflow = WORKFLOW.replace("    final: true\n", "    finale: true\n", 1).replace(
+        "  - name: approved\n", "  - nam: approved\n", 1
+    )
+    problems = problems_of(write_set(tmp_path, workflow=workflow))
+    assert "workflows/dog_tax.yaml:16: state is missing 'name'" in problems
+    assert (
+        "workflows/dog_tax.yaml:18: unknown key 'finale' in state (allowed: deadline, final, "
+        "initial, name, pauses_clock, resident_text, title)"
+    ) in problems
