@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from service.definitions.errors import Problems
+from service.definitions.errors import Problem, Problems
 from service.definitions.yamlio import Line, LineDict, LineList, Source, YamlProblem, load
 
 SHARED_DIR = "workflows/_common"
@@ -48,6 +48,15 @@ def expand_workflow(doc: Any, problems: Problems, root: Path | None) -> tuple[An
     merged.pop("uses", None)
     merged.lines.pop("uses", None)
     return merged, True
+
+
+def check_files(root: Path) -> list[Problem]:
+    """Read every shared file, used or not: YAML syntax and unknown keys (file and line)."""
+    problems = Problems(SHARED_DIR)
+    shared = _Shared(root, problems)
+    for name in shared_names(root):
+        shared.load(name, 1)
+    return problems.items
 
 
 def resolved_text(doc: Any) -> str:
@@ -81,7 +90,7 @@ class _Shared:
                 cycle = " → ".join((*chain, name))
                 self.problems.add(line, f"uses: a cycle of shared files: {cycle}")
                 continue
-            shared = self._load(name, line, chain)
+            shared = self.load(name, line)
             if shared is None:
                 continue
             shared = self.expand(shared, _path(name), (*chain, name))
@@ -123,7 +132,8 @@ class _Shared:
             entries.append((name, renames, line))
         return entries
 
-    def _load(self, name: str, line: int, chain: tuple[str, ...]) -> LineDict | None:
+    def load(self, name: str, line: int) -> LineDict | None:
+        """Return the marked tree of shared file `name`; `line` is where it is used."""
         if name in self.docs:
             return self.docs[name]
         file = self.root / SHARED_DIR / f"{name}.yaml" if self.root else None

@@ -164,6 +164,7 @@ def load_definitions(
                 service, root / "templates"
             )
         problems += p.items
+    problems += includes.check_files(root)
     return registry, sorted(set(problems))
 
 

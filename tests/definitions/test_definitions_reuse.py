@@ -134,6 +134,14 @@ def test_an_unknown_key_in_a_shared_file_is_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_a_shared_file_no_workflow_uses_is_checked_too(tmp_path: Path) -> None:
+    root = write_shared(tmp_path, decide=DECIDE, spare="transitions:\n  - name: [\n")
+    assert problems_of(root) == [
+        "workflows/_common/spare.yaml:3: YAML syntax: while parsing a flow node: "
+        "expected the node content, but found '<stream end>'"
+    ]
+
+
 def test_renaming_a_role_no_shared_transition_names_is_refused(tmp_path: Path) -> None:
     root = write_shared(
         tmp_path, USES.replace("{officer: traffic_officer}", "{oficer: traffic_officer}")
