@@ -65,6 +65,22 @@ def check_templates(
     return found
 
 
+def check_unused_templates(root: Path, seen: set[str]) -> list[Problems]:
+    """Parse every e-mail template no workflow sends (yet): `check_templates` saw the rest."""
+    checked = {key.rpartition(":")[0] for key in seen}
+    found: list[Problems] = []
+    for path in sorted(root.glob("email/*/*")):
+        rel = path.relative_to(root).as_posix()
+        if path.name not in EMAIL_PARTS or rel in checked:
+            continue
+        text = path.read_text(encoding="utf-8")
+        problems = Problems(f"templates/{rel}", text)
+        _check_template(text, problems, None)
+        if problems:
+            found.append(problems)
+    return found
+
+
 def _check_template(text: str, problems: Problems, form: FormDefinition | None) -> None:
     import jinja2
     from jinja2 import nodes

@@ -165,6 +165,9 @@ def load_definitions(
             )
         problems += p.items
     problems += includes.check_files(root)
+    if templates is not None:
+        for found in checks.check_unused_templates(templates, seen_templates):
+            problems += found.items
     return registry, sorted(set(problems))
 
 

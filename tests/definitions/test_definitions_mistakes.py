@@ -203,6 +203,16 @@ def test_the_submitted_e_mail_and_the_pdf_layout_are_parsed_too(tmp_path: Path) 
     ]
 
 
+def test_an_e_mail_template_no_workflow_sends_yet_is_parsed_too(tmp_path: Path) -> None:
+    # A template written before the workflow names it would fail on the first case then.
+    root = write_set(tmp_path)
+    (root / "templates" / "email" / "reminder").mkdir()
+    (root / "templates" / "email" / "reminder" / "subject.txt").write_text("{{ reference }")
+    assert problems_of(root) == [
+        "templates/email/reminder/subject.txt:1: template syntax: unexpected '}'"
+    ]
+
+
 def test_a_wrong_name_in_option_label_is_refused(tmp_path: Path) -> None:
     document = DOCUMENT.replace('option_label("zone"', 'option_label("zones"')
     assert problems_of(write_set(tmp_path, document=document)) == [
