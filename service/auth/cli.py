@@ -33,6 +33,7 @@ def api_clients_create(name: str, scopes: str, roles: str, issuers: str, as_json
     """Register a client-credentials client and print its id and secret (shown once)."""
     from flask import current_app
 
+    from service.auth.grants import grant_problem, known_roles
     from service.auth.services import InvalidScope, register_api_client
 
     if not current_app.config.get("DEV_IDP"):
@@ -42,6 +43,12 @@ def api_clients_create(name: str, scopes: str, roles: str, issuers: str, as_json
             err=True,
         )
         sys.exit(1)
+    known = known_roles()
+    for value in _split(roles):
+        problem = grant_problem(value, known)
+        if problem is not None:
+            click.echo(f"error: --roles: {problem}", err=True)
+            sys.exit(2)
     try:
         client_id, secret = register_api_client(
             name, _split(scopes), _split(roles), _split(issuers)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
+from service.auth.grants import grant_problem
 from service.config import ROOT
 from service.definitions.yamlio import LineDict, LineList, YamlProblem, load
 from service.engine.roles import grant
@@ -92,7 +94,9 @@ def people() -> list[DemoPerson]:
     with _cache_lock:
         cached = _cache.get(str(path))
         if cached is None or cached[0] != mtime:
-            cached = (mtime, load_people(path))
+            from service.auth.grants import known_roles
+
+            cached = (mtime, load_people(path, known_roles()))
             _cache[str(path)] = cached
         return cached[1]
 
@@ -105,15 +109,20 @@ def person(slug: str) -> DemoPerson | None:
 # --- reading the file -------------------------------------------------------------------
 
 
-def load_people(path: Path) -> list[DemoPerson]:
-    """Read a people file; raise PeopleFileError naming the file and line of a mistake."""
+def load_people(
+    path: Path, known: Mapping[str, Mapping[str, str]] | None = None
+) -> list[DemoPerson]:
+    """Read a people file; raise PeopleFileError naming the file and line of a mistake.
+
+    With `known` (per service key, its roles), a role no service has is a mistake too.
+    """
     try:
         doc = load(path.read_text(encoding="utf-8"))
     except YamlProblem as problem:
         raise PeopleFileError(f"{path}:{problem.line}: {problem.message}") from None
     except OSError as exc:
         raise PeopleFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    reader = _Reader(path)
+    reader = _Reader(path, known)
     if not isinstance(doc, LineDict) or set(doc) != {"people"}:
         reader.fail(getattr(doc, "line", 1), "the file must hold one key, 'people:', a list")
     items = doc["people"]
@@ -131,8 +140,9 @@ def load_people(path: Path) -> list[DemoPerson]:
 class _Reader:
     """Checks one people file, raising on the first mistake with its line."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, known: Mapping[str, Mapping[str, str]] | None) -> None:
         self.path = path
+        self.known = known
 
     def fail(self, line: int, message: str) -> Any:
         raise PeopleFileError(f"{self.path}:{line}: {message}")
@@ -168,16 +178,24 @@ class _Reader:
             self.fail(item.line_of(key), f"{what} (each person needs slug, name and email)")
         return str(value).strip()
 
-    def names(self, item: LineDict, key: str, what: str) -> tuple[str, ...]:
+    def names(
+        self, item: LineDict, key: str, what: str, service: str | None = None
+    ) -> tuple[str, ...]:
+        """Read a list of roles (of `service`, or staff-wide ones when it is None)."""
         value = item.get(key)
         if value is None:
             return ()
         if not isinstance(value, list):
             self.fail(item.line_of(key), f"{what}: '{key}' must be a list, e.g. [case_worker]")
         for index, name in enumerate(value):
+            line = value.line_of(index) if isinstance(value, LineList) else item.line_of(key)
             if not isinstance(name, str) or not _NAME.fullmatch(name):
-                line = value.line_of(index) if isinstance(value, LineList) else item.line_of(key)
                 self.fail(line, f"{what}: '{name}' is not a role name (lower case, digits, _)")
+            # A role no service has (or not the named service's) is refused, not ignored.
+            known = self.known
+            problem = None if known is None else grant_problem(grant(service, name), known)
+            if problem is not None:
+                self.fail(line, f"{what}: {problem}")
         return tuple(str(n) for n in value)
 
     def services(self, item: LineDict, slug: str) -> dict[str, tuple[str, ...]]:
@@ -193,5 +211,11 @@ class _Reader:
         for key in value:
             if not isinstance(key, str) or not _NAME.fullmatch(key):
                 self.fail(value.line_of(str(key)), f"person '{slug}': '{key}' is not a service key")
-            result[key] = self.names(value, key, f"person '{slug}', service '{key}'")
+            if self.known is not None and key not in self.known:
+                services = ", ".join(sorted(self.known))
+                self.fail(
+                    value.line_of(key),
+                    f"person '{slug}': there is no service '{key}' (services: {services})",
+                )
+            result[key] = self.names(value, key, f"person '{slug}', service '{key}'", key)
         return result

@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from service.auth.grants import STAFF_WIDE
+from service.auth.grants import known_roles as _known_roles
 from service.auth.mapping import MappingError
 from service.auth.models import OAuthClient, User
-from service.definitions.services import current_registry
 from service.engine.roles import split
 from service.extensions import db
 
@@ -26,21 +27,6 @@ roles_cli = AppGroup("roles", help="Roles per service: who may do what.")
 
 #: Where a bare grant (no service) is listed.
 EVERY_SERVICE = "(every service)"
-#: Staff-wide roles no workflow defines.
-STAFF_WIDE = frozenset({"admin", "credential_verifier"})
-
-
-def _known_roles() -> dict[str, dict[str, str]]:
-    """Return, per service key, its roles with their German titles."""
-    known: dict[str, dict[str, str]] = {}
-    for service in current_registry().current():
-        titles = {r.name: r.title.get("de") for r in service.roles}
-        for transition in service.workflow.transitions:
-            for role in transition.roles:
-                if role != "applicant":
-                    titles.setdefault(role, role)
-        known[service.key] = titles
-    return known
 
 
 def describe(grants: Iterable[str], known: dict[str, dict[str, str]]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import requests
 from auth_helpers import LiveApp
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
@@ -12,6 +13,7 @@ from joserfc import jws
 from joserfc.jwk import KeySet
 
 from service.auth import devidp
+from tests.conftest import running
 
 
 def _create(live: LiveApp, *args: str) -> dict[str, str]:
@@ -100,3 +102,52 @@ def test_unknown_scope_is_refused(live: LiveApp) -> None:
     )
     assert result.exit_code == 2
     assert "admin:all" in result.output
+
+
+@pytest.mark.parametrize(
+    ("roles", "message"),
+    [
+        ("dog_tax:permit_officer", "--roles: 'permit_officer' is not a role of dog_tax"),
+        ("dogtax:tax_officer", "--roles: there is no service 'dogtax'"),
+        ("case_wrker", "--roles: 'case_wrker' is neither a staff-wide role"),
+    ],
+)
+def test_an_unknown_service_or_role_is_refused_and_no_client_created(
+    make_app: Any, roles: str, message: str
+) -> None:
+    from service.auth.models import OAuthClient
+    from service.extensions import db
+
+    with running(make_app(DEV_IDP=True)) as app:
+        result = app.test_cli_runner().invoke(
+            args=[
+                "api-clients",
+                "create",
+                "--name",
+                "X",
+                "--scopes",
+                "cases:read",
+                "--roles",
+                roles,
+            ]
+        )
+        assert result.exit_code == 2
+        assert message in result.output
+        assert db.session.scalars(db.select(OAuthClient).where(OAuthClient.name == "X")).all() == []
+
+
+def test_known_service_roles_are_accepted(make_app: Any) -> None:
+    with running(make_app(DEV_IDP=True)) as app:
+        result = app.test_cli_runner().invoke(
+            args=[
+                "api-clients",
+                "create",
+                "--name",
+                "Y",
+                "--scopes",
+                "cases:read",
+                "--roles",
+                "dog_tax:tax_officer,case_worker",
+            ]
+        )
+        assert result.exit_code == 0, result.output

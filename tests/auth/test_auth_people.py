@@ -97,6 +97,25 @@ def test_an_edited_file_is_what_demo_load_creates(app: Flask) -> None:
             5,
             "'services' must map service keys to lists of roles",
         ),
+        (
+            "people:\n  - slug: a\n    name: A\n    email: a@x\n    services:\n"
+            "      dog_taxx: [tax_officer]\n",
+            6,
+            "person 'a': there is no service 'dog_taxx' (services: deregistration, dog_tax,",
+        ),
+        (
+            "people:\n  - slug: a\n    name: A\n    email: a@x\n    services:\n"
+            "      dog_tax:\n        - case_worker\n        - permit_officer\n",
+            8,
+            "person 'a', service 'dog_tax': 'permit_officer' is not a role of dog_tax "
+            "(roles: case_worker, tax_officer)",
+        ),
+        (
+            "people:\n  - slug: a\n    name: A\n    email: a@x\n    roles: [admn]\n",
+            5,
+            "person 'a': 'admn' is neither a staff-wide role (admin, credential_verifier) "
+            "nor a role of any service",
+        ),
         ("people:\n  - slug: a\n   name: A\n", 3, "YAML syntax"),
         ("persons: []\n", 1, "one key, 'people:'"),
     ],

@@ -70,12 +70,30 @@ def test_roles_list_shows_the_development_people_from_their_file(app: Flask) -> 
         "    name: Hanna Hundesteuer\n"
         "    email: hanna@example.org\n"
         "    services:\n"
-        "      dog_taxes: [tax_officer]\n"
+        "      dog_tax: [tax_officer]\n"
     )
     result = app.test_cli_runner().invoke(args=["roles", "list"])
     assert result.exit_code == 0, result.output
     assert f"Development people ({path})\n  Hanna Hundesteuer [hanna]\n" in result.output
-    assert "    dog_taxes (no such service): tax_officer\n" in result.output
+    assert "    dog_tax: tax_officer (Steueramt \N{EN DASH} Hundesteuer)\n" in result.output
+
+
+def test_roles_list_names_an_unknown_service_in_the_people_file_with_its_line(
+    app: Flask,
+) -> None:
+    path = Path(app.config["INSTANCE_DIR"]) / "people.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "people:\n"
+        "  - slug: hanna\n"
+        "    name: Hanna Hundesteuer\n"
+        "    email: hanna@example.org\n"
+        "    services:\n"
+        "      dog_taxes: [tax_officer]\n"
+    )
+    result = app.test_cli_runner().invoke(args=["roles", "list"])
+    assert result.exit_code == 1
+    assert f"error: {path}:6: person 'hanna': there is no service 'dog_taxes'" in result.output
 
 
 def test_roles_list_on_a_database_without_tables_says_to_upgrade_it(tmp_path: Path) -> None:
