@@ -39,6 +39,31 @@ OVERFLOW_JS = """() => {
   return {width: document.documentElement.scrollWidth, window: limit, wide: wide.slice(0, 5)};
 }"""
 
+#: Stacked tables (`table.stack`, `.stack--wide`, `.stack--always`) whose rows and cells lack
+#: their explicit ARIA role: Safari drops a table's semantics once CSS changes its display.
+STACKED_ROLES_JS = """() => {
+  const missing = [];
+  for (const table of document.querySelectorAll('table[class*="stack"]')) {
+    const want = [[table, 'table']];
+    for (const group of table.querySelectorAll(':scope > thead, :scope > tbody')) {
+      want.push([group, 'rowgroup']);
+    }
+    for (const row of table.querySelectorAll(':scope > thead > tr, :scope > tbody > tr')) {
+      want.push([row, 'row']);
+      for (const cell of row.children) {
+        const header = cell.getAttribute('scope') === 'row' ? 'rowheader' : 'columnheader';
+        want.push([cell, cell.tagName === 'TD' ? 'cell' : header]);
+      }
+    }
+    for (const [el, role] of want) {
+      if (el.getAttribute('role') !== role) {
+        missing.push(`table.${table.className}: <${el.tagName.toLowerCase()}> without role="${role}"`);
+      }
+    }
+  }
+  return missing.slice(0, 3);
+}"""
+
 #: Three people with long names: the persons table made the case page 2,746 px wide.
 PEOPLE = [
     person(family_name="Müller-Lüdenscheidt", first_names="Anna-Katharina Maria Theresia"),
@@ -55,6 +80,7 @@ class Reflow:
         self.page, self.width = page, width
         self.checker = Checker(page, axe)
         self.too_wide: list[str] = []
+        self.without_roles: list[str] = []
 
     def check(self, label: str, path: str | None = None, base: str = "", status: int = 200) -> None:
         """Visit `path` (or stay on the current page) and record what sticks out."""
@@ -68,10 +94,14 @@ class Reflow:
             self.too_wide.append(f"{label}: {found['width']} px {found['wide']}")
         if self.width == 320:
             self.checker.check(f"{label} at {self.width} px")
+            self.without_roles.extend(f"{label}: {m}" for m in self.page.evaluate(STACKED_ROLES_JS))
 
     def assert_fits(self) -> None:
         assert self.too_wide == [], f"wider than {self.width} px:\n" + "\n".join(self.too_wide)
         assert self.checker.csp_violations == []
+        assert self.without_roles == [], "stacked tables without ARIA roles:\n" + "\n".join(
+            self.without_roles
+        )
 
 
 def _walk(browser: Any, server: LiveServer, axe: str, width: int) -> tuple[Any, Any, Reflow]:
