@@ -3,8 +3,8 @@
 Forms:
 - a page's `fields:` may write a field out (a mapping with `key`) instead of naming a
   field of the top-level `fields:` list: the field is named once;
-- a page's `fields:` may hold a block `{when: <CEL>, fields: [...]}`: the condition is
-  the `visible_if` of every field in it (and'ed with a field's own `visible_if`).
+- a page's `fields:` (and a group's) may hold a block `{when: <CEL>, fields: [...]}`: the
+  condition is the `visible_if` of every field in it (and'ed with a field's own).
 
 Workflows: a document without `template` uses the template named like its key.
 
@@ -44,6 +44,9 @@ def expand_form(doc: Any, problems: Problems) -> Any:
                 fields.append(item)
                 fields.lines.append(line)
     by_key = {str(f.get("key")): f for f in doc.get("fields") or [] if isinstance(f, LineDict)}
+    for key, group in by_key.items():
+        if isinstance(group.get("fields"), LineList):  # a group's own fields
+            group["fields"] = _flatten(group["fields"], f"field '{key}'", None, problems)
     for name, condition in conditions:
         if (field := by_key.get(name)) is not None:
             _add_condition(field, condition)
@@ -84,6 +87,25 @@ def _names(
         if condition is not None:
             conditions.append((str(item), condition))
     return names
+
+
+def _flatten(items: LineList, what: str, condition: Any, problems: Problems) -> LineList:
+    """Return a group's field definitions with its blocks' fields in their place."""
+    result = LineList()
+    result.line, result.lines = items.line, []
+    for item, line in zip(items, items.lines, strict=False):
+        if isinstance(item, LineDict) and "when" in item:
+            inner = _block(item, what, condition, problems)
+            if inner is not None:
+                found = _flatten(item["fields"], what, inner, problems)
+                result += found
+                result.lines += found.lines
+            continue
+        if condition is not None and isinstance(item, LineDict):
+            _add_condition(item, condition)
+        result.append(item)
+        result.lines.append(line)
+    return result
 
 
 def _block(item: LineDict, what: str, outer: Any, problems: Problems) -> Any:

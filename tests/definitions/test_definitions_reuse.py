@@ -290,3 +290,31 @@ def test_a_field_in_a_block_keeps_its_own_condition_too(tmp_path: Path) -> None:
     assert problems == []
     length = next(f for f in registry.form("special_use").fields if f.key == "length_m")
     assert length.visible_if == '(applicant != "") && (zone == "a")'
+
+
+def test_a_block_inside_a_group_gives_its_fields_one_condition(tmp_path: Path) -> None:
+    group = (
+        "  - key: helpers\n"
+        "    type: group\n"
+        "    label: {de: Helfer, en: Helpers}\n"
+        "    fields:\n"
+        "      - {key: name, type: text, label: {de: Name, en: Name}}\n"
+        "      - when: 'name != \"\"'\n"
+        "        fields:\n"
+        "          - {key: phone, type: phone, label: {de: Telefon, en: Phone}}\n"
+        "          - {key: email, type: email, label: {de: E-Mail, en: E-mail}}\n"
+        "rules:"
+    )
+    form = BLOCK_FORM.replace("rules:", group).replace("end_date]", "end_date, helpers]")
+    form = form.replace(
+        "        label: {de: Bis, en: Until}\n",
+        "        label: {de: Bis, en: Until}\n      - helpers\n",
+    )
+    registry, problems = load_definitions(write_set(tmp_path, form=form))
+    assert problems == []
+    (helpers,) = [f for f in registry.form("special_use").fields if f.key == "helpers"]
+    assert [(f.key, f.visible_if) for f in helpers.fields] == [
+        ("name", None),
+        ("phone", 'name != ""'),
+        ("email", 'name != ""'),
+    ]
