@@ -5,6 +5,7 @@ Both folders' conftests import the fixtures at the end of this module.
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import ssl
@@ -85,6 +86,20 @@ def foreign_token() -> str:
 def auth(token: str) -> dict[str, str]:
     """Return the Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def api_upload(
+    api: FlaskClient, service: str, question: str, name: str, client_id: str = "register-system"
+) -> dict[str, Any]:
+    """Upload the test PDF for `question` of `service` through POST /api/v1/uploads; return it."""
+    response = api.post(
+        "/api/v1/uploads",
+        data={"service": service, "field": question, "file": (io.BytesIO(PDF), name)},
+        headers=auth(mint(client_id=client_id)),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    return dict(response.json)
 
 
 def client_upload(client_id: str = "register-system", field: str = "vehicle_registration") -> Any:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import PDF, person, residence_registration_data
+from factories import person, residence_registration_data
 from flask import Flask
 from flask.testing import FlaskClient
 
 from service.attachments.models import Upload
 from service.extensions import db
-from tests.api.api_support import api_config, auth, mint
+from tests.api.api_support import api_config, api_upload, auth, mint
 from tests.conftest import running
 from tests.group_files import group_files_root
 
@@ -33,18 +32,7 @@ def api(api_app: Flask) -> FlaskClient:
 
 
 def _upload(api: FlaskClient, client_id: str = "register-system") -> dict[str, Any]:
-    response = api.post(
-        "/api/v1/uploads",
-        data={
-            "service": "residence_registration",
-            "field": "id_document_copy",
-            "file": (io.BytesIO(PDF), "ausweis.pdf"),
-        },
-        headers=auth(mint(client_id=client_id)),
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 201, response.json
-    return dict(response.json)
+    return api_upload(api, "residence_registration", "id_document_copy", "ausweis.pdf", client_id)
 
 
 def _submit(api: FlaskClient, *copies: dict[str, Any] | None) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +23,16 @@ def test_worker_loop_sends_mail_escalates_overdue_cases_and_anonymises_old_ones(
 ) -> None:
     resident = make_user("Erika Mustermann")
     long_ago = utcnow() - timedelta(days=3 * 366)
-    fresh = submit_case(
-        "residence_registration", residence_registration_data(), resident.id, actor_for(resident)
-    ).case
-    overdue = submit_case(
-        "residence_registration",
-        residence_registration_data(persons=[person(family_name="Mustermann2")]),
-        resident.id,
-        actor_for(resident),
-        now=utcnow() - timedelta(days=30),
-    ).case
-    old = submit_case(
-        "residence_registration",
-        residence_registration_data(persons=[person(family_name="Mustermann3")]),
-        resident.id,
-        actor_for(resident),
-        now=long_ago,
-    ).case
+
+    def submitted(family_name: str, now: datetime | None = None) -> Any:
+        data = residence_registration_data(persons=[person(family_name=family_name)])
+        return submit_case(
+            "residence_registration", data, resident.id, actor_for(resident), now=now
+        ).case
+
+    fresh = submitted("Mustermann")
+    overdue = submitted("Mustermann2", now=utcnow() - timedelta(days=30))
+    old = submitted("Mustermann3", now=long_ago)
     old.state, old.closed_at = "withdrawn", long_ago
     db.session.commit()
     ids = fresh.id, overdue.id, old.id

@@ -36,7 +36,7 @@ from service.cases.models import Case
 from service.engine.roles import holds
 from service.extensions import db
 from service.jobs.services import drain
-from tests.api.api_support import auth, mint
+from tests.api.api_support import api_upload
 
 SERVICE = "dog_tax"
 FROZEN = "2026-03-02 09:00"
@@ -161,18 +161,7 @@ def test_dog_tax_through_the_api_with_three_dogs(api: FlaskClient) -> None:
 
 def _upload_permit(api: FlaskClient, client_id: str = "register-system") -> dict[str, Any]:
     """Upload a permit copy for a dog through the API as `client_id`; return its answer."""
-    response = api.post(
-        "/api/v1/uploads",
-        data={
-            "service": SERVICE,
-            "field": "permit_copy",
-            "file": (io.BytesIO(PDF), "erlaubnis.pdf"),
-        },
-        headers=auth(mint(client_id=client_id)),
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 201, response.json
-    return dict(response.json)
+    return api_upload(api, SERVICE, "permit_copy", "erlaubnis.pdf", client_id)
 
 
 @pytest.mark.frozen(FROZEN)
