@@ -318,3 +318,34 @@ def test_a_block_inside_a_group_gives_its_fields_one_condition(tmp_path: Path) -
         ("phone", 'name != ""'),
         ("email", 'name != ""'),
     ]
+
+
+def test_a_uses_entry_that_is_neither_a_name_nor_a_file_is_refused(tmp_path: Path) -> None:
+    root = write_shared(tmp_path, USES.replace("  - file: decide\n", "  - fille: decide\n"))
+    assert problems_of(root)[0] == (
+        "workflows/special_use.yaml:21: uses: an entry is a shared file's name or "
+        "{file: ..., roles: ...}"
+    )
+
+
+def test_an_override_that_is_not_true_is_refused(tmp_path: Path) -> None:
+    override = "  - name: approve\n    override: yes please\n    title: {de: A, en: A}\n"
+    root = write_shared(tmp_path, USES.replace("transitions:\n", "transitions:\n" + override))
+    assert problems_of(root) == [
+        "workflows/special_use.yaml:25: transition: 'override' must be true"
+    ]
+
+
+def test_a_block_whose_when_is_not_a_condition_is_refused(tmp_path: Path) -> None:
+    form = BLOCK_FORM.replace("      - when: 'applicant != \"\"'\n", "      - when: [x]\n")
+    assert problems_of(write_set(tmp_path, form=form))[0] == (
+        "forms/special_use.yaml:9: page 'site': a block's 'when' must be a condition"
+    )
+
+
+def test_a_page_item_that_is_no_field_is_refused(tmp_path: Path) -> None:
+    form = BLOCK_FORM.replace("      - applicant\n", "      - applicant\n      - 42\n")
+    assert problems_of(write_set(tmp_path, form=form))[0] == (
+        "forms/special_use.yaml:9: page 'site': a field is named, written out (with 'key') "
+        "or a block (with 'when' and 'fields')"
+    )
