@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import factories
 import pytest
@@ -19,7 +20,8 @@ from service.extensions import db
 from service.jobs.services import drain
 from tests.conftest import actor_for, running
 
-TODAY = date.today()
+# The form's "today" is Berlin's: between 23:00 and 24:00 UTC the machine's date is a day behind.
+TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()
 MOVE_IN = TODAY - timedelta(days=3)
 
 
