@@ -44,6 +44,27 @@ def test_an_untouched_log_verifies_against_the_witness(
     assert "intact" in output
 
 
+def test_a_changed_decision_role_is_named_by_case_and_event(
+    app: Any, tmp_path: Path, rejected_case: Callable[..., Any]
+) -> None:
+    """The role a transition was fired in is printed on notices: rewriting it is caught."""
+    case = rejected_case()
+    event = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.case_id == case.id, AuditEvent.transition == "request_information"
+        )
+    ).one()
+    assert event.actor_role is not None
+    witness = kept_by_witness(tmp_path)
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.id == event.id).values(actor_role="admin")
+    )
+    db.session.commit()
+    code, output = verify(app, witness)
+    assert code == 1
+    assert f"{case.reference}: event {event.seq} was changed after it was written" in output
+
+
 def test_a_changed_field_is_named_by_case_and_event(
     app: Any, tmp_path: Path, rejected_case: Callable[..., Any]
 ) -> None:
