@@ -82,15 +82,21 @@ def residence_registration_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+#: Max Mustermann's name and address in Düsseldorf, as the parking permit and the dog tax ask.
+MAX_MUSTERMANN: dict[str, str] = {
+    "first_name": "Max",
+    "family_name": "Mustermann",
+    "street": "Bilker Allee",
+    "house_number": "12",
+    "postal_code": "40219",
+    "town": "Düsseldorf",
+}
+
+
 def parking_permit_data(**overrides: Any) -> dict[str, Any]:
     """Return a complete resident parking permit application without a fee waiver."""
     data: dict[str, Any] = {
-        "first_name": "Max",
-        "family_name": "Mustermann",
-        "street": "Bilker Allee",
-        "house_number": "12",
-        "postal_code": "40219",
-        "town": "Düsseldorf",
+        **MAX_MUSTERMANN,
         "licence_plate": "D-AB 1234",
         "vehicle_relation": "keeper",
         "vehicle_registration": {
@@ -169,12 +175,7 @@ def listed_dog(**overrides: Any) -> dict[str, Any]:
 def dog_tax_data(**overrides: Any) -> dict[str, Any]:
     """Return a complete dog tax registration of one dog (150 € a year), paid by transfer."""
     data: dict[str, Any] = {
-        "first_name": "Max",
-        "family_name": "Mustermann",
-        "street": "Bilker Allee",
-        "house_number": "12",
-        "postal_code": "40219",
-        "town": "Düsseldorf",
+        **MAX_MUSTERMANN,
         "dogs": [dog()],
         "direct_debit": False,
         "email": "max@example.org",

@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 import pytest
-from factories import PDF, dog, dog_tax_data, listed_dog
+from factories import MAX_MUSTERMANN, PDF, dog, dog_tax_data, listed_dog
 from flask import Flask
 from flask.testing import FlaskClient
 from service_walk import (
@@ -44,17 +44,7 @@ FEE = "Hundesteuer im Jahr"
 DASH = "\N{EN DASH}"
 
 PAGES: list[tuple[str, dict[str, Any]]] = [
-    (
-        "holder",
-        {
-            "first_name": "Max",
-            "family_name": "Mustermann",
-            "street": "Bilker Allee",
-            "house_number": "12",
-            "postal_code": "40219",
-            "town": "Düsseldorf",
-        },
-    ),
+    ("holder", dict(MAX_MUSTERMANN)),
     (
         "dogs",
         {
