@@ -102,8 +102,8 @@ def _parse(doc: Any, problems: Problems) -> City | None:
     if not r.keys(doc, "city", schemas.CITY):
         return None
     departments = []
-    for _line, item in r.items(doc, "departments", "city"):
-        if r.keys(item, "department", schemas.DEPARTMENT):
+    for line, item in r.items(doc, "departments", "city"):
+        if r.keys(item, "department", schemas.DEPARTMENT, line):
             key = r.name(item, "key", "department")
             departments.append(
                 Department(

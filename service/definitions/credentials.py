@@ -62,14 +62,14 @@ class CredentialDefinition:
 def parse_credentials(r: Any, doc: Any) -> tuple[CredentialDefinition, ...]:
     """Read the workflow's `credentials:` list with the loader's reader `r`."""
     credentials = []
-    for _line, item in r.items(doc, "credentials", "workflow", required=False):
-        if not r.keys(item, "credential", schemas.CREDENTIAL):
+    for line, item in r.items(doc, "credentials", "workflow", required=False):
+        if not r.keys(item, "credential", schemas.CREDENTIAL, line):
             continue
         key = r.name(item, "key", "credential")
         what = f"credential '{key}'"
         claims = []
-        for _cl, claim in r.items(item, "claims", what):
-            if not r.keys(claim, f"claim of {what}", schemas.CLAIM):
+        for cl, claim in r.items(item, "claims", what):
+            if not r.keys(claim, f"claim of {what}", schemas.CLAIM, cl):
                 continue
             name = r.name(claim, "name", what)
             disclosable = claim.get("disclosable", False)

@@ -29,8 +29,8 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
         if (f := _parse_field(r, item, line, nested=False)) is not None
     )
     pages = []
-    for _line, item in r.items(doc, "pages", "form"):
-        if not r.keys(item, "page", schemas.PAGE):
+    for line, item in r.items(doc, "pages", "form"):
+        if not r.keys(item, "page", schemas.PAGE, line):
             continue
         pages.append(
             Page(
@@ -43,8 +43,8 @@ def parse_form(doc: Any, path: str, problems: Problems) -> FormDefinition | None
             )
         )
     rules = []
-    for _line, item in r.items(doc, "rules", "form", required=False):
-        if not r.keys(item, "rule", schemas.RULE):
+    for line, item in r.items(doc, "rules", "form", required=False):
+        if not r.keys(item, "rule", schemas.RULE, line):
             continue
         severity = item.get("severity", "error")
         if severity not in ("error", "flag"):
@@ -86,7 +86,7 @@ def _pattern(r: _Reader, obj: LineDict, what: str) -> str | None:
 
 
 def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefinition | None:
-    if not r.keys(obj, "field", schemas.FIELD):
+    if not r.keys(obj, "field", schemas.FIELD, line):
         return None
     key = r.name(obj, "key", "field")
     what = f"field '{key}'"
@@ -100,10 +100,10 @@ def _parse_field(r: _Reader, obj: Any, line: int, nested: bool) -> FieldDefiniti
     if ftype == "group" and nested:
         r.problems.add(obj.line_of("type"), f"{what}: groups cannot be nested")
     options = []
-    for _ol, opt in r.items(
+    for ol, opt in r.items(
         obj, "options", what, required=ftype in ("select", "radio", "checkboxes")
     ):
-        if r.keys(opt, f"option of {what}", schemas.OPTION):
+        if r.keys(opt, f"option of {what}", schemas.OPTION, ol):
             options.append(
                 Option(value=str(opt.get("value")), label=r.text(opt, "label", what) or Text(""))
             )

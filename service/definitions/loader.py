@@ -37,19 +37,23 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
     r = _Reader(problems)
     if not r.keys(doc, "workflow", schemas.WORKFLOW):
         return None
-    states = [s for _line, item in r.items(doc, "states", "workflow") if (s := _state(r, item))]
+    states = [
+        s for line, item in r.items(doc, "states", "workflow") if (s := _state(r, item, line))
+    ]
     transitions = [
-        t for _line, item in r.items(doc, "transitions", "workflow") if (t := _transition(r, item))
+        t
+        for line, item in r.items(doc, "transitions", "workflow")
+        if (t := _transition(r, item, line))
     ]
     roles = [
         role
-        for _line, item in r.items(doc, "roles", "workflow", required=False)
-        if (role := _role(r, item))
+        for line, item in r.items(doc, "roles", "workflow", required=False)
+        if (role := _role(r, item, line))
     ]
     documents = [
         d
-        for _line, item in r.items(doc, "documents", "workflow", required=False)
-        if (d := _document(r, item))
+        for line, item in r.items(doc, "documents", "workflow", required=False)
+        if (d := _document(r, item, line))
     ]
     info = _parse_info(r, doc)
     prefix = _reference_prefix(r, doc)
@@ -87,8 +91,8 @@ def _reference_prefix(r: _Reader, doc: LineDict) -> str:
     return prefix
 
 
-def _state(r: _Reader, item: Any) -> State | None:
-    if not r.keys(item, "state", schemas.STATE):
+def _state(r: _Reader, item: Any, line: int) -> State | None:
+    if not r.keys(item, "state", schemas.STATE, line):
         return None
     name = r.name(item, "name", "state")
     what = f"state '{name}'"
@@ -104,15 +108,15 @@ def _state(r: _Reader, item: Any) -> State | None:
     )
 
 
-def _transition(r: _Reader, item: Any) -> Transition | None:
-    if not r.keys(item, "transition", schemas.TRANSITION):
+def _transition(r: _Reader, item: Any, line: int) -> Transition | None:
+    if not r.keys(item, "transition", schemas.TRANSITION, line):
         return None
     name = r.name(item, "name", "transition")
     what = f"transition '{name}'"
     inputs = [
         spec
-        for _il, inp in r.items(item, "inputs", what, required=False)
-        if (spec := _parse_input(r, inp, what)) is not None
+        for line, inp in r.items(item, "inputs", what, required=False)
+        if (spec := _parse_input(r, inp, what, line)) is not None
     ]
     guard_source = r.expression(item, "guard", what)
     return Transition(
@@ -148,15 +152,15 @@ def _compile_guard(source: str | None) -> Any:
         return _never
 
 
-def _role(r: _Reader, item: Any) -> RoleDefinition | None:
-    if not r.keys(item, "role", schemas.ROLE):
+def _role(r: _Reader, item: Any, line: int) -> RoleDefinition | None:
+    if not r.keys(item, "role", schemas.ROLE, line):
         return None
     name = r.name(item, "name", "role")
     return RoleDefinition(name, r.text(item, "title", f"role '{name}'") or Text(name), item.line)
 
 
-def _document(r: _Reader, item: Any) -> DocumentDefinition | None:
-    if not r.keys(item, "document", schemas.DOCUMENT):
+def _document(r: _Reader, item: Any, line: int) -> DocumentDefinition | None:
+    if not r.keys(item, "document", schemas.DOCUMENT, line):
         return None
     key = r.name(item, "key", "document")
     what = f"document '{key}'"
@@ -169,10 +173,10 @@ def _document(r: _Reader, item: Any) -> DocumentDefinition | None:
     )
 
 
-def _parse_input(r: _Reader, inp: Any, what: str) -> TransitionInput | None:
+def _parse_input(r: _Reader, inp: Any, what: str, line: int) -> TransitionInput | None:
     """Read a transition input: a form field whose key is written `name` (text by default)."""
     if not isinstance(inp, LineDict) or "key" in inp:
-        r.problems.add(getattr(inp, "line", 0), f"{what}: an input is a field with a 'name'")
+        r.problems.add(getattr(inp, "line", line), f"{what}: an input is a field with a 'name'")
         return None
     renamed = {"name": "key"}
     as_field = LineDict({renamed.get(k, k): v for k, v in inp.items()})

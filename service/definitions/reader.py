@@ -29,11 +29,13 @@ class Reader:
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
 
-    def keys(self, obj: Any, what: str, schema: Section) -> bool:
-        """Check the keys of section `obj` against its schema; False if it is no mapping."""
+    def keys(self, obj: Any, what: str, schema: Section, line: int = 1) -> bool:
+        """Check the keys of section `obj` against its schema; False if it is no mapping.
+
+        `line` is where `obj` stands when it cannot say itself (a list item that is text).
+        """
         if not isinstance(obj, LineDict):
-            line = getattr(obj, "line", 1)
-            self.problems.add(line, f"{what} must be a mapping")
+            self.problems.add(getattr(obj, "line", line), f"{what} must be a mapping")
             return False
         for key in schema.validate(obj):
             if key in obj:

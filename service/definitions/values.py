@@ -19,8 +19,8 @@ from service.engine.types import Text
 
 def parse_computed(r: Any, doc: LineDict) -> tuple[ComputedDefinition, ...]:
     found = []
-    for _line, item in r.items(doc, "computed", "form", required=False):
-        if not r.keys(item, "computed value", schemas.COMPUTED):
+    for line, item in r.items(doc, "computed", "form", required=False):
+        if not r.keys(item, "computed value", schemas.COMPUTED, line):
             continue
         key = r.name(item, "key", "computed value")
         what = f"computed value '{key}'"

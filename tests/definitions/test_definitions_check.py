@@ -299,3 +299,10 @@ def test_an_unknown_key_lists_the_keys_its_section_allows(tmp_path: Path) -> Non
         "workflows/dog_tax.yaml:18: unknown key 'finale' in state (allowed: deadline, final, "
         "initial, name, pauses_clock, resident_text, title)"
     ) in problems
+
+
+def test_a_list_item_that_is_no_mapping_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    """`- archived` where a state {name, title, ...} belongs: the line of the item, not 1."""
+    workflow = WORKFLOW.replace("transitions:\n", "  - archived\ntransitions:\n", 1)
+    problems = problems_of(write_set(tmp_path, workflow=workflow))
+    assert "workflows/dog_tax.yaml:20: state must be a mapping" in problems
