@@ -129,8 +129,6 @@ FACES = ("portal", "backoffice", "api")
 #: (file, function) of the faces that still catch a typed error of the error map by hand,
 #: and why. The list may only shrink: an entry that no longer catches fails the test too.
 HAND_CATCHES_LEFT = {
-    # The check page is shown again with the whole form's errors (not a redirect).
-    ("service/portal/views.py", "submit"),
     # A refused upload of a page is kept beside its question while the page is saved.
     ("service/portal/pages.py", "store_page_files"),
     # The whole form's errors are the check page's content, not a failure.

@@ -1,9 +1,8 @@
 """The resident's replies to their case: answer a question (with files) or withdraw.
 
 The view only calls `services.reply`; a refused reply (a file, an input, the workflow)
-comes back through the blueprint's error handler `_reply_refused`, which shows the form
-again with each message beside its field. Every other typed error of the portal goes on to
-the one error map (`service.errors`).
+comes back through the portal's error handler (`views.FORMS_AGAIN`) to `_reply_refused`,
+which shows the form again with each message beside its field.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
 
-from service import errors
 from service.auth.services import login_required
 from service.cases.models import Case
 from service.engine.errors import InputsInvalid, TransitionNotAllowed
@@ -20,7 +18,7 @@ from service.extensions import db
 from service.forms.errors import ValidationFailed
 from service.portal import services
 from service.portal.constants import REPLY_FILE_ACCEPT, REPLY_FILE_MAX_SIZE, REPLY_MAX_FILES
-from service.portal.views import _case_or_404, _user, bp, field_id
+from service.portal.views import FORMS_AGAIN, _case_or_404, _user, bp, field_id
 from service.web import current_lang
 
 
@@ -86,17 +84,14 @@ def _reply_errors(exc: Exception, lang: str) -> dict[str, list[str]]:
 def _reply_refused(exc: Exception) -> Any:
     """Show a refused reply's form again: each message beside its field, linked from the summary.
 
-    Registered on the blueprint for `REPLY_REFUSALS`; the same errors from any other
-    portal page go on to the one error map (`service.errors`). Nothing of the reply stays.
+    Called by the portal's error handler (`views.FORMS_AGAIN`); None leaves the error to
+    the one error map. Nothing of the reply stays.
     """
-    if request.endpoint != "portal.case_action" or "reply" not in g:
-        return errors.handle(exc)
+    if "reply" not in g:
+        return None
     db.session.rollback()
     case, chosen = g.reply
     return _render_action(case, chosen, _reply_errors(exc, current_lang()), _action_values(chosen))
 
 
-#: The typed errors a resident's reply is refused with (files, inputs, the workflow).
-REPLY_REFUSALS = (ValidationFailed, InputsInvalid, TransitionNotAllowed)
-for _refusal in REPLY_REFUSALS:
-    bp.register_error_handler(_refusal, _reply_refused)
+FORMS_AGAIN["portal.case_action"] = _reply_refused

@@ -6,12 +6,14 @@ boundary commits. Anything that is not the logged-in resident's own is a 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
+    g,
     redirect,
     render_template,
     request,
@@ -19,10 +21,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from service import errors
 from service.auth.services import current_user, login_required
 from service.cases.models import Case
 from service.cases.services import get_case_for_applicant
 from service.definitions.services import current_registry
+from service.engine.errors import InputsInvalid, TransitionNotAllowed
+from service.extensions import db
 from service.forms.services import ValidationFailed, page_view, summary
 from service.portal import services
 from service.portal.constants import (
@@ -247,13 +252,21 @@ def submit(service_key: str) -> Any:
         if done is not None and done.case_id is not None:
             return redirect(url_for(".confirmation", case_id=done.case_id), code=303)
         return redirect(url_for(".check", service_key=service.key), code=303)
+    g.check_page = (service, form, draft)  # for `_submit_refused`: the check page again
     try:
         case = services.submit_draft(draft, services.actor_of(user), token, lang)
-    except ValidationFailed as exc:
-        return _render_check(service, form, draft, exc.errors)
     except services.StaleSubmission:
         return redirect(url_for(".check", service_key=service.key), code=303)
     return redirect(url_for(".confirmation", case_id=case.id), code=303)
+
+
+def _submit_refused(exc: Exception) -> Any:
+    """Show the check page again with the refused answers, each linked to its question."""
+    if not isinstance(exc, ValidationFailed) or "check_page" not in g:
+        return None
+    db.session.rollback()
+    service, form, draft = g.check_page
+    return _render_check(service, form, draft, exc.errors)
 
 
 @bp.get("/cases/<int:case_id>/confirmation")
@@ -324,6 +337,25 @@ def _document_link(document: Any, case: Case, lang: str) -> tuple[str, str]:
 
     url = url_for("documents.download", case_id=case.id, document_id=document.id)
     return document_title(document, lang), url
+
+
+#: Endpoint -> how a refused POST of that page shows its form again: a function of the
+#: typed error that answers it, or None to leave it to the one error map.
+FORMS_AGAIN: dict[str, Callable[[Exception], Any]] = {"portal.submit": _submit_refused}
+
+#: The typed errors a portal form is shown again for (answers, inputs, the workflow).
+FORM_REFUSALS = (ValidationFailed, InputsInvalid, TransitionNotAllowed)
+
+
+def _form_again(exc: Exception) -> Any:
+    """Blueprint error handler: the page's own form again, else the one error map."""
+    again = FORMS_AGAIN.get(request.endpoint or "")
+    answer = again(exc) if again is not None else None
+    return errors.handle(exc) if answer is None else answer
+
+
+for _refusal in FORM_REFUSALS:
+    bp.register_error_handler(_refusal, _form_again)
 
 
 def way_back() -> str:

@@ -327,3 +327,20 @@ def test_dates_are_typed_into_day_month_and_year_boxes(
     again = client.get(page("people")).get_data(as_text=True)
     assert re.search(r'id="f-persons-0-birth_date"[^>]*value="7"', again)
     assert re.search(r'id="f-persons-0-birth_date-year"[^>]*value="1988"', again)
+
+
+def test_submitting_unfinished_answers_shows_the_check_page_with_links_to_the_questions(
+    client: Any, make_user: Any, login: Any
+) -> None:
+    login(make_user())
+    answered = post_form(
+        client, page("people"), {**person(0, "Mustermann", "Erika Maria"), "action": "continue"}
+    )
+    assert answered.headers["Location"].endswith(page("new_flat"))
+
+    response, _, _ = submit(client)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'href="{page("new_flat")}?return=check#f-' in html
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
