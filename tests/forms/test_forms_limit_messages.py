@@ -101,7 +101,7 @@ def test_definitions_check_accepts_a_limit_with_its_message(tmp_path: Path) -> N
         ("      value: today()\n", "      valeu: today()\n",
          "forms/dog_tax.yaml:17: unknown key 'valeu' in field 'born': 'max'"),
         ("      value: today()\n", "      value: tomorrow\n",
-         "forms/dog_tax.yaml:17: field 'born': 'max': unknown name 'tomorrow'"),
+         "forms/dog_tax.yaml:17:14: field 'born': 'max': unknown name 'tomorrow'"),
         ("    type: date\n", "    type: text\n",
          "forms/dog_tax.yaml:16: field 'born': 'max': only number, money and date fields"),
     ],
