@@ -64,6 +64,7 @@ def registration_data(
         "address_supplement": "3. OG links",
         "postal_code": "40212",
         "residence_kind": "main",
+        "move_in_date": MOVE_IN.isoformat(),
         "previous_street": "Hofaue",
         "previous_house_number": "5",
         "previous_postal_code": "42103",
