@@ -57,6 +57,7 @@ from service.credentials.keys import issuer_key
 from service.credentials.models import CredentialOffer, IssuedCredential, WalletNonce
 from service.definitions.credentials import CredentialDefinition, is_duration
 from service.extensions import db, utcnow
+from service.rules.dates import LOCAL_TIMEZONE
 
 
 def issuer_url() -> str:
@@ -300,14 +301,26 @@ def _evaluate(source: str, context: dict[str, Any]) -> Any:
 def _validity(
     cred: CredentialDefinition, context: dict[str, Any], now: datetime
 ) -> tuple[datetime, datetime]:
+    """Return when the credential starts and ends, in UTC.
+
+    A start date (the permit's first day) begins at midnight on the town hall's calendar
+    (Europe/Berlin), and the period is added in local wall time, so a permit from today is
+    valid at 00:30 in the city and a six-month permit from 1 July ends with 31 December.
+    """
     start = now
     if cred.valid_from:
         value = _evaluate(cred.valid_from, context)
         if value:
-            start = datetime.combine(date.fromisoformat(str(value)[:10]), time(), tzinfo=UTC)
+            day = date.fromisoformat(str(value)[:10])
+            start = datetime.combine(day, time(), tzinfo=LOCAL_TIMEZONE)
     period = cred.valid_for if is_duration(cred.valid_for) else _evaluate(cred.valid_for, context)
     until = start + isodate.parse_duration(str(period or "P1Y"))
-    return start, until
+    return start.astimezone(UTC), until.astimezone(UTC)
+
+
+def _local_day(moment: datetime) -> str:
+    """Return the date of `moment` on the town hall's calendar, as YYYY-MM-DD."""
+    return moment.astimezone(LOCAL_TIMEZONE).date().isoformat()
 
 
 def _plain(value: Any) -> Any:
@@ -350,8 +363,8 @@ def _sign(
         "nbf": int(valid_from.timestamp()),
         "exp": int(valid_until.timestamp()),
         "status": {"status_list": {"idx": index, "uri": status.status_list_uri(status_list.id)}},
-        "valid_from": valid_from.date().isoformat(),
-        "valid_until": (valid_until - timedelta(seconds=1)).date().isoformat(),
+        "valid_from": _local_day(valid_from),
+        "valid_until": _local_day(valid_until - timedelta(seconds=1)),
     }
     for claim in cred.claims:
         value = _plain(_evaluate(claim.value, context))

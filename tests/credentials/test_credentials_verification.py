@@ -6,11 +6,12 @@ import base64
 import hashlib
 import json
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import isodate
+import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
@@ -19,6 +20,7 @@ from service.credentials import services as credentials
 from service.credentials.models import PresentationRequest
 from service.engine import Actor
 from service.extensions import db
+from service.rules.dates import local_today
 
 
 def new_request(claims: tuple[str, ...] = ("zone",)) -> dict[str, str]:
@@ -47,13 +49,29 @@ def test_zone_and_validity_are_accepted_without_the_name(client: Any, issued: An
     presentation = holder.present(credential, {"zone": True}, params["nonce"], params["client_id"])
     result = answer(client, params, presentation)
     assert result["accepted"] is True, result
-    last_day = date.today() + isodate.parse_duration("P1Y") - timedelta(days=1)
+    last_day = local_today() + isodate.parse_duration("P1Y") - timedelta(days=1)
     assert result["claims"] == {
         "zone": "a",
-        "valid_from": date.today().isoformat(),
+        "valid_from": local_today().isoformat(),
         "valid_until": last_day.isoformat(),
     }
     assert "holder_name" not in json.dumps(result)
+
+
+@pytest.mark.frozen("2026-11-29 23:30:00")
+def test_a_permit_from_today_is_valid_from_midnight_in_the_city(client: Any, issued: Any) -> None:
+    """At 00:30 in Düsseldorf (23:30 UTC) a permit starting today is already valid.
+
+    The validity follows the town hall's calendar: it begins at midnight in Europe/Berlin,
+    not at midnight UTC (which would leave it "not yet valid" for the first hour).
+    """
+    holder, credential, _case = issued()
+    params = new_request()
+    presentation = holder.present(credential, {"zone": True}, params["nonce"], params["client_id"])
+    result = answer(client, params, presentation)
+    assert result["accepted"] is True, result
+    assert result["claims"]["valid_from"] == "2026-11-30"
+    assert result["claims"]["valid_until"] == "2027-11-29"
 
 
 def test_a_presentation_for_another_audience_is_refused(client: Any, issued: Any) -> None:
@@ -109,7 +127,7 @@ def test_a_tampered_disclosure_is_refused_even_with_a_fresh_key_binding(
 
 
 def test_an_expired_permit_is_refused(client: Any, issued: Any, approved_permit: Any) -> None:
-    holder, credential, _case = issued(start=date.today() - timedelta(days=400))
+    holder, credential, _case = issued(start=local_today() - timedelta(days=400))
     params = new_request()
     result = answer(
         client,
