@@ -7,7 +7,7 @@ such function per shipped service, listed in `DATA`) return data that passes the
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import factory
@@ -18,6 +18,7 @@ from service.cases import services as cases
 from service.cases.models import Case
 from service.engine import Actor
 from service.extensions import db
+from service.rules.dates import local_today
 
 #: A minimal one-page PDF for uploads (the content checks open it; a PDF without pages is
 #: refused).
@@ -63,7 +64,7 @@ def residence_registration_data(**overrides: Any) -> dict[str, Any]:
         "house_number": "2",
         "postal_code": "40213",
         "town": "Düsseldorf",
-        "move_in_date": (date.today() - timedelta(days=3)).isoformat(),
+        "move_in_date": (local_today() - timedelta(days=3)).isoformat(),
         "residence_kind": "sole",
         "arriving_from_abroad": False,
         "previous_street": "Domkloster",
@@ -107,7 +108,7 @@ def parking_permit_data(**overrides: Any) -> dict[str, Any]:
         },
         "zone": "a",
         "period": "one_year",
-        "start_date": (date.today() + timedelta(days=7)).isoformat(),
+        "start_date": (local_today() + timedelta(days=7)).isoformat(),
         "fee_waiver_requested": False,
     }
     data.update(overrides)
@@ -129,7 +130,7 @@ def deregistration_data(**overrides: Any) -> dict[str, Any]:
         "house_number": "2",
         "postal_code": "40213",
         "town": "Düsseldorf",
-        "move_out_date": (date.today() - timedelta(days=3)).isoformat(),
+        "move_out_date": (local_today() - timedelta(days=3)).isoformat(),
         "new_flat_in_germany": False,
         "new_country": "AT",
         "new_address": "Stephansplatz 1\nTop 4",
@@ -147,7 +148,7 @@ def dog(**overrides: Any) -> dict[str, Any]:
         "dog_name": "Bello",
         "chip_number": "276098106543210",
         "breed": "Labrador-Mischling",
-        "kept_since": (date.today() - timedelta(days=10)).isoformat(),
+        "kept_since": (local_today() - timedelta(days=10)).isoformat(),
         "listed_breed": False,
     }
     data.update(overrides)
@@ -186,7 +187,7 @@ def dog_tax_data(**overrides: Any) -> dict[str, Any]:
 
 def special_use_permit_data(**overrides: Any) -> dict[str, Any]:
     """Return a 15 m no-parking zone for two days, starting in ten days (60 € fee)."""
-    start = date.today() + timedelta(days=10)
+    start = local_today() + timedelta(days=10)
     data: dict[str, Any] = {
         "first_name": "Erika",
         "family_name": "Mustermann",

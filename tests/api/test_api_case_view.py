@@ -3,7 +3,7 @@ from `cases.case_view.case_view(case, viewer, lang)`."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from factories import residence_registration_data
@@ -13,9 +13,10 @@ from service.cases.case_view import case_view
 from service.cases.constants import CaseViewer
 from service.cases.models import Case
 from service.extensions import db
+from service.rules.dates import local_today
 from tests.api.api_support import auth, mint
 
-LATE = (date.today() - timedelta(days=20)).isoformat()
+LATE = (local_today() - timedelta(days=20)).isoformat()
 
 
 def _late_registration(api: FlaskClient, token: str) -> Any:

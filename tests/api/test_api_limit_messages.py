@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 
+from service.rules.dates import local_today
 from tests.api.api_support import mint
 
 
 def test_api_refusal_carries_the_limits_message(api: FlaskClient, submit: Any) -> None:
-    late = (date.today() + timedelta(days=200)).isoformat()
+    late = (local_today() + timedelta(days=200)).isoformat()
     response = submit(mint(), start_date=late)
     assert response.status_code == 422
     messages = [e["message"] for e in response.json["errors"] if e["path"] == "start_date"]

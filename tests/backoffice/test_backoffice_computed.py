@@ -13,6 +13,7 @@ from service.documents.models import Document
 from service.documents.services import document_html
 from service.drafts.models import Draft
 from service.extensions import db
+from service.rules.dates import local_today
 
 
 def test_back_office_case_page_shows_the_fee(make_case: Any, staff: Any, client_for: Any) -> None:
@@ -66,9 +67,9 @@ def test_the_permit_document_prints_the_fee(make_case: Any) -> None:
 def test_case_page_shows_the_late_registration_flag_the_api_shows(
     make_case: Any, staff: Any, resident: Any, client_for: Any
 ) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    case = make_case(move_in=date.today() - timedelta(days=20))
+    case = make_case(move_in=local_today() - timedelta(days=20))
     officer = client_for(staff("registration_officer")).get(f"/backoffice/cases/{case.id}")
     html = officer.get_data(as_text=True)
     assert 'id="flags-heading"' in html

@@ -16,6 +16,7 @@ from service.cases.models import AuditEvent, Case
 from service.cases.services import fire_transition
 from service.engine import Actor
 from service.extensions import db
+from service.rules.dates import local_today
 
 SETUP = Actor(id="setup", kind="user", roles=frozenset({"case_worker"}), label="Setup")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -191,7 +192,7 @@ def test_overdue_case_is_marked_in_words_not_only_colour(
 def test_late_registration_flag_shows_as_a_badge(
     staff: Callable[..., Any], make_case: Callable[..., Case], client_for: Any
 ) -> None:
-    late = make_case(move_in=date.today() - timedelta(days=40))
+    late = make_case(move_in=local_today() - timedelta(days=40))
     html = client_for(staff("case_worker")).get("/backoffice/").get_data(as_text=True)
     row = html.split(late.reference, 1)[1].split("</tr>", 1)[0]
     assert "Hinweis" in row

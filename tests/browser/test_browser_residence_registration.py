@@ -4,13 +4,15 @@ and in English; axe-core checks every page, each also in its error state."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from browser_support import Checker, LiveServer, axe_source, browser, live_server, login_via_dev_idp
 from factories import PDF
+
+from service.rules.dates import local_today
 
 __all__ = ["axe_source", "browser", "live_server"]
 
@@ -143,7 +145,7 @@ def test_resident_registers_two_people_at_a_secondary_residence(
             "house_number": "12a",
             "postal_code": "40212",
             "town": "Düsseldorf",
-            "move_in_date": (date.today() - timedelta(days=3)).isoformat(),
+            "move_in_date": (local_today() - timedelta(days=3)).isoformat(),
         },
     )
     page.check("input[name=residence_kind][value=secondary]")

@@ -4,12 +4,13 @@ verifier's "Nachweis prüfen" pass axe-core (WCAG 2.1 A/AA) and work with the ke
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import pytest
 from browser_support import Checker, LiveServer, axe_source, browser, live_server, session_cookie
 from factories import parking_permit_data
+
+from service.rules.dates import local_today
 
 __all__ = ["axe_source", "browser", "live_server"]
 
@@ -35,7 +36,7 @@ def _approved_permit(server: LiveServer) -> tuple[int, int, int]:
         )
         db.session.add_all([resident, officer, verifier])
         db.session.flush()
-        data = parking_permit_data(start_date=date.today().isoformat())
+        data = parking_permit_data(start_date=local_today().isoformat())
         case = submit_case(
             "parking_permit", data, resident.id, Actor(**resident.as_actor_fields())
         ).case

@@ -14,6 +14,7 @@ from service.cases import services as cases
 from service.cases.models import Case
 from service.engine import Actor
 from service.extensions import db
+from service.rules.dates import local_today
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def approved_permit(app: Any, people: dict[str, Any]) -> Callable[..., Case]:
     """Return a factory of approved parking permits of Max, valid from `start` (today)."""
 
     def make(start: date | None = None, **answers: Any) -> Case:
-        data = parking_permit_data(start_date=date.today().isoformat(), **answers)
+        data = parking_permit_data(start_date=local_today().isoformat(), **answers)
         case = cases.submit_case("parking_permit", data, people["max"].id, act(people["max"])).case
         if start is not None:
             # A permit that began long ago (the form only takes dates from today on).

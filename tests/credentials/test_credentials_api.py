@@ -6,6 +6,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from service.rules.dates import local_today
 from tests.api.api_support import api, api_app, mint
 
 __all__ = ["api", "api_app"]
@@ -31,9 +32,8 @@ def test_client_requests_zone_and_reads_the_result(api: Any, api_app: Any) -> No
     olaf = User(issuer="t", subject="olaf", name="Olaf", roles=["permit_officer"])
     db.session.add_all([max_, olaf])
     db.session.flush()
-    import datetime
 
-    data = parking_permit_data(start_date=datetime.date.today().isoformat())
+    data = parking_permit_data(start_date=local_today().isoformat())
     case = cases.submit_case("parking_permit", data, max_.id, Actor(**max_.as_actor_fields())).case
     cases.fire_transition(case, "start_review", Actor(**olaf.as_actor_fields()))
     cases.fire_transition(case, "approve", Actor(**olaf.as_actor_fields()))

@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import date
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from pages import csrf_token
 from werkzeug.serving import make_server
 
 from service.extensions import db
+from service.rules.dates import local_today
 
 WALLET = Path(__file__).parent / "wallet"
 
@@ -84,7 +84,7 @@ def _setup(app: Flask) -> tuple[int, int, Any]:
         )
         db.session.add_all([max_, olaf])
         db.session.flush()
-        data = parking_permit_data(start_date=date.today().isoformat())
+        data = parking_permit_data(start_date=local_today().isoformat())
         case = submit_case("parking_permit", data, max_.id, Actor(**max_.as_actor_fields())).case
         fire_transition(case, "start_review", Actor(**olaf.as_actor_fields()))
         fire_transition(case, "approve", Actor(**olaf.as_actor_fields()))

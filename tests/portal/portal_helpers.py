@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from factories import residence_registration_data
@@ -12,6 +12,7 @@ from pages import csrf_token
 from service.cases.models import Case
 from service.cases.services import submit_case
 from service.extensions import db
+from service.rules.dates import local_today
 from tests.conftest import actor_for
 
 SERVICE = "residence_registration"
@@ -55,7 +56,7 @@ def person(index: int, family: str, first: str, *, married: bool = False) -> dic
 
 def new_flat(kind: str = "secondary") -> dict[str, str]:
     """Return the posted fields of the new flat; a secondary residence names the main one."""
-    moved = (date.today() - timedelta(days=3)).isoformat()
+    moved = (local_today() - timedelta(days=3)).isoformat()
     data = {
         "street": "Königsallee",
         "house_number": "12a",

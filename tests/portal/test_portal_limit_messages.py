@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from portal_helpers import BASE, new_flat, post_form
+
+from service.rules.dates import local_today
 
 
 def test_future_move_in_date_says_that_one_registers_after_moving_in(
@@ -13,7 +15,7 @@ def test_future_move_in_date_says_that_one_registers_after_moving_in(
 ) -> None:
     login(make_user("Erika Mustermann"))
     client.get(f"{BASE}/apply")
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     path = f"{BASE}/apply/new_flat"
     html = post_form(
         client, path, {**new_flat("sole"), "move_in_date": tomorrow, "action": "continue"}
@@ -29,10 +31,10 @@ def test_parking_permit_start_hint_and_refusal_follow_the_allowed_range(
     client.get("/services/parking_permit/apply")
     path = "/services/parking_permit/apply/permit"
     shown = client.get(path).get_data(as_text=True)
-    example = date.today() + timedelta(days=7)
+    example = local_today() + timedelta(days=7)
     assert f"Zum Beispiel: {example.day} {example.month} {example.year}" in shown
     assert "17 5 1990" not in shown
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (local_today() - timedelta(days=1)).isoformat()
     html = post_form(
         client, path, {"period": "one_year", "start_date": past, "action": "continue"}
     ).get_data(as_text=True)
