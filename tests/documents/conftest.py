@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import factories
 import pytest
@@ -18,10 +17,11 @@ from service.cases.models import Case
 from service.cases.services import fire_transition, submit_case
 from service.extensions import db
 from service.jobs.services import drain
+from service.rules.dates import local_today
 from tests.conftest import actor_for, running
 
 # The form's "today" is Berlin's: between 23:00 and 24:00 UTC the machine's date is a day behind.
-TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()
+TODAY = local_today()
 MOVE_IN = TODAY - timedelta(days=3)
 
 
