@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import click
@@ -26,9 +27,12 @@ def definitions_check(root: str | None) -> None:
     """
     from service import config as config_module
     from service.definitions.services import load_definitions
+    from service.template_samples import check_rendering
 
     root = root or str(config_module.from_environment()["DEFINITIONS_ROOT"])
     registry, problems = load_definitions(root)
+    if not problems:
+        problems = check_rendering(registry, Path(root) / "templates")
     if not problems:
         problems = _compare_stored(root, registry)
     if problems:

@@ -20,7 +20,7 @@ from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case
 from service.definitions.services import current_registry
 from service.definitions.types import FieldDefinition, ServiceDefinition
-from service.engine import APPLICANT, Transition
+from service.engine import APPLICANT, State, Transition
 from service.extensions import db
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -130,8 +130,6 @@ def decision_of_event(
     case: Case, event: AuditEvent, lang: str = "de", service: ServiceDefinition | None = None
 ) -> Decision | None:
     """Return the decision recorded by `event`, or None when it fired no transition."""
-    from service.forms.display import display_value
-
     if event.transition is None or event.action != AuditAction.TRANSITION:
         return None
     service = service or current_registry().service(case.service_key, case.workflow_version)
@@ -140,7 +138,37 @@ def decision_of_event(
         state = service.workflow.state(event.to_state or case.state)
     except KeyError:
         return None
-    raw = event.inputs or {}
+    applicant = event.actor_id == str(case.applicant_id)
+    role = None if applicant else _role(service, transition, event)
+    return make_decision(
+        service,
+        transition,
+        state,
+        event.inputs or {},
+        lang,
+        role=role,
+        by=event.actor_label if event.actor_kind == "user" else "",
+        at=event.at.astimezone(BERLIN) if event.at is not None else None,
+    )
+
+
+def make_decision(
+    service: ServiceDefinition,
+    transition: Transition,
+    state: State,
+    raw: Mapping[str, Any],
+    lang: str,
+    *,
+    role: str | None,
+    by: str = "",
+    at: datetime | None = None,
+) -> Decision:
+    """Return what templates see of `transition` fired with the inputs `raw` into `state`.
+
+    Also builds the sample decision `definitions check` renders templates with.
+    """
+    from service.forms.display import display_value
+
     inputs: dict[str, Any] = {}
     display: dict[str, str] = {}
     for spec in input_fields(transition):
@@ -148,8 +176,6 @@ def decision_of_event(
         inputs[spec.key] = _typed(spec, value)
         display[spec.key] = "" if value in (None, "") else display_value(spec, value, lang)
     fields = tuple((s.label.get(lang), display[s.key]) for s in input_fields(transition))
-    applicant = event.actor_id == str(case.applicant_id)
-    role = None if applicant else _role(service, transition, event)
     return Decision(
         transition=Named(transition.name, transition.title.get(lang)),
         state=Named(state.name, state.title.get(lang)),
@@ -159,8 +185,8 @@ def decision_of_event(
         resident_text=state.resident_text.get(lang) if state.resident_text else "",
         role=role,
         role_title=_role_title(service, role, lang),
-        by=event.actor_label if event.actor_kind == "user" else "",
-        at=event.at.astimezone(BERLIN) if event.at is not None else None,
+        by=by,
+        at=at,
         final=state.final,
     )
 

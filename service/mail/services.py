@@ -59,6 +59,36 @@ def case_link(case_id: int) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/cases/{case_id}"
 
 
+def build_context(
+    *,
+    lang: str,
+    name: str,
+    reference: str,
+    service_title: str,
+    state_title: str,
+    link: str,
+    computed: dict[str, Any],
+    decision: Any,
+) -> dict[str, Any]:
+    """Return everything an e-mail template may use (besides the global `city`)."""
+    from service.forms.display import country_name
+
+    return {
+        "lang": lang,
+        "name": name,
+        "reference": reference,
+        "service_title": service_title,
+        "state_title": state_title,
+        "link": link,
+        # Computed values by key, in the case's language: `computed.fee.display`.
+        "computed": computed,
+        # The transition this mail is about (None for "submitted"): `decision.inputs.reason`.
+        "decision": decision,
+        # `country_name(code)`: "Österreich" / "Austria", never the code.
+        "country_name": lambda code: country_name(code, lang),
+    }
+
+
 def compose(case: Any, template: str, event_seq: int) -> Mail | None:
     """Render the mail for `case`; None when the applicant has no e-mail address."""
     from service.auth.models import User
@@ -66,7 +96,6 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
     from service.cases.decisions import decision_at
     from service.cases.services import service_for
     from service.definitions.services import current_registry
-    from service.forms.display import country_name
 
     user = db.session.get(User, case.applicant_id)
     address = (user.email if user is not None else None) or (case.data or {}).get("email")
@@ -78,20 +107,16 @@ def compose(case: Any, template: str, event_seq: int) -> Mail | None:
         state_title = service.workflow.state(case.state).title.get(lang)
     except KeyError:
         state_title = case.state
-    context = {
-        "lang": lang,
-        "name": case.applicant_name or (user.name if user is not None else ""),
-        "reference": case.reference,
-        "service_title": service.title.get(lang),
-        "state_title": state_title,
-        "link": case_link(case.id),
-        # Computed values by key, in the case's language: `computed.fee.display`.
-        "computed": {c.key: c for c in computed_of(case, lang)},
-        # The transition this mail is about (None for "submitted"): `decision.inputs.reason`.
-        "decision": decision_at(case, event_seq, lang),
-        # `country_name(code)`: "Österreich" / "Austria", never the code.
-        "country_name": lambda code: country_name(code, lang),
-    }
+    context = build_context(
+        lang=lang,
+        name=case.applicant_name or (user.name if user is not None else ""),
+        reference=case.reference,
+        service_title=service.title.get(lang),
+        state_title=state_title,
+        link=case_link(case.id),
+        computed={c.key: c for c in computed_of(case, lang)},
+        decision=decision_at(case, event_seq, lang),
+    )
     # The texts stored with the case's workflow version; the files for older versions.
     files = current_registry().template_files.get((case.service_key, case.workflow_version))
     subject = _render(f"email/{template}/subject.txt", files, **context)

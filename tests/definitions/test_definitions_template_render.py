@@ -1,0 +1,92 @@
+"""`definitions check` renders every document and e-mail template on a sample case.
+
+A template that parses but names a field the form lacks, uses a filter Jinja does not
+know or trips over a value would only fail when a real case reaches the step that renders
+it; the check refuses it with the template file and line.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from service.cli import definitions_check
+from service.definitions.services import load_definitions
+from service.template_samples import check_rendering
+
+ROOT = Path(__file__).resolve().parents[2]
+DOG_TAX = "pdf/hundesteuerbescheid/document.html"
+
+
+def copy_definitions(root: Path) -> Path:
+    """Copy the shipped forms, workflows, templates and city.yaml to `root`."""
+    for folder in ("forms", "workflows", "templates"):
+        shutil.copytree(ROOT / folder, root / folder)
+    shutil.copy(ROOT / "city.yaml", root / "city.yaml")
+    return root
+
+
+def rendering_problems(root: Path) -> list[str]:
+    registry, problems = load_definitions(root)
+    assert [str(p) for p in problems] == []  # the template parses: only rendering fails
+    return [str(p) for p in check_rendering(registry, root / "templates")]
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_shipped_templates_render_on_a_sample_case() -> None:
+    registry, problems = load_definitions(ROOT)
+    assert problems == []
+    assert check_rendering(registry, ROOT / "templates") == []
+
+
+def test_unknown_field_in_a_document_template_is_refused_with_its_line(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(root / "templates" / DOG_TAX, "{{ data.town }}", "{{ data.twon }}")
+    assert rendering_problems(root) == [
+        f"templates/{DOG_TAX}:10: 'dict object' has no attribute 'twon' (rendered on a sample case)"
+    ]
+
+
+def test_unknown_filter_in_a_document_template_is_refused(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(root / "templates" / DOG_TAX, "{{ data.town }}", "{{ data.town|shout }}")
+    assert rendering_problems(root) == [
+        f"templates/{DOG_TAX}:10: No filter named 'shout'. (rendered on a sample case)"
+    ]
+
+
+def test_mistake_in_an_email_template_is_refused(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    body = root / "templates" / "email" / "decided" / "body.txt"
+    replace_in(body, "{{ decision.resident_text }}", "{{ decision.resident_txet }}")
+    assert rendering_problems(root) == [
+        "templates/email/decided/body.txt:9: 'service.cases.decisions.Decision object' "
+        "has no attribute 'resident_txet' (rendered on a sample case)"
+    ]
+
+
+def test_guarded_optional_value_passes_and_unguarded_unknown_value_fails(tmp_path: Path) -> None:
+    """`{% if decision %}` guards the e-mail sent on submission, which has no decision."""
+    root = copy_definitions(tmp_path)
+    body = root / "templates" / "email" / "submitted" / "body.txt"
+    body.write_text(body.read_text(encoding="utf-8") + "{{ decision.transition }}\n")
+    lines = body.read_text(encoding="utf-8").count("\n")
+    assert rendering_problems(root) == [
+        f"templates/email/submitted/body.txt:{lines}: 'None' has no attribute 'transition' "
+        "(rendered on a sample case)"
+    ]
+
+
+def test_definitions_check_fails_on_a_template_that_does_not_render(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(root / "templates" / DOG_TAX, "{{ data.town }}", "{{ data.twon }}")
+    result = CliRunner().invoke(definitions_check, ["--root", str(root)])
+    assert result.exit_code == 1
+    assert f"templates/{DOG_TAX}:10: 'dict object' has no attribute 'twon'" in result.output
