@@ -43,6 +43,25 @@ def sample_time() -> datetime:
     return datetime(2026, 5, 12, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
+class SampleAnswers(dict[str, Any]):
+    """The sample case's answers: a dict, named `data` in messages."""
+
+
+class _Strict(jinja2.StrictUndefined):
+    """StrictUndefined naming the template's variable: "'data' has no attribute 'x'"."""
+
+    @property
+    def _undefined_message(self) -> str:
+        from service.cases.decisions import Decision
+        from service.definitions.city import City
+
+        names = {SampleAnswers: "data", Decision: "decision", City: "city"}
+        name = names.get(type(self._undefined_obj))
+        if self._undefined_hint or name is None or not isinstance(self._undefined_name, str):
+            return str(super()._undefined_message)
+        return f"'{name}' has no attribute {self._undefined_name!r}"
+
+
 def check_rendering(registry: Registry, root: Path) -> list[Problem]:
     """Render the templates under `root` of every current workflow; return the failures."""
     problems: set[Problem] = set()
@@ -90,8 +109,8 @@ def _check_documents(
     from service.forms.examples import example_answers
 
     pdf = root / "pdf"
-    env = rendering.environment(pdf).overlay(undefined=jinja2.StrictUndefined, cache_size=0)
-    data = example_answers(form.fields)
+    env = rendering.environment(pdf).overlay(undefined=_Strict, cache_size=0)
+    data = SampleAnswers(example_answers(form.fields))
     for document in service.documents:
         rel = f"{document.template}/document.html"
         issuing = [t for t in service.workflow.transitions if document.key in t.documents]
@@ -124,7 +143,7 @@ def _mail_environment(root: Path, city: Any) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(root)),
         autoescape=jinja2.select_autoescape(["html"]),
-        undefined=jinja2.StrictUndefined,
+        undefined=_Strict,
     )
     env.filters.update(day=day_filter, day_time=day_time_filter)
     env.globals["city"] = city

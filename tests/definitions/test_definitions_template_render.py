@@ -50,7 +50,7 @@ def test_unknown_field_in_a_document_template_is_refused_with_its_line(tmp_path:
     root = copy_definitions(tmp_path)
     replace_in(root / "templates" / DOG_TAX, "{{ data.town }}", "{{ data.twon }}")
     assert rendering_problems(root) == [
-        f"templates/{DOG_TAX}:10: 'dict object' has no attribute 'twon' (rendered on a sample case)"
+        f"templates/{DOG_TAX}:10: 'data' has no attribute 'twon' (rendered on a sample case)"
     ]
 
 
@@ -67,8 +67,8 @@ def test_mistake_in_an_email_template_is_refused(tmp_path: Path) -> None:
     body = root / "templates" / "email" / "decided" / "body.txt"
     replace_in(body, "{{ decision.resident_text }}", "{{ decision.resident_txet }}")
     assert rendering_problems(root) == [
-        "templates/email/decided/body.txt:9: 'service.cases.decisions.Decision object' "
-        "has no attribute 'resident_txet' (rendered on a sample case)"
+        "templates/email/decided/body.txt:9: 'decision' has no attribute 'resident_txet' "
+        "(rendered on a sample case)"
     ]
 
 
@@ -89,4 +89,4 @@ def test_definitions_check_fails_on_a_template_that_does_not_render(tmp_path: Pa
     replace_in(root / "templates" / DOG_TAX, "{{ data.town }}", "{{ data.twon }}")
     result = CliRunner().invoke(definitions_check, ["--root", str(root)])
     assert result.exit_code == 1
-    assert f"templates/{DOG_TAX}:10: 'dict object' has no attribute 'twon'" in result.output
+    assert f"templates/{DOG_TAX}:10: 'data' has no attribute 'twon'" in result.output
