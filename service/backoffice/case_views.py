@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from service.auth.models import User
-from service.backoffice import services
+from service.backoffice import file_inputs, services
 from service.backoffice.blueprint import back, bp, case_or_abort, staff
 from service.cases.errors import InputsInvalid
 from service.cases.models import Case
@@ -76,9 +76,17 @@ def fire(case_id: int, name: str) -> ResponseReturnValue:
     raw_version = request.form.get("version", "")
     expected = int(raw_version) if raw_version.isdigit() else -1
     inputs = _inputs_of(case, name)
-    decision = fire_transition(
-        case, name, services.actor_for(user), inputs, expected_version=expected
-    )
+    with file_inputs.stored(case, name, user, g.lang) as uploads:
+        inputs.update(uploads.values)
+        decision = fire_transition(
+            case,
+            name,
+            services.actor_for(user),
+            inputs,
+            expected_version=expected,
+            files=uploads.lookup,
+        )
+        uploads.link(decision)
     service = service_for(case)
     title = services.transition_title(service, name).get(g.lang)
     if decision.completed:

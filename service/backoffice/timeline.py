@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from service.cases.services import service_for
 from service.definitions.types import ServiceDefinition
 from service.engine.types import Text
 from service.extensions import db
+from service.forms.constants import FieldType
+from service.forms.files import FileAnswer
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class TimelineEntry:
     inputs: list[tuple[str, str]]
     #: The title of the role in which a staff member fired the transition ("Meldebehörde").
     role: Text | None = None
+    #: The files a transition's `file` inputs carry: (label, the stored upload's answer).
+    files: list[tuple[str, FileAnswer]] = field(default_factory=list)
 
 
 #: Readable names of what the system's own events record.
@@ -78,6 +82,7 @@ def timeline(case: Case, lang: str) -> list[TimelineEntry]:
                 from_title=state_title(service, e.from_state) if moved and e.from_state else None,
                 to_title=state_title(service, e.to_state) if moved and e.to_state else None,
                 inputs=_event_inputs(service, e, lang),
+                files=_event_files(service, e, lang),
                 role=acting_role(service.workflow, e.transition, grants.get(e.actor_id, ())),
             )
         )
@@ -103,15 +108,39 @@ def _event_inputs(service: ServiceDefinition, e: AuditEvent, lang: str) -> list[
         except KeyError:
             pass
     labels.update({k: v.get(lang) for k, v in _MARK_LABELS.get(e.action, {}).items()})
+    files = _file_inputs(service, e)
     inputs: list[tuple[str, str]] = []
     for name, value in (e.inputs or {}).items():
-        if (e.action, name) in _HIDDEN_INPUTS:
+        if (e.action, name) in _HIDDEN_INPUTS or name in files:
             continue
         if e.action == AuditAction.ESCALATED and name == "due_at" and value:
             value = _local_date(str(value))
         if value not in (None, ""):
             inputs.append((labels.get(name, name), str(value)))
     return inputs
+
+
+def _file_inputs(service: ServiceDefinition, e: AuditEvent) -> dict[str, Text]:
+    """Return the labels of the event's transition's `file` inputs, by name."""
+    if not e.transition:
+        return {}
+    try:
+        specs = service.workflow.transition(e.transition).inputs
+    except KeyError:
+        return {}
+    return {spec.name: spec.label for spec in specs if spec.type == FieldType.FILE}
+
+
+def _event_files(
+    service: ServiceDefinition, e: AuditEvent, lang: str
+) -> list[tuple[str, FileAnswer]]:
+    """Return the files the event's `file` inputs name, each with its input's label."""
+    found = []
+    for name, label in _file_inputs(service, e).items():
+        answer = FileAnswer.from_value(name, (e.inputs or {}).get(name))
+        if answer is not None:
+            found.append((label.get(lang), answer))
+    return found
 
 
 #: Titles of the marks that need nothing from the event.

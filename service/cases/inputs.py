@@ -17,6 +17,8 @@ from service.engine import Transition
 from service.engine.errors import InputsInvalid
 from service.engine.services import TEXT_INPUTS
 from service.engine.types import Text
+from service.forms.constants import FieldType
+from service.forms.validation import FileLookup
 
 
 def _form(transition: Transition, fields: tuple[FieldDefinition, ...]) -> FormDefinition:
@@ -31,14 +33,19 @@ def _form(transition: Transition, fields: tuple[FieldDefinition, ...]) -> FormDe
     )
 
 
-def typed_inputs(transition: Transition, inputs: Mapping[str, Any]) -> dict[str, Any]:
+def typed_inputs(
+    transition: Transition, inputs: Mapping[str, Any], files: FileLookup | None = None
+) -> dict[str, Any]:
     """Return `inputs` with every typed input validated and stored as its field type says.
 
-    Text inputs pass unchanged (the engine strips and limits them). Raise InputsInvalid
-    naming each refused input.
+    Text inputs pass unchanged (the engine strips and limits them). A `file` input must
+    name an upload `files` knows (the back office passes the uploads it just stored);
+    without `files` a file input is refused, so no caller can name a foreign upload.
+    Raise InputsInvalid naming each refused input.
     """
     from service.forms.services import ValidationFailed, validate
 
+    _refuse_files_without_lookup(transition, inputs, files)
     for spec in transition.inputs:
         if spec.type in TEXT_INPUTS and not isinstance(inputs.get(spec.name, ""), str | None):
             raise InputsInvalid(
@@ -59,9 +66,9 @@ def typed_inputs(transition: Transition, inputs: Mapping[str, Any]) -> dict[str,
     given = {f.key: inputs[f.key] for f in fields if inputs.get(f.key) not in (None, "")}
     form = _form(transition, fields)
     try:
-        stored = validate(form, given, "de").data
+        stored = validate(form, given, "de", files=files).data
     except ValidationFailed as german:
-        english = _messages(form, given, "en")
+        english = _messages(form, given, "en", files)
         raise InputsInvalid(
             {
                 _top(path): Text(de=" ".join(msgs), en=" ".join(english.get(path, msgs)))
@@ -73,11 +80,38 @@ def typed_inputs(transition: Transition, inputs: Mapping[str, Any]) -> dict[str,
     return result
 
 
-def _messages(form: FormDefinition, given: Mapping[str, Any], lang: str) -> dict[str, list[str]]:
+def _refuse_files_without_lookup(
+    transition: Transition, inputs: Mapping[str, Any], files: FileLookup | None
+) -> None:
+    """Raise InputsInvalid when a file input is given but no upload lookup is."""
+    if files is not None:
+        return
+    given = [
+        spec
+        for spec in transition.inputs
+        if spec.type == FieldType.FILE and inputs.get(spec.name) not in (None, "")
+    ]
+    if given:
+        raise InputsInvalid(
+            {
+                spec.name: Text(
+                    de=f"{spec.label.de}: eine Datei kann nur im Fachverfahren (Backoffice) "
+                    "hochgeladen werden.",
+                    en=f"{spec.label.en or spec.label.de}: a file can only be uploaded "
+                    "in the back office.",
+                )
+                for spec in given
+            }
+        )
+
+
+def _messages(
+    form: FormDefinition, given: Mapping[str, Any], lang: str, files: FileLookup | None = None
+) -> dict[str, list[str]]:
     from service.forms.services import ValidationFailed, validate
 
     try:
-        validate(form, given, lang)
+        validate(form, given, lang, files=files)
     except ValidationFailed as exc:
         return exc.errors
     return {}
@@ -87,10 +121,12 @@ def _top(path: str) -> str:
     return path.split("[", 1)[0].split(".", 1)[0]
 
 
-def typed_inputs_for(workflow: Any, name: str, inputs: Mapping[str, Any]) -> dict[str, Any]:
+def typed_inputs_for(
+    workflow: Any, name: str, inputs: Mapping[str, Any], files: FileLookup | None = None
+) -> dict[str, Any]:
     """Return `typed_inputs` of the workflow's transition `name` (unknown names unchanged)."""
     try:
         transition = workflow.transition(name)
     except KeyError:
         return dict(inputs)  # the engine refuses an unknown transition with its own error
-    return typed_inputs(transition, inputs)
+    return typed_inputs(transition, inputs, files)

@@ -264,8 +264,11 @@ def fire_transition(
     *,
     expected_version: int | None = None,
     now: datetime | None = None,
+    files: FileLookup | None = None,
 ) -> engine.Decision:
     """Fire `transition` on `case` as `actor`, or raise a precise error and change nothing.
+
+    `files` looks up the uploads a `file` input may name (see `cases.inputs`).
 
     `expected_version` is the case version the actor saw; if the case changed since, the
     call raises StaleCase instead of acting on a case the actor has not seen.
@@ -275,7 +278,7 @@ def fire_transition(
     service = service_for(case)
     workflow = service.workflow
     now = now or utcnow()
-    typed = typed_inputs_for(service.workflow, transition, inputs or {})
+    typed = typed_inputs_for(service.workflow, transition, inputs or {}, files)
     decision = engine.decide(service.workflow, snapshot(case), transition, actor, typed, now)
     was_applicant = actor.id == str(case.applicant_id)
     action = AuditAction.TRANSITION if decision.completed else AuditAction.APPROVAL

@@ -185,7 +185,7 @@ def _parse_input(r: _Reader, inp: Any, what: str, line: int) -> TransitionInput 
     as_field.sources = {renamed.get(k, k): v for k, v in getattr(inp, "sources", {}).items()}
     as_field.setdefault("type", "text")
     as_field.setdefault("required", True)
-    if as_field["type"] in ("file", "group"):
+    if as_field["type"] == "group":  # a file input is stored like a form's file answer
         r.problems.add(
             inp.line_of("type"), f"{what}: an input cannot be of type {as_field['type']}"
         )

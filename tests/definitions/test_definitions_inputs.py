@@ -44,6 +44,20 @@ REVOKE_INPUTS = """\
 """
 
 
+#: The revocation with a signed statement to attach (a `file` input, PDF only, 1 MB).
+FILE_INPUTS = """\
+    inputs:
+      - name: reason
+        label: {de: Grund des Widerrufs, en: Reason for the revocation}
+        type: textarea
+      - name: statement
+        label: {de: Unterschriebene Stellungnahme, en: Signed statement}
+        type: file
+        accept: [application/pdf]
+        max_size: 1048576
+"""
+
+
 def definitions_with(tmp_path: Path, inputs: str = REVOKE_INPUTS) -> Path:
     """Copy the shipped definitions; the permit's revocation takes `inputs`."""
     root = tmp_path / "defs"
@@ -109,7 +123,14 @@ def test_a_missing_required_typed_input_is_refused(app: Flask) -> None:
     ("old", "new", "expected"),
     [
         ("        type: date\n", "        type: datum\n", "field 'effective_date': unknown type 'datum'"),
-        ("        type: yesno\n", "        type: file\n", "transition 'revoke': an input cannot be of type file"),
+        ("        type: yesno\n", "        type: group\n", "transition 'revoke': an input cannot be of type group"),
+        # A file input is a form's file field: same keys, same checks.
+        ("        type: yesno\n", "        type: file\n        accept: [application/pdf]\n        max_size: 1048576\n",
+         None),
+        ("        type: yesno\n", "        type: file\n        max_size: big\n",
+         "field 'fee_refund': 'max_size' must be a whole number >= 1"),
+        ("        type: yesno\n", "        type: file\n        max_bytes: 1000\n",
+         "unknown key 'max_bytes' in field"),
         ("          - {value: sold, label: {de: Fahrzeug verkauft, en: Car sold}}\n", "",
          None),
         ("        type: select\n", "        type: select\n        colour: red\n",
