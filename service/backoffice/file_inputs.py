@@ -91,8 +91,12 @@ def stored(case: Case, transition: str, user: User, lang: str) -> Iterator[Store
 
 def _store(case: Case, user: User, spec: Any, posted: Any, lang: str) -> Upload:
     try:
+        content = posted.read()
+    finally:
+        posted.close()  # a large upload is spooled to a temporary file
+    try:
         return store_upload(
-            Owner.user(user.id), spec.field, posted.read(), posted.filename, lang, case_id=case.id
+            Owner.user(user.id), spec.field, content, posted.filename, lang, case_id=case.id
         )
     except ValidationFailed as exc:
         message = " ".join(m for messages in exc.errors.values() for m in messages)

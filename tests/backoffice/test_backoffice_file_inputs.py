@@ -17,24 +17,39 @@ from service.attachments.models import Upload
 from service.cases.decisions import latest_decision
 from service.cases.models import Case
 from service.extensions import db
+from tests.clamd_process import EICAR, Clamd, start_clamd
 from tests.conftest import running
 from tests.definitions.test_definitions_inputs import FILE_INPUTS, definitions_with
 
 
+@pytest.fixture(scope="module")
+def clamd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clamd]:
+    """A real clamd with the test signatures, shared by this module's tests."""
+    started = start_clamd(tmp_path_factory.mktemp("clamd"))
+    yield started
+    started.stop()
+
+
 @pytest.fixture
-def app(make_app: Callable[..., Flask], tmp_path: Path) -> Iterator[Flask]:
-    """The shipped services; the permit's revocation takes a reason and a signed PDF."""
+def app(make_app: Callable[..., Flask], tmp_path: Path, clamd: Clamd) -> Iterator[Flask]:
+    """The shipped services, uploads scanned; the permit's revocation takes a signed PDF."""
     root = definitions_with(tmp_path, FILE_INPUTS)
-    with running(make_app(DEFINITIONS_ROOT=str(root))) as application:
+    config = {"DEFINITIONS_ROOT": str(root), "CLAMD_URL": clamd.unix_url, "UPLOAD_SCAN": "on"}
+    with running(make_app(**config)) as application:
         yield application
 
 
-def _revoke(client: Any, case: Case, content: bytes, filename: str) -> Any:
+def _stored_files(tmp_path: Path) -> list[Path]:
+    """Return the files in the test's storage folder (see tests/conftest.py STORAGE_URL)."""
+    return [p for p in (tmp_path / "files").rglob("*") if p.is_file()]
+
+
+def _revoke(client: Any, case: Case, content: bytes, filename: str, reason: str = "Umzug") -> Any:
     token = csrf_token(client, f"/backoffice/cases/{case.id}")
     form: dict[str, Any] = {
         "csrf_token": token,
         "version": str(case_version(case.id)),
-        "revoke-reason": "Umzug",
+        "revoke-reason": reason,
         "revoke-statement": (io.BytesIO(content), filename),
     }
     return client.post(
@@ -73,20 +88,40 @@ def test_the_officer_attaches_a_file_and_it_is_stored_and_linked_on_the_case(
     assert served.data == PDF
 
 
-def test_a_refused_file_shows_its_error_and_changes_nothing(
-    staff: Callable[..., Any], make_case: Callable[..., Case], client_for: Any
+@pytest.mark.parametrize(
+    ("content", "reason", "said"),
+    [
+        (b"just some text, no PDF", "Umzug", "vom Typ PDF"),
+        (PDF + b"%" + EICAR + b"\n", "Umzug", "Schadsoftware"),
+        (PDF + b"%" + b"x" * 102400 + b"\n", "Umzug", "mit höchstens"),
+        (PDF, "", "Grund des Widerrufs"),  # the file is fine, the transition is refused
+    ],
+    ids=["not-a-pdf", "virus", "too-big", "reason-missing"],
+)
+def test_a_refused_file_or_transition_shows_the_error_and_changes_nothing(
+    staff: Callable[..., Any],
+    make_case: Callable[..., Case],
+    client_for: Any,
+    tmp_path: Path,
+    content: bytes,
+    reason: str,
+    said: str,
 ) -> None:
     case = make_case("parking_permit", state="approved")
     client = client_for(staff("permit_officer"))
+    files_before = _stored_files(tmp_path)
 
-    refused = _revoke(client, case, b"just some text, no PDF", "Stellungnahme.pdf")
+    refused = _revoke(client, case, content, "Stellungnahme.pdf", reason=reason)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert 'id="revoke-statement-error"' in html
-    assert 'href="#revoke-statement"' in html
+    field = "statement" if reason else "reason"
+    assert f'id="revoke-{field}-error"' in html
+    assert f'href="#revoke-{field}"' in html
+    assert said in html
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "approved"  # type: ignore[union-attr]
     assert db.session.scalars(select(Upload)).all() == []
+    assert _stored_files(tmp_path) == files_before
 
 
 def test_a_missing_required_file_is_refused_beside_the_field(

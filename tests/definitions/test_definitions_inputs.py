@@ -44,7 +44,7 @@ REVOKE_INPUTS = """\
 """
 
 
-#: The revocation with a signed statement to attach (a `file` input, PDF only, 1 MB).
+#: The revocation with a signed statement to attach (a `file` input, PDF only, 100 KB).
 FILE_INPUTS = """\
     inputs:
       - name: reason
@@ -54,7 +54,7 @@ FILE_INPUTS = """\
         label: {de: Unterschriebene Stellungnahme, en: Signed statement}
         type: file
         accept: [application/pdf]
-        max_size: 1048576
+        max_size: 102400
 """
 
 
