@@ -242,6 +242,13 @@ class UploadFormSchema(Schema):
         validate=validate.Length(min=1, max=64),
         metadata={"description": "Key of the form's file field (its types and size limit apply)"},
     )
+    transition = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "Name of a transition of the service: `field` then names its "
+            "`file` input (a decision's attachment) instead of a form field"
+        },
+    )
 
 
 class UploadFileSchema(Schema):

@@ -11,7 +11,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from service.api import problems
+from service.api import problems, trust
 from service.api.auth import client_id
 from service.api.constants import API_PREFIX, Scope
 from service.api.problems import ApiProblem, _, api_language
@@ -48,6 +48,9 @@ class UploadCollection(MethodView):
     def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
         """Upload a file for a file field of a service's form (multipart/form-data).
 
+        With `transition`, the file is for that transition's `file` input (name the
+        returned object as the input's value when firing it).
+
         The content is checked as in the portal: its type by content, not by name, and
         the field's size limit. Name the returned object in the case's answer for that
         field; only this client's submissions may name it.
@@ -59,10 +62,15 @@ class UploadCollection(MethodView):
                 raise UnknownDefinition(form["service"])
         except UnknownDefinition:
             raise _invalid("service", _("There is no service with this key.")) from None
-        try:
-            field = upload_field(registry.form(service.form_key), form["field"])
-        except KeyError:
-            raise _invalid("field", _("The form has no file field with this key.")) from None
+        if form.get("transition"):
+            field = trust.input_file_field(service, form["transition"], form["field"])
+            if field is None:
+                raise _invalid("field", _("The transition has no file input with this key."))
+        else:
+            try:
+                field = upload_field(registry.form(service.form_key), form["field"])
+            except KeyError:
+                raise _invalid("field", _("The form has no file field with this key.")) from None
         incoming = files["file"]
         try:
             upload = store_upload(

@@ -215,13 +215,16 @@ class CaseTransitions(MethodView):
     def post(self, body: dict[str, Any], reference: str) -> dict[str, Any]:
         """Fire a transition as this client, with the client's workflow roles."""
         case = _case_or_404(reference)
+        cid = client_id()
         decision = fire_transition(
             case,
             body["transition"],
             current_actor(),
             body["inputs"],
             expected_version=body.get("expected_version"),
+            files=trust.client_files(cid),  # a `file` input names this client's own upload
         )
+        trust.bind_input_files(case, body["transition"], decision.inputs, cid)
         return {"completed": decision.completed, "case": _view(case)}
 
 

@@ -95,10 +95,8 @@ def _refuse_files_without_lookup(
         raise InputsInvalid(
             {
                 spec.name: Text(
-                    de=f"{spec.label.de}: eine Datei kann nur im Fachverfahren (Backoffice) "
-                    "hochgeladen werden.",
-                    en=f"{spec.label.en or spec.label.de}: a file can only be uploaded "
-                    "in the back office.",
+                    de=f"{spec.label.de}: eine Datei kann hier nicht angegeben werden.",
+                    en=f"{spec.label.en or spec.label.de}: a file cannot be given here.",
                 )
                 for spec in given
             }

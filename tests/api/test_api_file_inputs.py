@@ -1,15 +1,18 @@
-"""A transition's `file` input through the API: refused clearly, nothing changes."""
+"""A transition's `file` input through the API: the client's own upload, else refused."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from factories import CaseFactory
+from factories import PDF, CaseFactory
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service.attachments.models import Upload
 from service.cases.models import Case
 from service.extensions import db
 from tests.api.api_support import api_config, auth, mint
@@ -24,7 +27,7 @@ def api_app(make_app: Callable[..., Flask], tmp_path: Path) -> Iterator[Flask]:
         yield application
 
 
-def test_a_file_input_named_through_the_api_is_refused_and_changes_nothing(
+def test_a_file_input_naming_no_upload_of_the_client_is_refused_and_changes_nothing(
     api: FlaskClient,
 ) -> None:
     case = CaseFactory(service="parking_permit", approved=True)
@@ -38,6 +41,36 @@ def test_a_file_input_named_through_the_api_is_refused_and_changes_nothing(
     assert refused.content_type.startswith("application/problem+json")
     errors = {e["path"]: e for e in refused.json["errors"]}
     assert set(errors) == {"inputs.statement"}
-    assert "nur im Fachverfahren (Backoffice)" in errors["inputs.statement"]["message"]
+    assert "Unterschriebene Stellungnahme" in errors["inputs.statement"]["message"]
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "approved"  # type: ignore[union-attr]
+
+
+def _upload(api: FlaskClient, content: bytes, token: dict[str, str], **form: str) -> Any:
+    data: dict[str, Any] = {"service": "parking_permit", **form}
+    data["file"] = (io.BytesIO(content), "Stellungnahme.pdf")
+    return api.post("/api/v1/uploads", data=data, headers=token, content_type="multipart/form-data")
+
+
+def test_a_client_uploads_the_file_for_a_transition_input_and_names_it(api: FlaskClient) -> None:
+    case = CaseFactory(service="parking_permit", approved=True)
+    officer = auth(mint(["cases:transition", "cases:write"], roles=["permit_officer"]))
+
+    refused = _upload(api, b"no pdf", officer, transition="revoke", field="statement")
+    assert refused.status_code == 422
+    unknown = _upload(api, PDF, officer, transition="revoke", field="reason")
+    assert unknown.status_code == 422
+    assert unknown.json["errors"] == [
+        {"path": "field", "message": "Der Übergang hat keine Datei-Eingabe mit diesem Schlüssel."}
+    ]
+
+    uploaded = _upload(api, PDF, officer, transition="revoke", field="statement")
+    assert uploaded.status_code == 201, uploaded.json
+    body = {"transition": "revoke", "inputs": {"reason": "Umzug", "statement": uploaded.json}}
+    done = api.post(f"/api/v1/cases/{case.id}/transitions", json=body, headers=officer)
+
+    assert done.status_code == 200, done.json
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "revoked"  # type: ignore[union-attr]
+    stored = db.session.get(Upload, uploaded.json["id"])
+    assert stored is not None and stored.case_id == case.id

@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 from backoffice_support import case_version, csrf_token
-from factories import PDF
+from factories import PDF, UserFactory, actor_of
 from flask import Flask
 from sqlalchemy import select
 
 from service.attachments.models import Upload
 from service.cases.decisions import latest_decision
+from service.cases.errors import InputsInvalid
 from service.cases.models import Case
+from service.cases.services import fire_transition
 from service.extensions import db
 from tests.clamd_process import EICAR, Clamd, start_clamd
 from tests.conftest import running
@@ -133,5 +135,19 @@ def test_a_missing_required_file_is_refused_beside_the_field(
     refused = _revoke(client, case, b"", "")
     assert refused.status_code == 422
     assert 'id="revoke-statement-error"' in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "approved"  # type: ignore[union-attr]
+
+
+def test_a_file_input_without_an_upload_lookup_is_refused(make_case: Callable[..., Case]) -> None:
+    """A caller that stored no upload (a command, a job) cannot name one by its id."""
+    case = make_case("parking_permit", state="approved")
+    forged = {"id": "0" * 32, "name": "x.pdf", "content_type": "application/pdf", "size": 10}
+    officer = actor_of(UserFactory(officer=True))
+
+    with pytest.raises(InputsInvalid) as refused:
+        fire_transition(case, "revoke", officer, {"reason": "Umzug", "statement": forged})
+
+    assert "kann hier nicht angegeben werden" in refused.value.errors["statement"].de
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "approved"  # type: ignore[union-attr]
