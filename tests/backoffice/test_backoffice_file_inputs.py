@@ -11,14 +11,15 @@ import pytest
 from backoffice_support import case_version, csrf_token
 from factories import PDF, UserFactory, actor_of
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.attachments.models import Upload
 from service.cases.decisions import latest_decision
 from service.cases.errors import InputsInvalid
-from service.cases.models import Case
+from service.cases.models import AuditEvent, Case
 from service.cases.services import fire_transition
 from service.extensions import db
+from service.mail.services import compose
 from tests.clamd_process import EICAR, Clamd, start_clamd
 from tests.conftest import running
 from tests.definitions.test_definitions_inputs import FILE_INPUTS, definitions_with
@@ -81,6 +82,10 @@ def test_the_officer_attaches_a_file_and_it_is_stored_and_linked_on_the_case(
     assert decision is not None
     assert decision.inputs["statement"]["id"] == upload.id
     assert decision.display["statement"] == "Stellungnahme.pdf"
+    last = db.session.scalar(select(func.max(AuditEvent.seq)).where(AuditEvent.case_id == case.id))
+    mail = compose(db.session.get(Case, case.id), "decided", int(last))  # type: ignore[arg-type]
+    assert mail is not None
+    assert "Unterschriebene Stellungnahme: Stellungnahme.pdf" in " ".join(mail.text.split())
 
     html = client.get(f"/backoffice/cases/{case.id}").get_data(as_text=True)
     link = f"/backoffice/cases/{case.id}/files/{upload.id}"
