@@ -325,7 +325,9 @@ def case_detail(case_id: int) -> str:
         request_message=services.open_request(case),
         actions=services.applicant_transitions(case, services.actor_of(user)),
         documents=[_document_link(d, case, lang) for d in services.documents_of(case)],
-        uploads=services.uploads_for_case(case.id),
+        # The resident's own files only: the office's (a decision's file input) are not
+        # theirs to download.
+        uploads=[u for u in services.uploads_for_case(case.id) if u.owner_id == user.id],
         answers=services.submitted_answers(case, lang),
         lang=lang,
     )

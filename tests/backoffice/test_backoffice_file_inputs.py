@@ -63,7 +63,7 @@ def _revoke(client: Any, case: Case, content: bytes, filename: str, reason: str 
 
 
 def test_the_officer_attaches_a_file_and_it_is_stored_and_linked_on_the_case(
-    staff: Callable[..., Any], make_case: Callable[..., Case], client_for: Any
+    staff: Callable[..., Any], make_case: Callable[..., Case], client_for: Any, resident: Any
 ) -> None:
     case = make_case("parking_permit", state="approved")
     client = client_for(staff("permit_officer"))
@@ -93,6 +93,12 @@ def test_the_officer_attaches_a_file_and_it_is_stored_and_linked_on_the_case(
     served = client.get(link)
     assert served.status_code == 200
     assert served.data == PDF
+
+    # The resident reads the decision (the file's name) but is offered no link to the
+    # office's file, which the portal would refuse to serve them anyway.
+    mine = client_for(resident).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Stellungnahme.pdf" in mine
+    assert upload.id not in mine
 
 
 @pytest.mark.parametrize(
