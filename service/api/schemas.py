@@ -66,6 +66,13 @@ class TransitionInputSchema(Schema):
     required = fields.Boolean(required=True)
     max_length = fields.Integer(required=True)
     options = fields.List(fields.Nested(InputOptionSchema), required=True)
+    accept = fields.List(
+        fields.String(),
+        metadata={"description": "A file input's accepted MIME types (checked by content)"},
+    )
+    max_size = fields.Integer(
+        allow_none=True, metadata={"description": "A file input's largest size in bytes"}
+    )
 
 
 class TransitionSchema(Schema):

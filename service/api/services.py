@@ -110,6 +110,8 @@ def service_detail(service: ServiceDefinition, lang: str) -> dict[str, Any]:
                             {"value": o.value, "label": _text(o.label)}
                             for o in (i.field.options if i.field is not None else ())
                         ],
+                        "accept": list(i.field.accept) if i.field is not None else [],
+                        "max_size": i.field.max_size if i.field is not None else None,
                     }
                     for i in t.inputs
                 ],

@@ -74,3 +74,12 @@ def test_a_client_uploads_the_file_for_a_transition_input_and_names_it(api: Flas
     assert db.session.get(Case, case.id).state == "revoked"  # type: ignore[union-attr]
     stored = db.session.get(Upload, uploaded.json["id"])
     assert stored is not None and stored.case_id == case.id
+
+
+def test_the_service_description_names_a_file_inputs_types_and_size(api: FlaskClient) -> None:
+    body = api.get("/api/v1/services/parking_permit", headers=auth(mint(["cases:read"]))).json
+    revoke = next(t for t in body["transitions"] if t["name"] == "revoke")
+    statement = next(i for i in revoke["inputs"] if i["name"] == "statement")
+    assert statement["type"] == "file"
+    assert statement["accept"] == ["application/pdf"]
+    assert statement["max_size"] == 102400
