@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import PDF, CaseFactory
+from factories import PDF, CaseFactory, UserFactory
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -52,7 +53,9 @@ def _upload(api: FlaskClient, content: bytes, token: dict[str, str], **form: str
     return api.post("/api/v1/uploads", data=data, headers=token, content_type="multipart/form-data")
 
 
-def test_a_client_uploads_the_file_for_a_transition_input_and_names_it(api: FlaskClient) -> None:
+def test_a_client_uploads_the_file_for_a_transition_input_and_names_it(
+    api: FlaskClient, api_app: Flask
+) -> None:
     case = CaseFactory(service="parking_permit", approved=True)
     officer = auth(mint(["cases:transition", "cases:write"], roles=["permit_officer"]))
 
@@ -74,6 +77,15 @@ def test_a_client_uploads_the_file_for_a_transition_input_and_names_it(api: Flas
     assert db.session.get(Case, case.id).state == "revoked"  # type: ignore[union-attr]
     stored = db.session.get(Upload, uploaded.json["id"])
     assert stored is not None and stored.case_id == case.id
+    # Staff find it in the case's history, with a link that opens it.
+    staff = api_app.test_client()
+    officer_user = UserFactory(name="Petra Amt", roles=["permit_officer"])
+    with staff.session_transaction() as session:  # logged in as the login does it
+        session.update(user_id=officer_user.id, auth_time=time.time(), last_seen=time.time())
+    page = staff.get(f"/backoffice/cases/{case.id}").get_data(as_text=True)
+    link = f"/backoffice/cases/{case.id}/files/{stored.id}"
+    assert f'href="{link}">Stellungnahme.pdf</a>' in page
+    assert staff.get(link).data == PDF
 
 
 def test_the_service_description_names_a_file_inputs_types_and_size(api: FlaskClient) -> None:
