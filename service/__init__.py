@@ -62,7 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["city"] = registry.city
     case_view.init_app(app)
     # Log lines never carry an answer to a personal field, whatever its name.
-    redact_personal(personal_field_keys(registry))
+    redact_personal(personal_field_keys(registry), reset=True)
 
     from service import cli, errors, health, i18n, ratelimit, transactions
 

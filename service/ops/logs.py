@@ -27,14 +27,22 @@ _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 _SECRET_PARAM = re.compile(r"(?i)\b(token|code|secret|password|state)=[^&\s\"']+")
 
 access_log = structlog.get_logger("amtsweg.access")
-#: Keys of personal answers of every loaded form (`personal: true`, the default).
+#: Keys of personal answers of every form the running app loaded (`personal: true`, the
+#: default). Logging is configured per process, so these are too: the app built last sets
+#: them, and a reload adds to them.
 _personal_keys: frozenset[str] = frozenset()
 
 
-def redact_personal(keys: Iterable[str]) -> None:
-    """Redact log values under `keys` too: the personal fields of the loaded definitions."""
+def redact_personal(keys: Iterable[str], *, reset: bool = False) -> None:
+    """Redact log values under `keys` too: the personal fields of the loaded definitions.
+
+    `reset=True` (a new app) replaces the keys of any app built before in this process, so
+    a field another app's definitions marked personal is not hidden from this one's logs;
+    a reload of the same app keeps the old keys (cases of old versions still log them).
+    """
     global _personal_keys
-    _personal_keys = _personal_keys | {key.lower() for key in keys}
+    lowered = frozenset(key.lower() for key in keys)
+    _personal_keys = lowered if reset else _personal_keys | lowered
 
 
 def redact(

@@ -87,3 +87,29 @@ def test_no_personal_data_or_tokens_in_log_lines(
     assert "D-EM 4711" not in err and "zone-a-not-personal" in err
     assert "lookup failed for [email]" in err
     assert "LookupError: no account for [email]" in err
+
+
+def test_what_is_redacted_follows_the_app_that_runs(
+    make_app: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An app built earlier in the process (where `zone` was personal) leaves no trace.
+
+    Redaction follows the personal flags of the definitions the running app loaded; an
+    earlier app's flags (other definitions, in tests or a second app in one process) must
+    not hide a field this app's form marks `personal: false`.
+    """
+    from tests.group_files import definitions_with
+
+    zone = "        required: true\n        personal: false\n        options:"
+    root = definitions_with(tmp_path, "parking_permit", zone, "")
+    form = root / "forms" / "parking_permit.yaml"
+    form.write_text(form.read_text().replace(zone, "        required: true\n        options:"))
+    make_app(DEFINITIONS_ROOT=str(root))  # zone is personal there
+
+    app = make_app()
+    capsys.readouterr()
+    with app.app_context():
+        structlog.get_logger("service.test").info("case shown", zone="zone-a", iban="DE02")
+    err = capsys.readouterr().err
+    assert '"zone": "zone-a"' in err
+    assert "DE02" not in err
