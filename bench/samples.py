@@ -1,4 +1,4 @@
-"""Valid answers to the shipped forms, shared by the benchmarks and the scale tests."""
+"""Valid answers to the shipped forms, for the benchmarks (tests use tests/factories.py)."""
 
 from __future__ import annotations
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 import requests
+from factories import person, residence_registration_data
 from scale_helpers import ROOT, flask_command, process_env, redis_db15, wait_until  # type: ignore[import-not-found]
 from sqlalchemy import func, select
 
-from bench.samples import residence_registration
 from service.extensions import db
 from service.webhooks.constants import EVENT_TYPES
 from tests.conftest import PG_URL, REDIS_URL
@@ -161,7 +161,7 @@ def test_thousand_submissions_and_approvals_on_two_web_processes_and_two_workers
             "service": "residence_registration",
             "lang": "de" if n % 2 else "en",
             "applicant": {"subject": f"scale-{n}", "name": f"Person {n}"},
-            "data": residence_registration(n),
+            "data": residence_registration_data(persons=[person(family_name=f"Mustermann{n}")]),
         }
         r = s.post(
             url, json=body, headers={**headers, "Idempotency-Key": str(uuid.uuid4())}, timeout=60
