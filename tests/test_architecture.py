@@ -131,8 +131,6 @@ FACES = ("portal", "backoffice", "api")
 HAND_CATCHES_LEFT = {
     # A refused upload of a page is kept beside its question while the page is saved.
     ("service/portal/pages.py", "store_page_files"),
-    # The whole form's errors are the check page's content, not a failure.
-    ("service/portal/services.py", "check_answers"),
     # Each refused file's messages are gathered into one refusal of the reply.
     ("service/portal/my_cases.py", "reply"),
     # A refused upload is answered under the request's own field path `file`.

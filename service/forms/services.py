@@ -22,7 +22,13 @@ from service.forms.posts import FormPost, parse_post
 from service.forms.schema import CompiledForm, compile_form
 from service.forms.summary import Row, build_summary
 from service.forms.uploads import check_upload
-from service.forms.validation import FileLookup, Flag, ValidationResult, validate_answers
+from service.forms.validation import (
+    FileLookup,
+    Flag,
+    ValidationResult,
+    examine_answers,
+    validate_answers,
+)
 from service.forms.views import (
     Errors,
     FieldView,
@@ -52,6 +58,7 @@ __all__ = [
     "compute",
     "computed_values",
     "expression_values",
+    "form_errors",
     "json_schema",
     "labelled",
     "next_page",
@@ -82,6 +89,20 @@ def validate(
     is used. Error messages are in `lang` and name the field.
     """
     return validate_answers(compile_form(form), data, lang, pages, files)
+
+
+def form_errors(
+    form: FormDefinition,
+    data: Mapping[str, Any],
+    lang: str = DEFAULT_LANGUAGE,
+    *,
+    files: FileLookup | None = None,
+) -> dict[str, list[str]]:
+    """Return what `validate` would refuse in the answers, by path; empty when they hold.
+
+    For a page whose content is the errors (check your answers), not a failure.
+    """
+    return examine_answers(compile_form(form), data, lang, files=files)[1]
 
 
 def expression_values(form: FormDefinition, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,23 @@ def validate_answers(
     files: FileLookup | None = None,
 ) -> ValidationResult:
     """Return the cleaned answers or raise ValidationFailed (see services.validate)."""
+    result, errors = examine_answers(compiled, data, lang, pages, files)
+    if errors:
+        raise ValidationFailed(errors)
+    return result
+
+
+def examine_answers(
+    compiled: CompiledForm,
+    data: Mapping[str, Any],
+    lang: str,
+    pages: Iterable[str] | None = None,
+    files: FileLookup | None = None,
+) -> tuple[ValidationResult, dict[str, list[str]]]:
+    """Return the cleaned answers with their flags, and the errors by path (empty if none).
+
+    The answers are only usable when there are no errors; `validate_answers` raises them.
+    """
     answers = load_answers(compiled, data, lang)
     checked = None if pages is None else _fields_on(compiled, pages)
     check = _Check(compiled, answers, lang, checked, files)
@@ -61,9 +78,7 @@ def validate_answers(
         if value is not None:
             cleaned[f.key] = value
     flags = check.rules()
-    if check.errors:
-        raise ValidationFailed(check.errors)
-    return ValidationResult(data=cleaned, flags=flags)
+    return ValidationResult(data=cleaned, flags=flags), check.errors
 
 
 def _fields_on(compiled: CompiledForm, pages: Iterable[str]) -> set[str]:

@@ -33,7 +33,7 @@ from service.engine import APPLICANT, Actor
 from service.extensions import db
 from service.forms.editing import PageResult, apply_page_post, find_page
 from service.forms.files import file_answers
-from service.forms.services import ValidationFailed, summary, validate, visible_pages
+from service.forms.services import form_errors, summary, validate, visible_pages
 from service.portal.my_cases import (
     TimelineEntry,
     applicant_transitions,
@@ -166,11 +166,7 @@ def answer_page(
 
 def check_answers(draft: Draft, form: FormDefinition, lang: str) -> dict[str, list[str]]:
     """Return the errors of the whole form for the draft's answers (empty when complete)."""
-    try:
-        validate(form, draft.data, lang, files=resident_files(draft.owner_id))
-    except ValidationFailed as exc:
-        return exc.errors
-    return {}
+    return form_errors(form, draft.data, lang, files=resident_files(draft.owner_id))
 
 
 def page_of_path(form: FormDefinition, path: str) -> str | None:

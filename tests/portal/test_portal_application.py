@@ -344,3 +344,20 @@ def test_submitting_unfinished_answers_shows_the_check_page_with_links_to_the_qu
     assert response.status_code == 200
     assert f'href="{page("new_flat")}?return=check#f-' in html
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_the_check_page_lists_what_is_still_missing_each_linked_to_its_question(
+    client: Any, make_user: Any, login: Any
+) -> None:
+    login(make_user())
+    post_form(client, page("people"), {**person(0, "Mustermann", "Erika Maria"), "action": "save"})
+
+    html = client.get(f"{BASE}/check").get_data(as_text=True)
+
+    assert "<title>Fehler:" in html
+    change = f'href="{page("new_flat")}?return=check'
+    for question in ("street", "house_number", "postal_code", "town", "move_in_date"):
+        assert f'{change}#f-{question}"' in html
+    assert "„Straße“: Bitte machen Sie eine Angabe." in html
+    assert f'href="{page("landlord")}?return=check#f-landlord_confirmation_kind"' in html
+    assert f'href="{page("people")}?return=check#' not in html  # the page answered is fine
