@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, false, or_, select, update
+from sqlalchemy import and_, bindparam, false, not_, or_, select, tuple_, update
 
 from service.api.constants import API_PREFIX
 from service.api.idempotency import KeyClaim as KeyClaim
@@ -137,11 +137,22 @@ def services_for(actor: Actor) -> list[str]:
 
 
 def _visible(actor: Actor) -> Any:
+    """Return the condition of the cases an integrator may see: its own submissions and the
+    cases of services its roles work in, never the cases of a draft workflow version.
+
+    A draft's cases are staff trying the service in the portal: test data, not part of
+    any integration (no webhook tells of them either, see `cases.events.queue_effects`).
+    Every API route reads cases through this condition (`find_case`, `list_cases`).
+    """
     keys = services_for(actor)
-    return or_(
+    visible = or_(
         Case.submitted_by == actor.id,
         Case.service_key.in_(keys) if keys else false(),
     )
+    drafts = current_registry().draft_versions()
+    if not drafts:
+        return visible
+    return and_(visible, not_(tuple_(Case.service_key, Case.workflow_version).in_(drafts)))
 
 
 def find_case(reference: str, actor: Actor) -> Case | None:

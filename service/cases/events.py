@@ -182,6 +182,11 @@ def queue_effects(
 ) -> None:
     at = utcnow().isoformat()
     effects = [log_leaf_effect(case.id, event_seq)]
+    if service.draft:
+        # A case of a draft version is staff trying the service: integrators cannot read
+        # it (the API answers 404), so no webhook announces it, not even after the
+        # service is published (its cases stay pinned to the draft version).
+        events = ()
     effects += [
         jobs.NewEffect(
             Effect.WEBHOOK_EVENT,

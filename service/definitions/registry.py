@@ -80,6 +80,18 @@ class Registry:
         files = self.template_files.get((service_key, version), {})
         return {k.removeprefix("pdf/"): v for k, v in files.items() if k.startswith("pdf/")}
 
+    def draft_versions(self) -> list[tuple[str, int]]:
+        """Return (key, version) of every workflow version marked `draft: true`.
+
+        Cases pinned to one were opened by staff trying the service, never by residents.
+        """
+        return [
+            (key, version)
+            for key, versions in sorted(self.services.items())
+            for version, service in sorted(versions.items())
+            if service.draft
+        ]
+
     def published(self) -> list[ServiceDefinition]:
         """Return the current version of every service residents may see (not drafts)."""
         return [s for s in self.current() if not s.draft]

@@ -321,7 +321,10 @@ def issue_document(document: Document) -> bool:
 
 
 def _announce(case: Case, document: Document) -> None:
-    """Queue the "case.document_ready" webhook event in the same transaction."""
+    """Queue the "case.document_ready" webhook event in the same transaction (none for a
+    case of a draft workflow version, as `cases.events.queue_effects` explains)."""
+    if service_for(case).draft:
+        return
     transition = db.session.scalar(
         select(AuditEvent.transition).where(
             AuditEvent.case_id == case.id, AuditEvent.seq == document.event_seq
