@@ -7,8 +7,10 @@ The checks of a form and of a workflow are small named rules in `form_checks.py`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 from service.definitions.errors import Problems
 from service.definitions.form_checks import FORM_RULES, FormCheck
@@ -81,31 +83,59 @@ def check_unused_templates(root: Path, seen: set[str]) -> list[Problems]:
     return found
 
 
-def _check_template(text: str, problems: Problems, form: FormDefinition | None) -> None:
+class _Parsed(NamedTuple):
+    """What the checks need of a template: its syntax error or its `option_label` calls."""
+
+    #: (line, message) when the template does not parse.
+    error: tuple[int, str] | None
+    #: (line, field path) of each `option_label("field", ...)` call.
+    option_labels: tuple[tuple[int, str], ...]
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> _Parsed:
+    """Parse a template for the checks.
+
+    Parsing is most of what loading the definitions costs, and every app start (each
+    test's app, each worker process, each reload) parses the same texts again: one parse
+    per distinct text is kept (the result depends on the text only).
+    """
     import jinja2
     from jinja2 import nodes
 
     try:
         tree = jinja2.Environment(autoescape=True).parse(text)
     except jinja2.TemplateSyntaxError as exc:
-        problems.add(exc.lineno or 1, f"template syntax: {exc.message}")
+        return _Parsed((exc.lineno or 1, f"template syntax: {exc.message}"), ())
+    return _Parsed(
+        None,
+        tuple(
+            (call.lineno, str(call.args[0].value))
+            for call in tree.find_all(nodes.Call)
+            if isinstance(call.node, nodes.Name)
+            and call.node.name == "option_label"
+            and call.args
+            and isinstance(call.args[0], nodes.Const)
+        ),
+    )
+
+
+def _check_template(text: str, problems: Problems, form: FormDefinition | None) -> None:
+    parsed = _parsed(text)
+    if parsed.error is not None:
+        problems.add(*parsed.error)
         return
     if form is None:
         return
-    for call in tree.find_all(nodes.Call):
-        if not (isinstance(call.node, nodes.Name) and call.node.name == "option_label"):
-            continue
-        if not call.args or not isinstance(call.args[0], nodes.Const):
-            continue
-        path = str(call.args[0].value)
+    for lineno, path in parsed.option_labels:
         head, _, rest = path.partition(".")
         field = next((f for f in form.fields if f.key == head), None)
         if field is not None and rest:
             field = next((f for f in field.fields if f.key == rest), None)
         if field is None:
             problems.add(
-                call.lineno,
+                lineno,
                 f"option_label names field '{path}' but form '{form.key}' does not define it",
             )
         elif not field.options:
-            problems.add(call.lineno, f"option_label names field '{path}', which has no options")
+            problems.add(lineno, f"option_label names field '{path}', which has no options")
