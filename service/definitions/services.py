@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from service.definitions.city import CITY_FILE, City, load_city
 from service.definitions.errors import DefinitionError, Problem, Problems
 from service.definitions.loader import parse_form, parse_workflow
 from service.definitions.registry import Registry, UnknownDefinition
+from service.definitions.stored import store_version
 from service.definitions.template_files import (
     load_stored,
     read_template_files,
@@ -225,22 +227,17 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
         for key, v in registry.current_forms.items()
     ]
     for kind, key, version, digest, path in current:
-        row = stored.get((kind, key, version))
-        if row is None:
-            db.session.add(
-                DefinitionVersion(
-                    kind=kind,
-                    key=key,
-                    version=version,
-                    content_hash=digest,
-                    content=registry.sources[(kind, key, version)],
-                    path=path,
-                )
-            )
-        elif row.content_hash != digest and _editable(registry, kind, key, version, in_use):
-            row.content_hash, row.path = digest, path
-            row.content = registry.sources[(kind, key, version)]
-        elif row.content_hash != digest:
+        content = registry.sources[(kind, key, version)]
+        if not store_version(
+            stored,
+            kind,
+            key,
+            version,
+            digest,
+            content,
+            path,
+            partial(_editable, registry, kind, key, version, in_use),
+        ):
             problems.append(
                 Problem(
                     path,
@@ -291,9 +288,6 @@ def _sync_templates(
     registry: Registry, stored: dict[Any, Any], in_use: InUse | None
 ) -> list[Problem]:
     """Store each current workflow version's document templates; refuse a changed one."""
-    from service.definitions.models import DefinitionVersion
-    from service.extensions import db
-
     problems = []
     for (service_key, version, document), text in registry.templates.items():
         if registry.current_services.get(service_key) != version:
@@ -302,23 +296,16 @@ def _sync_templates(
         template = next(d.template for d in service.documents if d.key == document)
         path = f"templates/pdf/{template}/document.html"
         key, digest = f"{service_key}:{document}", hashlib.sha256(text.encode()).hexdigest()
-        row = stored.get((TEMPLATE, key, version))
-        if row is None:
-            db.session.add(
-                DefinitionVersion(
-                    kind=TEMPLATE,
-                    key=key,
-                    version=version,
-                    content_hash=digest,
-                    content=text,
-                    path=path,
-                )
-            )
-        elif row.content_hash == digest:
-            continue
-        elif _editable(registry, "workflow", service_key, version, in_use):
-            row.content_hash, row.content, row.path = digest, text, path
-        else:
+        if not store_version(
+            stored,
+            TEMPLATE,
+            key,
+            version,
+            digest,
+            text,
+            path,
+            partial(_editable, registry, "workflow", service_key, version, in_use),
+        ):
             problems.append(
                 Problem(
                     path,

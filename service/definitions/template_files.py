@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from service.definitions.errors import Problem
 from service.definitions.registry import Registry
+from service.definitions.stored import store_version
 from service.definitions.types import ServiceDefinition
 
 #: The kind of the stored bundle: key the service, version the workflow version.
@@ -73,31 +75,22 @@ def sync_template_files(registry: Registry, stored: dict[Any, Any], editable: An
 
     `editable(service_key, version)` says whether a stored version may still change.
     """
-    from service.definitions.models import DefinitionVersion
-    from service.extensions import db
-
     problems: list[Problem] = []
     for (service_key, version), files in registry.template_files.items():
         if registry.current_services.get(service_key) != version:
             continue
         content, digest = _digest(files)
-        row = stored.get((TEMPLATE_FILES, service_key, version))
-        if row is None:
-            db.session.add(
-                DefinitionVersion(
-                    kind=TEMPLATE_FILES,
-                    key=service_key,
-                    version=version,
-                    content_hash=digest,
-                    content=content,
-                    path="templates/",
-                )
-            )
-        elif row.content_hash == digest:
-            continue
-        elif editable(service_key, version):
-            row.content_hash, row.content = digest, content
-        else:
+        if not store_version(
+            stored,
+            TEMPLATE_FILES,
+            service_key,
+            version,
+            digest,
+            content,
+            "templates/",
+            partial(editable, service_key, version),
+        ):
+            row = stored[(TEMPLATE_FILES, service_key, version)]
             service = registry.service(service_key, version)
             old = json.loads(row.content)
             for rel in sorted(set(old) | set(files)):
