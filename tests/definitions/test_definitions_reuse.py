@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from service.definitions.services import load_definitions
+from tests.definitions.test_definitions_check_stored import stored, sync
 from tests.definitions.test_definitions_mistakes import FORM, WORKFLOW, write_set
 
 DECIDE = """\
@@ -170,17 +171,14 @@ def test_a_stored_version_keeps_what_it_took_from_a_shared_file(
     from service.definitions.services import sync_versions
 
     root = write_shared(tmp_path / "defs")
-    app = make_app(DEFINITIONS_ROOT=str(root))
-    with app.app_context():
-        assert sync_versions(load_definitions(root)[0]) == []
-        stored = stored_workflows()[1]
-        assert "uses:" not in stored
-        assert "name: approve" in stored and "- traffic_officer" in stored
+    with stored(make_app, root):
+        first = stored_workflows()[1]
+        assert "uses:" not in first
+        assert "name: approve" in first and "- traffic_officer" in first
 
         shared = root / "workflows" / "_common" / "decide.yaml"
         shared.write_text(DECIDE.replace("de: Genehmigen", "de: Erlauben"))
-        problems = [str(p) for p in sync_versions(load_definitions(root)[0])]
-        assert problems == [
+        assert sync(root) == [
             "workflows/special_use.yaml:1: workflows/special_use.yaml changed but its version 1 "
             "was not raised: version 1 is already in use with different content; "
             "set 'version: 2' (a change in workflows/_common/, which it uses, counts too)"
@@ -190,7 +188,7 @@ def test_a_stored_version_keeps_what_it_took_from_a_shared_file(
         workflow.write_text(USES.replace("version: 1", "version: 2"))
         registry = load_definitions(root)[0]
         assert sync_versions(registry) == []
-        assert stored_workflows()[1] == stored
+        assert stored_workflows()[1] == first
         old, new = registry.service("special_use", 1), registry.service("special_use", 2)
         assert old.workflow.transitions[0].title.de == "Genehmigen"
         assert new.workflow.transitions[0].title.de == "Erlauben"
@@ -199,19 +197,15 @@ def test_a_stored_version_keeps_what_it_took_from_a_shared_file(
 def test_taking_a_written_out_transition_from_a_shared_file_needs_no_new_version(
     make_app: Any, tmp_path: Path
 ) -> None:
-    from service.definitions.services import sync_versions
-
     root = write_set(tmp_path / "defs")
-    app = make_app(DEFINITIONS_ROOT=str(root))
-    with app.app_context():
-        assert sync_versions(load_definitions(root)[0]) == []
+    with stored(make_app, root):
         written_out = stored_workflows()[1]
         same = WORKFLOW.replace(APPROVE, "").replace(
             "transitions:\n",
             "uses: [{file: decide, roles: {officer: traffic_officer}}]\ntransitions: []\n",
         )
         write_shared(root, same)
-        assert sync_versions(load_definitions(root)[0]) == []
+        assert sync(root) == []
         assert stored_workflows() == {1: written_out}
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -28,6 +29,20 @@ MAIL = "templates/email/submitted/body.txt"
 MAIL_OLD, MAIL_NEW = "ist bei uns eingegangen.", "ist eingegangen (neuer Text)."
 LAYOUT = "templates/pdf/_layout.html"
 STYLE = "templates/pdf/parking_permit/style.css"
+
+
+@pytest.fixture
+def submitted(make_app: Callable[..., Flask], tmp_path: Path) -> tuple[Path, int]:
+    """Copy the shipped definitions and submit one parking permit under their versions.
+
+    Returns the copy's root (to change files in) and the case's id.
+    """
+    root = copy_definitions(tmp_path / "defs")
+    with make_app(DEFINITIONS_ROOT=str(root)).app_context():
+        ensure_definitions_synced()
+        case_id = submit().id
+        db.session.remove()
+    return root, case_id
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> None:
@@ -54,14 +69,9 @@ def submitted_mail(case: Any) -> str:
 
 
 def test_an_open_case_keeps_the_e_mail_text_of_its_version(
-    make_app: Callable[..., Flask], tmp_path: Path
+    make_app: Callable[..., Flask], submitted: tuple[Path, int]
 ) -> None:
-    root = copy_definitions(tmp_path / "defs")
-    with make_app(DEFINITIONS_ROOT=str(root)).app_context():
-        ensure_definitions_synced()
-        old_id = submit().id
-        db.session.remove()
-
+    root, old_id = submitted
     edit(root, MAIL, MAIL_OLD, MAIL_NEW)
     raise_versions(root)
     with make_app(DEFINITIONS_ROOT=str(root)).app_context():
@@ -78,14 +88,9 @@ def test_an_open_case_keeps_the_e_mail_text_of_its_version(
 
 
 def test_an_open_case_keeps_the_layout_and_style_of_its_version(
-    make_app: Callable[..., Flask], tmp_path: Path
+    make_app: Callable[..., Flask], submitted: tuple[Path, int]
 ) -> None:
-    root = copy_definitions(tmp_path / "defs")
-    with make_app(DEFINITIONS_ROOT=str(root)).app_context():
-        ensure_definitions_synced()
-        old_id = submit().id
-        db.session.remove()
-
+    root, old_id = submitted
     edit(root, LAYOUT, "<body>", "<body><p>Neuer Briefkopf</p>")
     (root / STYLE).write_text((root / STYLE).read_text() + "\n.neuer-stil { color: red; }\n")
     raise_versions(root)
@@ -99,14 +104,12 @@ def test_an_open_case_keeps_the_layout_and_style_of_its_version(
 
 
 def test_a_changed_layout_or_e_mail_needs_a_new_workflow_version(
-    make_app: Callable[..., Flask], tmp_path: Path
+    make_app: Callable[..., Flask], submitted: tuple[Path, int]
 ) -> None:
-    root = copy_definitions(tmp_path / "defs")
+    root, _ = submitted
+    edit(root, LAYOUT, "<body>", "<body><p>Neuer Briefkopf</p>")
+    edit(root, MAIL, MAIL_OLD, MAIL_NEW)
     with make_app(DEFINITIONS_ROOT=str(root)).app_context():
-        ensure_definitions_synced()
-        submit()
-        edit(root, LAYOUT, "<body>", "<body><p>Neuer Briefkopf</p>")
-        edit(root, MAIL, MAIL_OLD, MAIL_NEW)
         registry = load_definitions(root)[0]
         version = registry.service("parking_permit").version
         problems = [str(p) for p in sync_versions(registry, cases.definition_in_use)]
