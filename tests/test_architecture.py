@@ -133,8 +133,6 @@ HAND_CATCHES_LEFT = {
     ("service/portal/pages.py", "store_page_files"),
     # Each refused file's messages are gathered into one refusal of the reply.
     ("service/portal/my_cases.py", "reply"),
-    # A refused upload is answered under the request's own field path `file`.
-    ("service/api/uploads.py", "post"),
     # A decision's refused file becomes the refusal of that transition input (its name).
     ("service/backoffice/file_inputs.py", "_store"),
 }

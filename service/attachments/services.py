@@ -12,18 +12,20 @@ from __future__ import annotations
 import contextlib
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import select
 
 from service.attachments.constants import FILE_SUFFIXES, MAX_NAME_LENGTH, OwnerKind
+from service.attachments.errors import UploadRefused
 from service.attachments.models import Upload
 from service.definitions.types import FieldDefinition
 from service.extensions import db
 from service.forms.files import FileAnswer, upload_ids
-from service.forms.services import FileLookup, ValidationFailed, check_upload, labelled
+from service.forms.services import FileLookup, labelled
+from service.forms.uploads import upload_problems
 from service.scanning import services as scanning
 from service.storage.services import FileMissing, get_storage, sha256
 
@@ -31,15 +33,20 @@ __all__ = [
     "FileMissing",
     "IncomingFile",
     "Owner",
+    "Refusal",
     "Upload",
+    "UploadRefused",
     "bind_to_case",
     "case_upload",
     "check_file",
+    "check_files",
     "delete_draft_uploads",
     "file_lookup",
+    "file_verdict",
     "owned_uploads",
     "read_upload",
     "safe_file_name",
+    "store_or_refuse",
     "store_upload",
     "upload_for",
     "uploads_for_case",
@@ -98,20 +105,59 @@ def safe_file_name(name: str) -> str:
     return name or "upload"
 
 
-def check_file(definition: FieldDefinition, content: bytes, filename: str, lang: str) -> str:
-    """Return the sniffed MIME type of a file for `definition`, or raise ValidationFailed.
+@dataclass(frozen=True)
+class Refusal:
+    """Why a file is not accepted: one message per problem, each naming field and file."""
 
-    The one content check of every face (portal pages, replies, the API): type by
-    content, size, active PDF content and the virus scanner. Raises ScannerUnavailable
-    (503) when the scanner cannot say: a file nobody scanned is never stored.
+    messages: list[str]
+
+
+def file_verdict(
+    definition: FieldDefinition, content: bytes, filename: str, lang: str
+) -> str | Refusal:
+    """Return the sniffed MIME type of a file for `definition`, or why it is refused.
+
+    The one content check of every face (portal pages, replies, the API, the back
+    office): type by content, size, active PDF content and the virus scanner. Raises
+    ScannerUnavailable (503) when the scanner cannot say: a file nobody scanned is never
+    stored.
     """
     name = safe_file_name(filename)
-    content_type = check_upload(definition, content, name, lang)
-    problems = scanning.file_problems(content, content_type, name, lang)
-    if problems:
+    content_type, problems = upload_problems(definition, content, name, lang)
+    if not problems:
         label = definition.label.get(lang)
-        raise ValidationFailed({definition.key: [labelled(lang, label, p) for p in problems]})
-    return content_type
+        found = scanning.file_problems(content, content_type, name, lang)
+        problems = [labelled(lang, label, p) for p in found]
+    return Refusal(problems) if problems else content_type
+
+
+def check_file(
+    definition: FieldDefinition, content: bytes, filename: str, lang: str, *, path: str = ""
+) -> str:
+    """Return the sniffed MIME type of a file for `definition`, or raise UploadRefused.
+
+    The refusal is under `path` (the field's key when not given).
+    """
+    verdict = file_verdict(definition, content, filename, lang)
+    if isinstance(verdict, Refusal):
+        raise UploadRefused(path or definition.key, verdict.messages)
+    return verdict
+
+
+def check_files(
+    definition: FieldDefinition, files: Sequence[tuple[str, bytes]], lang: str, *, path: str
+) -> None:
+    """Check each (file name, content); raise one UploadRefused under `path` for them all.
+
+    Its messages are every refused file's, in the order the files came.
+    """
+    messages: list[str] = []
+    for filename, content in files:
+        verdict = file_verdict(definition, content, filename, lang)
+        if isinstance(verdict, Refusal):
+            messages.extend(verdict.messages)
+    if messages:
+        raise UploadRefused(path, messages)
 
 
 def store_upload(
@@ -121,21 +167,48 @@ def store_upload(
     filename: str,
     lang: str,
     *,
+    path: str = "",
     draft_id: int | None = None,
     case_id: int | None = None,
 ) -> Upload:
     """Check a file by its content, store it under a generated name and record it.
 
-    Raises ValidationFailed (keyed by the field) when the type or size is not allowed.
+    Raises UploadRefused under `path` (the field's key when not given) when the file is
+    refused: its type, its size, active content or malware.
+    """
+    stored = store_or_refuse(
+        owner, definition, content, filename, lang, draft_id=draft_id, case_id=case_id
+    )
+    if isinstance(stored, Refusal):
+        raise UploadRefused(path or definition.key, stored.messages)
+    return stored
+
+
+def store_or_refuse(
+    owner: Owner,
+    definition: FieldDefinition,
+    content: bytes,
+    filename: str,
+    lang: str,
+    *,
+    draft_id: int | None = None,
+    case_id: int | None = None,
+) -> Upload | Refusal:
+    """Check a file by its content and store and record it; or return why it is refused.
+
+    For a caller to whom a refused file is part of its answer, not a failure (a form page
+    keeps it beside its question while the page is saved).
     """
     name = safe_file_name(filename)
-    content_type = check_file(definition, content, name, lang)
-    key = get_storage().put(content, suffix=FILE_SUFFIXES.get(content_type, ""))
+    verdict = file_verdict(definition, content, name, lang)
+    if isinstance(verdict, Refusal):
+        return verdict
+    key = get_storage().put(content, suffix=FILE_SUFFIXES.get(verdict, ""))
     upload = Upload(
         id=secrets.token_hex(16),
         storage_key=key,
         original_name=name,
-        content_type=content_type,
+        content_type=verdict,
         size=len(content),
         sha256=sha256(content),
         draft_id=draft_id,

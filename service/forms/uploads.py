@@ -46,13 +46,24 @@ def check_upload(field: FieldDefinition, content: bytes, filename: str, lang: st
     The file name and the browser's content type are not trusted: a text file called
     `scan.pdf` is refused for a field that accepts PDF.
     """
-    _ = gettext_for(lang).gettext
+    content_type, problems = upload_problems(field, content, filename, lang)
+    if problems:
+        raise ValidationFailed({field.key: problems})
+    return content_type
+
+
+def upload_problems(
+    field: FieldDefinition, content: bytes, filename: str, lang: str
+) -> tuple[str, list[str]]:
+    """Return the sniffed MIME type of an upload and what is wrong with it (labelled).
+
+    No problems means the field accepts the file (`check_upload` raises them instead).
+    """
+    label = field.label.get(lang)
     if not content:
+        _ = gettext_for(lang).gettext
         message = _("the file “{name}” is empty.").format(name=filename)
-        raise ValidationFailed({field.key: [labelled(lang, field.label.get(lang), message)]})
+        return UNKNOWN_TYPE, [labelled(lang, label, message)]
     content_type = sniff_type(content)
     problems = file_problems(field, content_type, len(content), lang)
-    if problems:
-        label = field.label.get(lang)
-        raise ValidationFailed({field.key: [labelled(lang, label, p) for p in problems]})
-    return content_type
+    return content_type, [labelled(lang, label, p) for p in problems]

@@ -155,6 +155,43 @@ def test_an_upload_is_checked_like_a_portal_upload(
     assert db.session.scalar(select(func.count()).select_from(Upload)) == 0
 
 
+def test_a_refused_file_is_answered_under_the_request_s_field_file_in_its_language(
+    api: FlaskClient,
+) -> None:
+    text = b"just some text"
+    answers: dict[str, Any] = {}
+    for lang in ("de", "en"):
+        data = {"service": "parking_permit", "field": "vehicle_registration"}
+        response = api.post(
+            "/api/v1/uploads",
+            data={**data, "file": (io.BytesIO(text), "scan.pdf")},
+            headers={**auth(mint(["cases:write"])), "Accept-Language": lang},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 422
+        assert response.mimetype == "application/problem+json"
+        answers[lang] = response.json
+
+    assert answers["de"] == {
+        "type": "https://amtsweg.example/problems/validation",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": "Die Datei wird nicht angenommen.",
+        "instance": "/api/v1/uploads",
+        "errors": [
+            {
+                "path": "file",
+                "message": "„Zulassungsbescheinigung Teil I (Fahrzeugschein)“: "
+                "Bitte laden Sie eine Datei vom Typ PDF, JPEG oder PNG hoch.",
+            }
+        ],
+    }
+    assert answers["en"]["detail"] == "The file is not accepted."
+    [error] = answers["en"]["errors"]
+    assert error["path"] == "file" and "PDF, JPEG or PNG" in error["message"]
+    assert db.session.scalar(select(func.count()).select_from(Upload)) == 0
+
+
 def test_uploading_needs_the_write_scope(api: FlaskClient) -> None:
     assert _upload(api, token=mint(["cases:read"])).status_code == 403
     assert api.post("/api/v1/uploads").status_code == 401

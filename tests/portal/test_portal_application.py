@@ -227,7 +227,16 @@ def test_upload_with_pdf_name_but_text_content_is_refused(
     assert response.status_code == 200
     assert 'href="#f-landlord_confirmation_file"' in html
     assert "PDF, JPEG" in html
+    message = (
+        "„Wohnungsgeberbestätigung“: Bitte laden Sie eine Datei vom Typ PDF, JPEG oder PNG hoch."
+    )
+    assert f'<a href="#f-landlord_confirmation_file">{message}</a>' in html
     assert db.session.scalar(select(func.count()).select_from(Upload)) == 0
+    # The page is saved beside the refusal: the choice stays, the resident stays here.
+    draft = db.session.scalar(select(Draft))
+    assert draft is not None and draft.current_page == "landlord"
+    assert draft.data.get("landlord_confirmation_kind") == "upload"
+    assert "landlord_confirmation_file" not in draft.data
 
 
 def test_expired_drafts_and_their_files_are_purged_by_the_command(

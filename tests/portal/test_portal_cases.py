@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
+from factories import PDF
 from portal_helpers import BASE, csrf_token, open_case, person, post_form
+from sqlalchemy import select
 
+from service.attachments.models import Upload
 from service.cases.models import Case
 from service.cases.services import fire_transition
 from service.extensions import db
@@ -100,3 +105,41 @@ def test_a_reply_too_long_shows_the_form_again_with_the_message_beside_the_field
     assert 'aria-invalid="true"' in html and "x" * 2001 in html
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "waiting_for_resident"  # type: ignore[union-attr]
+
+
+def test_a_reply_with_refused_files_names_each_beside_the_files_and_changes_nothing(
+    client: Any, make_user: Any, login: Any
+) -> None:
+    resident = make_user("Erika Mustermann")
+    worker = make_user("Sabine Sachbearbeiterin", roles=["case_worker"])
+    case = open_case(resident)
+    question = {"message": "Bitte senden Sie die Wohnungsgeberbestätigung."}
+    fire_transition(case, "request_information", actor_for(worker), question)
+    db.session.commit()
+    login(resident)
+    path = f"/cases/{case.id}/actions/provide_information"
+    token = csrf_token(client.get(path).get_data(as_text=True))
+
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "message": "Hier sind sie.",
+            "files": [
+                (io.BytesIO(b"plain text"), "scan.pdf"),
+                (io.BytesIO(PDF), "bestaetigung.pdf"),
+                (io.BytesIO(b""), "leer.pdf"),
+            ],
+        },
+        content_type="multipart/form-data",
+    )
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    [beside] = re.findall(r'<p class="field-message" id="f-files-error">(.*?)</p>', html, re.S)
+    assert "Bitte laden Sie eine Datei vom Typ" in beside
+    assert "„leer.pdf“ ist leer" in beside
+    assert 'href="#f-files"' in html and "Hier sind sie." in html
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "waiting_for_resident"  # type: ignore[union-attr]
+    assert db.session.scalars(select(Upload)).all() == []
