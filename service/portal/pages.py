@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from service.attachments.services import Owner, store_upload
+from service.attachments.services import Owner, Refusal, store_or_refuse
 from service.definitions.types import FormDefinition
 from service.drafts.models import Draft
 from service.forms.editing import PageFiles, file_slots
 from service.forms.files import FileAnswer
-from service.forms.services import FileLookup, ValidationFailed
+from service.forms.services import FileLookup
 from service.portal.uploads import IncomingFile
 
 
@@ -35,12 +35,11 @@ def store_page_files(
         if incoming is None or not incoming.filename:
             continue
         owner = Owner.user(draft.owner_id)
-        try:
-            upload = store_upload(
-                owner, slot.definition, incoming.read(), incoming.filename, lang, draft_id=draft.id
-            )
-        except ValidationFailed as exc:
-            errors[slot.path] = [m for messages in exc.errors.values() for m in messages]
+        upload = store_or_refuse(
+            owner, slot.definition, incoming.read(), incoming.filename, lang, draft_id=draft.id
+        )
+        if isinstance(upload, Refusal):  # kept beside its question; the page is saved
+            errors[slot.path] = upload.messages
             continue
         answer = FileAnswer.from_value(slot.path, upload.as_answer())
         assert answer is not None  # a stored upload has an id
