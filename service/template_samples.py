@@ -3,10 +3,13 @@
 `definitions check` runs this after the definitions load cleanly: a template that names a
 field the form lacks (`data.dog_nmae`), a filter Jinja does not know or a value that is
 not there fails here, with file and line, not when a case reaches the step that renders
-it. The sample case answers every field of the form (optional and hidden ones too,
-`forms.examples.example_answers`), computes the form's computed values, and carries a
-decision of the transition that issues the document or sends the e-mail, its inputs
-answered the same way. The contexts are the ones real rendering builds
+it. Each template is rendered on two sample cases: one that answers every field of the
+form (optional and hidden ones too, `forms.examples.example_answers`) and, when that
+passes, one that answers only what the form requires (`forms.samples.required_answers`),
+so a template reading an optional answer without `{% if %}` fails too. Each sample
+computes the form's computed values and carries a decision of the transition that
+issues the document or sends the e-mail, its inputs answered the same way (all of them,
+or only the required ones). The contexts are the ones real rendering builds
 (`documents.rendering.build_context`, `mail.services.build_context`); the environments
 are the real ones with Jinja's StrictUndefined. Documents are rendered to HTML only.
 
@@ -16,7 +19,8 @@ which import the definitions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -44,36 +48,155 @@ def sample_time() -> datetime:
 
 
 class SampleAnswers(dict[str, Any]):
-    """The sample case's answers: a dict, named `data` in messages."""
+    """The sample case's answers (or one group item's): a dict that knows which keys its
+    form could hold, named `data` (or "an item of 'dogs'") in messages."""
+
+    def __init__(self, answers: dict[str, Any], form_keys: frozenset[str], name: str) -> None:
+        super().__init__(answers)
+        self.form_keys, self.name = form_keys, name
+
+    @classmethod
+    def of(cls, form: FormDefinition, answers: dict[str, Any]) -> SampleAnswers:
+        """Return `answers` of `form`, each group item a SampleAnswers of its own."""
+        data = dict(answers)
+        for f in form.fields:
+            if f.fields and isinstance(data.get(f.key), list):
+                keys = frozenset(i.key for i in f.fields)
+                name = f"an item of '{f.key}'"
+                data[f.key] = [cls(item, keys, name) for item in data[f.key]]
+        return cls(data, frozenset(f.key for f in form.fields), "'data'")
 
 
-class _Strict(jinja2.StrictUndefined):
-    """StrictUndefined naming the template's variable: "'data' has no attribute 'x'"."""
+class _Strict(jinja2.Undefined):
+    """Jinja's StrictUndefined, naming the variable: "'data' has no attribute 'x'".
+
+    An answer the form knows but the sample case lacks (an optional or hidden question)
+    behaves as in real rendering, where a case may lack it: it is false, equal to nothing,
+    empty, so `{% if data.x %}`, `data.x or "-"` and `data.x|default("-")` guard it. Printing
+    it, reading from it or handing it to one of our filters is refused: a case without
+    the answer would print nothing there, or fail. Anything else undefined is refused
+    whatever is done with it (as StrictUndefined does).
+    """
+
+    __slots__ = ()
+
+    def _absent_answer(self) -> bool:
+        obj = self._undefined_obj
+        return isinstance(obj, SampleAnswers) and self._undefined_name in obj.form_keys
+
+    def _only_absent(self) -> None:
+        if not self._absent_answer():
+            self._fail_with_undefined_error()
+
+    def __str__(self) -> str:
+        self._fail_with_undefined_error()
+
+    def __bool__(self) -> bool:
+        self._only_absent()
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        self._only_absent()
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        self._only_absent()
+        return super().__hash__()
+
+    def __len__(self) -> int:
+        self._only_absent()
+        return 0
+
+    def __iter__(self) -> Iterator[Any]:
+        self._only_absent()
+        return super().__iter__()
+
+    def __contains__(self, item: object) -> bool:
+        self._only_absent()
+        return False
 
     @property
     def _undefined_message(self) -> str:
         from service.cases.decisions import Decision
         from service.definitions.city import City
 
-        names = {SampleAnswers: "data", Decision: "decision", City: "city"}
-        name = names.get(type(self._undefined_obj))
+        obj = self._undefined_obj
+        names = {Decision: "'decision'", City: "'city'"}
+        name = obj.name if isinstance(obj, SampleAnswers) else names.get(type(obj))
         if self._undefined_hint or name is None or not isinstance(self._undefined_name, str):
             return str(super()._undefined_message)
-        return f"'{name}' has no attribute {self._undefined_name!r}"
+        if self._absent_answer():
+            return (
+                f"{name} has no attribute {self._undefined_name!r}, an answer a case may"
+                " leave out: guard it with {% if %}"
+            )
+        return f"{name} has no attribute {self._undefined_name!r}"
+
+
+def _refusing_absent(env: jinja2.Environment, names: Iterable[str]) -> jinja2.Environment:
+    """Return `env` whose filters `names` refuse an absent answer (as printing it does)."""
+
+    def strict(function: Callable[..., Any]) -> Callable[..., Any]:
+        def checked(value: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(value, jinja2.Undefined):
+                value._fail_with_undefined_error()
+            return function(value, *args, **kwargs)
+
+        return checked
+
+    # A copy: an overlay shares its filters with the environment real rendering uses.
+    env.filters = {**env.filters, **{n: strict(env.filters[n]) for n in names}}
+    return env
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A sample case: its answers, whether a decision's optional inputs are answered, and
+    what a failure on it says."""
+
+    answers: Callable[[FormDefinition], dict[str, Any]]
+    optional_inputs: bool
+    said: str
+
+
+def samples() -> tuple[Sample, Sample]:
+    """The case that answers everything, then the one that answers only what it must."""
+    from service.forms.examples import example_answers
+    from service.forms.samples import required_answers
+
+    return (
+        Sample(lambda form: example_answers(form.fields), True, "rendered on a sample case"),
+        Sample(
+            required_answers,
+            False,
+            "rendered on a sample case with only the required answers",
+        ),
+    )
 
 
 def check_rendering(registry: Registry, root: Path) -> list[Problem]:
-    """Render the templates under `root` of every current workflow; return the failures."""
+    """Render the templates under `root` of every current workflow; return the failures.
+
+    A template that fails on the full sample is not rendered on the required-only one:
+    its first mistake is the one to mend.
+    """
     problems: set[Problem] = set()
-    for service in registry.current():
-        form = registry.form(service.form_key)
-        for lang in LANGS:
-            problems.update(_check_documents(service, form, root, registry.city, lang))
-            problems.update(_check_mails(service, form, root, registry.city, lang))
+    for sample in samples():
+        failed = {p.path for p in problems}
+        for service in registry.current():
+            form = registry.form(service.form_key)
+            for lang in LANGS:
+                found = [
+                    *_check_documents(service, form, root, registry.city, lang, sample),
+                    *_check_mails(service, form, root, registry.city, lang, sample),
+                ]
+                problems.update(p for p in found if p.path not in failed)
     return sorted(problems)
 
 
-def _decisions(service: ServiceDefinition, issuing: list[Transition], lang: str) -> list[Any]:
+def _decisions(
+    service: ServiceDefinition, issuing: list[Transition], lang: str, sample: Sample
+) -> list[Any]:
     """Return a sample decision of each of the `issuing` transitions; [None] for none."""
     from service.cases.decisions import input_fields, make_decision
     from service.forms.examples import example_answers
@@ -81,12 +204,16 @@ def _decisions(service: ServiceDefinition, issuing: list[Transition], lang: str)
     found: list[Any] = []
     for t in issuing:
         staff = [r for r in t.roles if r != APPLICANT]
+        inputs = example_answers(input_fields(t))
+        if not sample.optional_inputs:
+            required = {i.name for i in t.inputs if i.required}
+            inputs = {k: v for k, v in inputs.items() if k in required}
         found.append(
             make_decision(
                 service,
                 t,
                 service.workflow.state(t.target),
-                example_answers(input_fields(t)),
+                inputs,
                 lang,
                 role=staff[0] if staff else None,
                 by="Erika Mustermann",
@@ -103,18 +230,23 @@ def _computed(form: FormDefinition, data: dict[str, Any], lang: str) -> dict[str
 
 
 def _check_documents(
-    service: ServiceDefinition, form: FormDefinition, root: Path, city: Any, lang: str
+    service: ServiceDefinition,
+    form: FormDefinition,
+    root: Path,
+    city: Any,
+    lang: str,
+    sample: Sample,
 ) -> Iterator[Problem]:
     from service.documents import rendering
-    from service.forms.examples import example_answers
 
     pdf = root / "pdf"
     env = rendering.environment(pdf).overlay(undefined=_Strict, cache_size=0)
-    data = SampleAnswers(example_answers(form.fields))
+    env = _refusing_absent(env, rendering.FILTERS)
+    data = SampleAnswers.of(form, sample.answers(form))
     for document in service.documents:
         rel = f"{document.template}/document.html"
         issuing = [t for t in service.workflow.transitions if document.key in t.documents]
-        for decision in _decisions(service, issuing, lang):
+        for decision in _decisions(service, issuing, lang, sample):
             context = rendering.build_context(
                 data=data,
                 reference=SAMPLE_REFERENCE,
@@ -131,7 +263,7 @@ def _check_documents(
                 department=document.department,
                 decision=decision,
             )
-            problem = _render(env, rel, pdf, context)
+            problem = _render(env, rel, pdf, context, sample.said)
             if problem is not None:
                 yield problem
 
@@ -147,21 +279,26 @@ def _mail_environment(root: Path, city: Any) -> jinja2.Environment:
     )
     env.filters.update(day=day_filter, day_time=day_time_filter)
     env.globals["city"] = city
-    return env
+    return _refusing_absent(env, ("day", "day_time"))
 
 
 def _check_mails(
-    service: ServiceDefinition, form: FormDefinition, root: Path, city: Any, lang: str
+    service: ServiceDefinition,
+    form: FormDefinition,
+    root: Path,
+    city: Any,
+    lang: str,
+    sample: Sample,
 ) -> Iterator[Problem]:
-    from service.forms.examples import example_answers
     from service.mail.services import build_context
 
     env = _mail_environment(root, city)
-    computed = _computed(form, example_answers(form.fields), lang)
+    computed = _computed(form, sample.answers(form), lang)
     for name in email_names(service):
         # The e-mail on submission has no decision; the others are sent by a transition.
         issuing = [t for t in service.workflow.transitions if t.notify == name]
-        for decision in _decisions(service, [] if name == SUBMITTED_EMAIL else issuing, lang):
+        on = [] if name == SUBMITTED_EMAIL else issuing
+        for decision in _decisions(service, on, lang, sample):
             state = decision.state.title if decision is not None else ""
             context = build_context(
                 lang=lang,
@@ -176,7 +313,7 @@ def _check_mails(
             for part in EMAIL_PARTS:
                 rel = f"email/{name}/{part}"
                 if (root / rel).is_file():
-                    problem = _render(env, rel, root, context)
+                    problem = _render(env, rel, root, context, sample.said)
                     if problem is not None:
                         yield problem
 
@@ -187,7 +324,7 @@ def _shown(where: str, base: Path) -> str:
 
 
 def _render(
-    env: jinja2.Environment, rel: str, base: Path, context: dict[str, Any]
+    env: jinja2.Environment, rel: str, base: Path, context: dict[str, Any], said: str
 ) -> Problem | None:
     """Render `rel` (under `base`); return the mistake as a problem in its file and line."""
     try:
@@ -195,12 +332,10 @@ def _render(
     except jinja2.TemplateError as exc:
         where, line = _location(exc, rel, base)
         message = exc.message or type(exc).__name__
-        return Problem(_shown(where, base), line, f"{message} (rendered on a sample case)")
+        return Problem(_shown(where, base), line, f"{message} ({said})")
     except Exception as exc:  # a filter or a value's method failing on the sample
         where, line = _location(exc, rel, base)
-        return Problem(
-            _shown(where, base), line, f"{type(exc).__name__}: {exc} (rendered on a sample case)"
-        )
+        return Problem(_shown(where, base), line, f"{type(exc).__name__}: {exc} ({said})")
     return None
 
 

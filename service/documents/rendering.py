@@ -73,6 +73,10 @@ def add_days(value: Any, days: int) -> date | None:
 # ------------------------------------------------------------------ environment
 
 
+#: The filters documents have besides Jinja's own.
+FILTERS = ("date_de", "add_years", "add_days", "day", "day_time")
+
+
 def environment(root: Path) -> jinja2.Environment:
     """Return the Jinja environment of the document templates under `root` (one per root)."""
     key = str(root)

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from service.cli import definitions_check
 from service.definitions.services import load_definitions
+from service.forms.samples import required_answers
 from service.template_samples import check_rendering
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,3 +91,96 @@ def test_definitions_check_fails_on_a_template_that_does_not_render(tmp_path: Pa
     result = CliRunner().invoke(definitions_check, ["--root", str(root)])
     assert result.exit_code == 1
     assert f"templates/{DOG_TAX}:10: 'data' has no attribute 'twon'" in result.output
+
+
+# ------------------------------------------- the sample case with only the required answers
+
+SPECIAL_USE = "pdf/sondernutzungserlaubnis/document.html"
+ONLY_REQUIRED = "(rendered on a sample case with only the required answers)"
+LEFT_OUT = "an answer a case may leave out: guard it with {% if %}"
+
+
+def test_an_optional_answer_printed_without_if_is_refused(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(
+        root / "templates" / SPECIAL_USE,
+        "{% if data.company %} ({{ data.company }}){% endif %}",
+        " ({{ data.company }})",
+    )
+    assert rendering_problems(root) == [
+        f"templates/{SPECIAL_USE}:8: 'data' has no attribute 'company', {LEFT_OUT} {ONLY_REQUIRED}"
+    ]
+
+
+def test_an_answer_hidden_by_visible_if_is_absent_from_the_required_only_sample(
+    tmp_path: Path,
+) -> None:
+    """The full sample pays by direct debit; the other one does not, so no account holder."""
+    root = copy_definitions(tmp_path)
+    replace_in(
+        root / "templates" / DOG_TAX,
+        "per Überweisung unter Angabe der Steuernummer {{ reference }}",
+        "per Überweisung von {{ data.account_holder }}",
+    )
+    assert rendering_problems(root) == [
+        f"templates/{DOG_TAX}:38: 'data' has no attribute 'account_holder', {LEFT_OUT} "
+        f"{ONLY_REQUIRED}"
+    ]
+
+
+def test_an_optional_answer_of_a_group_item_is_refused_naming_the_group(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(
+        root / "templates" / DOG_TAX,
+        "<td>{{ dog.breed }}</td>",
+        "<td>{{ dog.breed }}, versichert bei {{ dog.insurer|upper }}</td>",
+    )
+    assert rendering_problems(root) == [
+        f"templates/{DOG_TAX}:20: an item of 'dogs' has no attribute 'insurer', {LEFT_OUT} "
+        f"{ONLY_REQUIRED}"
+    ]
+
+
+def test_an_optional_answer_given_to_a_date_filter_is_refused(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(
+        root / "templates" / SPECIAL_USE,
+        "{% if data.company %} ({{ data.company }}){% endif %}",
+        "{% set since = data.company|date_de %}",
+    )
+    assert rendering_problems(root) == [
+        f"templates/{SPECIAL_USE}:8: 'data' has no attribute 'company', {LEFT_OUT} {ONLY_REQUIRED}"
+    ]
+
+
+def test_guards_of_an_optional_answer_pass_on_the_required_only_sample(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(
+        root / "templates" / SPECIAL_USE,
+        "{% if data.company %} ({{ data.company }}){% endif %}",
+        "{{ data.company or '-' }} {{ data.company|default('-') }}"
+        "{% if data.company == 'ACME' %}ACME{% endif %}{% for c in data.company %}{% endfor %}",
+    )
+    assert rendering_problems(root) == []
+
+
+def test_a_misspelt_answer_in_a_guard_is_still_refused(tmp_path: Path) -> None:
+    root = copy_definitions(tmp_path)
+    replace_in(root / "templates" / SPECIAL_USE, "{% if data.company %}", "{% if data.compnay %}")
+    assert rendering_problems(root) == [
+        f"templates/{SPECIAL_USE}:8: 'data' has no attribute 'compnay' (rendered on a sample case)"
+    ]
+
+
+def test_the_required_only_sample_answers_what_a_short_dog_tax_registration_must() -> None:
+    registry, _problems = load_definitions(ROOT)
+    answers = required_answers(registry.form("dog_tax"))
+    # Paying by transfer (no IBAN), no contact, one dog not under § 3 LHundG NRW.
+    assert sorted(answers) == [
+        "direct_debit", "dogs", "family_name", "first_name", "house_number",
+        "postal_code", "street", "town",
+    ]  # fmt: skip
+    assert answers["direct_debit"] is False
+    assert [sorted(d) for d in answers["dogs"]] == [
+        ["breed", "chip_number", "dog_name", "kept_since", "listed_breed"]
+    ]
