@@ -129,8 +129,6 @@ FACES = ("portal", "backoffice", "api")
 #: (file, function) of the faces that still catch a typed error of the error map by hand,
 #: and why. The list may only shrink: an entry that no longer catches fails the test too.
 HAND_CATCHES_LEFT = {
-    # Each refused file's messages are gathered into one refusal of the reply.
-    ("service/portal/my_cases.py", "reply"),
     # A decision's refused file becomes the refusal of that transition input (its name).
     ("service/backoffice/file_inputs.py", "_store"),
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from service.attachments.services import Owner, check_file, store_upload
+from service.attachments.services import Owner, check_files, store_upload
 from service.cases.constants import AuditAction
 from service.cases.models import AuditEvent, Case
 from service.cases.services import (
@@ -138,7 +138,8 @@ def reply(
 ) -> None:
     """Fire the resident's transition with their inputs and attach the files they sent.
 
-    Raises ValidationFailed for a refused file, and the engine's errors for the rest.
+    Raises ValidationFailed for too many files, UploadRefused (under `files`, every
+    refused file's messages) before anything changes, and the engine's errors for the rest.
     """
     incoming = [f for f in files if f.filename]
     if len(incoming) > REPLY_MAX_FILES:
@@ -148,15 +149,7 @@ def reply(
         )
         raise ValidationFailed({"files": [message.get(lang)]})
     contents = [(f.filename or "", f.read()) for f in incoming]
-    problems: dict[str, list[str]] = {}
-    for name, content in contents:
-        try:
-            check_file(REPLY_FILE_FIELD, content, name, lang)
-        except ValidationFailed as exc:
-            for messages in exc.errors.values():
-                problems.setdefault("files", []).extend(messages)
-    if problems:
-        raise ValidationFailed(problems)
+    check_files(REPLY_FILE_FIELD, contents, lang, path="files")  # every file first
     fire_transition(case, transition.name, actor, dict(inputs))
     owner = Owner.user(case.applicant_id)
     stored = [store_upload(owner, REPLY_FILE_FIELD, c, n, lang) for n, c in contents]
