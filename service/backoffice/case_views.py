@@ -1,7 +1,8 @@
 """The case page: answers, files, documents, transitions, timeline, notes, assignment.
 
-A transition's refused inputs come back through the `InputsInvalid` error handler below
-(the form again, each message beside its input); every other typed error goes through
+A transition's refused inputs come back through the `InputsInvalid` and `UploadRefused`
+error handlers below (the form again, each message beside its input; a refused file is
+raised under its input's name); every other typed error goes through
 the one error map (`service.errors`), which sends a refused form back to the case.
 """
 
@@ -13,6 +14,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from service.attachments.errors import UploadRefused
 from service.auth.models import User
 from service.backoffice import file_inputs, services
 from service.backoffice.blueprint import back, bp, case_or_abort, staff
@@ -117,13 +119,23 @@ def _inputs_of(case: Case, transition: str) -> dict[str, Any]:
 @bp.errorhandler(InputsInvalid)
 def _inputs_invalid(exc: InputsInvalid) -> ResponseReturnValue:
     """Show the transition's form again, each refused input's message beside it."""
+    return _inputs_again({k: v.get(g.lang) for k, v in exc.errors.items()})
+
+
+@bp.errorhandler(UploadRefused)
+def _file_refused(exc: UploadRefused) -> ResponseReturnValue:
+    """Show the transition's form again, the refused file's reasons beside its input."""
+    return _inputs_again({path: " ".join(messages) for path, messages in exc.errors.items()})
+
+
+def _inputs_again(errors: dict[str, str]) -> ResponseReturnValue:
     view_args = request.view_args or {}
     name = view_args.get("name", "")
     case = case_or_abort(view_args.get("case_id", -1))
     return _render_case(
         case,
         422,
-        errors={name: {k: v.get(g.lang) for k, v in exc.errors.items()}},
+        errors={name: errors},
         values={name: _inputs_of(case, name)},
         message=_("Please check your entries."),
     )

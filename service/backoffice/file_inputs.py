@@ -20,13 +20,10 @@ from sqlalchemy import select
 
 from service.attachments.services import FileMissing, Owner, Upload, store_upload
 from service.auth.models import User
-from service.cases.errors import InputsInvalid
 from service.cases.models import AuditEvent, Case
 from service.cases.services import service_for
-from service.engine.types import Text
 from service.extensions import db
 from service.forms.constants import FieldType
-from service.forms.services import ValidationFailed
 from service.storage.services import get_storage
 
 
@@ -68,7 +65,8 @@ class StoredInputs:
 def stored(case: Case, transition: str, user: User, lang: str) -> Iterator[StoredInputs]:
     """Store the transition form's posted files; on any error delete them and re-raise.
 
-    Raises InputsInvalid (the refused input's message) when a file is refused.
+    Raises UploadRefused under the input's name when a file is refused; the case page
+    answers it as a refused input (`case_views._file_refused`).
     """
     result = StoredInputs()
     try:
@@ -94,13 +92,11 @@ def _store(case: Case, user: User, spec: Any, posted: Any, lang: str) -> Upload:
         content = posted.read()
     finally:
         posted.close()  # a large upload is spooled to a temporary file
-    try:
-        return store_upload(
-            Owner.user(user.id), spec.field, content, posted.filename, lang, case_id=case.id
-        )
-    except ValidationFailed as exc:
-        message = " ".join(m for messages in exc.errors.values() for m in messages)
-        raise InputsInvalid({spec.name: Text(de=message, en=message)}) from None
+    owner = Owner.user(user.id)
+    # A refused file is refused as this input (UploadRefused under the input's name).
+    return store_upload(
+        owner, spec.field, content, posted.filename, lang, path=spec.name, case_id=case.id
+    )
 
 
 def _delete(uploads: Any) -> None:
