@@ -122,8 +122,10 @@ def test_an_answer_hidden_by_visible_if_is_absent_from_the_required_only_sample(
         "per Überweisung unter Angabe der Steuernummer {{ reference }}",
         "per Überweisung von {{ data.account_holder }}",
     )
+    lines = (root / "templates" / DOG_TAX).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "Überweisung von" in text)
     assert rendering_problems(root) == [
-        f"templates/{DOG_TAX}:38: 'data' has no attribute 'account_holder', {LEFT_OUT} "
+        f"templates/{DOG_TAX}:{line}: 'data' has no attribute 'account_holder', {LEFT_OUT} "
         f"{ONLY_REQUIRED}"
     ]
 

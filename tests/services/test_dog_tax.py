@@ -8,6 +8,11 @@ dog, 600 € for each dog under § 3 LHundG NRW.
 from __future__ import annotations
 
 import io
+import re
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,11 +37,17 @@ from sqlalchemy import select
 
 from service.attachments.models import Upload
 from service.auth import people
+from service.cases import services as cases
 from service.cases.models import Case
+from service.documents.models import Document
+from service.documents.services import document_html
+from service.engine import Actor
 from service.engine.roles import holds
 from service.extensions import db
 from service.jobs.services import drain
+from service.transactions import ensure_definitions_synced
 from tests.api.api_support import api_upload
+from tests.factories import UserFactory
 
 SERVICE = "dog_tax"
 FROZEN = "2026-03-02 09:00"
@@ -213,3 +224,80 @@ def test_the_demo_tax_officer_may_assess_dog_tax_and_nothing_else(app: Flask) ->
     assert not holds(hanna.roles, "residence_registration", "registration_officer")
     olaf = people.person("olaf")
     assert olaf is not None and not holds(olaf.roles, SERVICE, "tax_officer")
+
+
+@pytest.mark.frozen(FROZEN)
+def test_the_tax_notice_names_the_permit_copy_of_each_listed_dog(api: FlaskClient) -> None:
+    permit = _upload_permit(api)  # sent as "erlaubnis.pdf"
+    dogs = [dog(), listed_dog(permit_copy=permit)]
+    created = api_submit(api, SERVICE, dog_tax_data(dogs=dogs))
+    assert created.status_code == 201, created.json
+    for transition in ("start_review", "approve"):
+        fired = api_fire(api, created.json["id"], transition, ["dog_tax:tax_officer"], "tax")
+        assert fired.status_code == 200, fired.json
+
+    [(_document, pdf)] = api_documents(api, created.json["id"])
+    bello, rocky = pdf_text(pdf).split("Rocky", 1)
+
+    assert "Kopie der Erlaubnis eingereicht: erlaubnis.pdf" in rocky
+    assert "Kopie der Erlaubnis" not in bello  # no listed breed, no permit
+
+
+ROOT = Path(__file__).resolve().parents[2]
+PERMIT_ROW = """    {% if dog.permit_copy %}
+    <tr><th scope="row">Kopie der Erlaubnis</th><td>eingereicht: {{ dog.permit_copy.name }}</td></tr>
+    {% endif %}
+"""
+
+
+def _definitions_before_the_permit_row(root: Path) -> int:
+    """Copy the shipped definitions to `root` as they were before the notice named the
+    permit copy: without its row, one workflow version lower. Return that version."""
+    for folder in ("forms", "workflows", "templates"):
+        shutil.copytree(ROOT / folder, root / folder)
+    shutil.copy(ROOT / "city.yaml", root / "city.yaml")
+    template = root / "templates" / "pdf" / "hundesteuerbescheid" / "document.html"
+    assert PERMIT_ROW in template.read_text()
+    template.write_text(template.read_text().replace(PERMIT_ROW, ""))
+    workflow = root / "workflows" / "dog_tax.yaml"
+    found = re.search(r"^version: (\d+)$", workflow.read_text(), flags=re.M)
+    assert found is not None
+    workflow.write_text(workflow.read_text().replace(found[0], f"version: {int(found[1]) - 1}"))
+    return int(found[1]) - 1
+
+
+def _notice_html(case: Case) -> str:
+    document = Document(case_id=case.id, document="hundesteuerbescheid", verification_code="ABCD")
+    return document_html(case, document, datetime.now(UTC))
+
+
+def _register_listed_dog() -> Case:
+    keeper = UserFactory(name="Max Mustermann", roles=[])
+    copy = {"id": "u1", "name": "erlaubnis.pdf", "content_type": "application/pdf", "size": 9}
+    data = dog_tax_data(dogs=[listed_dog(permit_copy=copy)])
+    case = cases.submit_case(SERVICE, data, keeper.id, Actor(**keeper.as_actor_fields())).case
+    db.session.commit()
+    return case
+
+
+def test_a_case_opened_before_the_permit_row_keeps_its_notice_without_it(
+    make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    old_version = _definitions_before_the_permit_row(tmp_path / "defs")
+    with make_app(DEFINITIONS_ROOT=str(tmp_path / "defs")).app_context():
+        ensure_definitions_synced()
+        old_id = _register_listed_dog().id
+        db.session.remove()
+
+    # The shipped files on the same database: accepted (the version was raised).
+    with make_app(DEFINITIONS_ROOT=str(ROOT)).app_context():
+        ensure_definitions_synced()
+        old_case = db.session.get(Case, old_id)
+        assert old_case is not None and old_case.workflow_version == old_version
+        new_case = _register_listed_dog()
+        assert new_case.workflow_version == old_version + 1
+        old_html, new_html = _notice_html(old_case), _notice_html(new_case)
+        db.session.remove()
+
+    assert "Kopie der Erlaubnis" not in old_html and "Rocky" in old_html
+    assert "Kopie der Erlaubnis</th><td>eingereicht: erlaubnis.pdf" in new_html
