@@ -23,6 +23,8 @@ BODIES = {
         "application/json",
     ),
     "surrogate in a key": (b'{"\\udfff": 1}', "application/json"),
+    "surrogate escape in capitals": (b'{"service": "\\uD800"}', "application/json"),
+    "nested 33 deep": (b'{"service": ' + b"[" * 32 + b"]" * 32 + b"}", "application/json"),
     "invalid UTF-8": (b'{"service": "parking_permit\xff\xfe"}', "application/json"),
     "truncated": (b'{"service": ', "application/json"),
     "wrong content type": (
@@ -62,3 +64,20 @@ def test_malformed_transition_body_is_400_problem(api: FlaskClient, submit: obje
     )
 
     assert (response.status_code, response.mimetype) == (400, "application/problem+json")
+
+
+def test_body_nested_exactly_32_deep_is_read_and_answered_by_the_schema(
+    api: FlaskClient,
+) -> None:
+    body = b'{"service": ' + b"[" * 31 + b"]" * 31 + b"}"
+
+    response = api.post(
+        "/api/v1/cases",
+        data=body,
+        headers={**auth(mint()), "Idempotency-Key": "k-32"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.mimetype == "application/problem+json"
+    assert db.session.query(Case).count() == 0
