@@ -113,3 +113,20 @@ def test_what_is_redacted_follows_the_app_that_runs(
     err = capsys.readouterr().err
     assert '"zone": "zone-a"' in err
     assert "DE02" not in err
+
+
+def test_the_line_per_request_names_its_logger_level_and_time_and_follows_the_log_level(
+    make_app: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet = make_app(LOG_LEVEL="WARNING")
+    capsys.readouterr()
+    quiet.test_client().get("/healthz")
+    assert not [line for line in _lines(capsys.readouterr().err) if line["event"] == "request"]
+
+    app = make_app()
+    capsys.readouterr()
+    response = app.test_client().get("/healthz")
+    (access,) = [line for line in _lines(capsys.readouterr().err) if line["event"] == "request"]
+    assert access["logger"] == "amtsweg.access" and access["level"] == "info"
+    assert access["request_id"] == response.headers["X-Request-ID"]
+    assert access["timestamp"].endswith("Z") and access["duration_ms"] >= 0
