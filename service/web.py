@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -155,7 +156,12 @@ def content_security_policy() -> str:
     endpoint; browsers check `form-action` along that redirect, so the provider's
     origin must be allowed or the logout silently stops here.
     """
-    issuer = str(current_app.config.get("OIDC_ISSUER") or "")
+    return _policy_for(str(current_app.config.get("OIDC_ISSUER") or ""))
+
+
+@lru_cache(maxsize=8)
+def _policy_for(issuer: str) -> str:
+    """Return the CSP for the provider `issuer` (every response sends it: built once)."""
     parts = urlsplit(issuer)
     if parts.scheme not in ("http", "https") or not ORIGIN_HOST.fullmatch(parts.netloc):
         return CSP
