@@ -34,3 +34,6 @@ MAX_PAGE_SIZE = 200
 JWKS_TTL_SECONDS = 300
 #: Least seconds between two fetches of the JWKS for a token signed with an unknown key.
 JWKS_REFETCH_SECONDS = 30
+#: The header naming a submission, and the longest key a client may send in it.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 200

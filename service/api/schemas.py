@@ -6,7 +6,12 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from service.api.constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from service.api.constants import (
+    DEFAULT_PAGE_SIZE,
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_MAX,
+    MAX_PAGE_SIZE,
+)
 
 
 class Schema(ma.Schema):
@@ -234,7 +239,7 @@ class IdempotencyHeaderSchema(Schema):
         unknown = ma.EXCLUDE
 
     idempotency_key = fields.String(
-        data_key="Idempotency-Key", validate=validate.Length(min=1, max=200)
+        data_key=IDEMPOTENCY_HEADER, validate=validate.Length(min=1, max=IDEMPOTENCY_KEY_MAX)
     )
 
 

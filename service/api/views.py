@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any, cast
 
 from flask import Response, request
@@ -10,7 +11,13 @@ from flask_smorest import Blueprint
 
 from service.api import problems, services, trust
 from service.api.auth import client_id, current_actor, require_scope, token_scopes
-from service.api.constants import API_PREFIX, SECURITY_SCHEME, Scope
+from service.api.constants import (
+    API_PREFIX,
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_MAX,
+    SECURITY_SCHEME,
+    Scope,
+)
 from service.api.models import IdempotencyRecord
 from service.api.problems import ApiProblem, _, api_language
 from service.api.schemas import (
@@ -48,6 +55,32 @@ def secured(blp: Blueprint, scope: Scope) -> Any:
         return blp.alt_response(403, response="FORBIDDEN")(wrapped)
 
     return decorate
+
+
+_IDEMPOTENCY_HEADER_SCHEMA = IdempotencyHeaderSchema()
+
+
+def _idempotency_key() -> str | None:
+    """Return the Idempotency-Key header as `IdempotencyHeaderSchema` loads it.
+
+    A key of allowed length is taken as it is; any other is loaded by webargs after all,
+    so that its refusal is exactly the one every other argument gets (422, field path).
+    """
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None or 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
+        return key
+    loaded = cases_blp.ARGUMENTS_PARSER.parse(_IDEMPOTENCY_HEADER_SCHEMA, location="headers")
+    return cast(str | None, loaded.get("idempotency_key"))
+
+
+def _with_idempotency_key(func: Any) -> Any:
+    """Pass the view the Idempotency-Key header as `idempotency_key`."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, idempotency_key=_idempotency_key(), **kwargs)
+
+    return wrapper
 
 
 services_blp = Blueprint(
@@ -114,8 +147,11 @@ class CaseCollection(MethodView):
         return {"items": [_view(c) for c in page.cases], "next": next_url}
 
     @secured(cases_blp, Scope.CASES_WRITE)
-    # Schema instances, not classes: webargs would build a new schema for every request.
-    @cases_blp.arguments(IdempotencyHeaderSchema(), location="headers", as_kwargs=True)
+    # The header is read before the body, as webargs did, without its 50 us for one
+    # header; it is documented from its schema.
+    @cases_blp.doc(parameters=[{"in": "header", "schema": IdempotencyHeaderSchema}])
+    @_with_idempotency_key
+    # A schema instance, not a class: webargs would build a new schema for every request.
     @cases_blp.arguments(CaseSubmitSchema())
     @cases_blp.response(201, CaseSchema)
     @cases_blp.alt_response(400, response="BAD_REQUEST")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
@@ -306,3 +307,30 @@ def test_case_view_says_what_the_resident_is_told_in_its_state(
     assert view["state_title"] == {"de": "Abgelehnt", "en": "Rejected"}
     assert view["state_text"]["en"].startswith("Your application was rejected.")
     assert "sobald" not in view["state_text"]["de"]  # no promise of a document
+
+
+@pytest.mark.parametrize("key", ["", "k" * 201])
+def test_an_empty_or_overlong_idempotency_key_is_422_naming_the_header_before_the_body(
+    api: FlaskClient, key: str
+) -> None:
+    body = submission()
+    del body["applicant"]["subject"]
+
+    response = api.post(
+        "/api/v1/cases", json=body, headers={**auth(mint()), "Idempotency-Key": key}
+    )
+
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert [e["path"] for e in response.json["errors"]] == ["Idempotency-Key"]
+    assert db.session.query(Case).count() == 0
+
+
+def test_an_idempotency_key_of_200_characters_is_taken(api: FlaskClient) -> None:
+    headers, body = {**auth(mint()), "Idempotency-Key": "k" * 200}, submission()
+
+    first = api.post("/api/v1/cases", json=body, headers=headers)
+    again = api.post("/api/v1/cases", json=body, headers=headers)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json["id"] == first.json["id"]
