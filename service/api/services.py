@@ -38,6 +38,7 @@ from service.engine import APPLICANT, Actor, HistoryEntry, Text
 from service.engine.roles import holds_any
 from service.errors import AppError, FieldError
 from service.extensions import core, db, insert_unless_exists
+from service.prepared import Prepared
 
 
 def api_url(path: str) -> str:
@@ -292,8 +293,10 @@ def list_cases(
 
 # Statements of every submission, built once: building one costs more than running it
 # through SQLAlchemy's compiled cache (the Idempotency-Key ones are in `idempotency`).
-_APPLICANT = select(User.id, User.name).where(
-    User.issuer == bindparam("issuer"), User.subject == bindparam("subject")
+_APPLICANT = Prepared(
+    select(User.id, User.name).where(
+        User.issuer == bindparam("issuer"), User.subject == bindparam("subject")
+    )
 )
 
 
@@ -304,11 +307,12 @@ def find_or_create_applicant(
 
     Reads only the two columns it needs: this runs on every submission.
     """
-    row = core().execute(_APPLICANT, {"issuer": issuer, "subject": subject}).first()
-    if row is not None:
-        if not row.name:
-            core().execute(update(User).where(User.id == row.id).values(name=name))
-        return int(row.id)
+    rows = _APPLICANT.execute({"issuer": issuer, "subject": subject})
+    if rows:
+        user_id, known_name = rows[0]
+        if not known_name:
+            core().execute(update(User).where(User.id == user_id).values(name=name))
+        return int(user_id)
     user = User(issuer=issuer, subject=subject, name=name, email=email, locale=lang)
     if insert_unless_exists(user):
         return user.id
