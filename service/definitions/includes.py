@@ -10,7 +10,9 @@ define comes first, in the order of `uses:` and of each file; the workflow's own
 follow. A workflow entry with the name of a shared one must say `override: true`; its
 keys then replace those of the shared entry, which keeps its place. A stored workflow
 version keeps the resolved text (`resolved_text`), so editing a shared file never
-changes a version already stored.
+changes a version already stored. The shared transitions are marked (`Transition.shared`)
+so that a case's actions list the workflow's own first (`engine.available`); the stored
+text does not say which were shared, so changing that order needs no new version.
 """
 
 from __future__ import annotations
@@ -192,6 +194,7 @@ class _Shared:
                 where[key] = len(result)
             result.append(item)
             result.lines.append(item.line)
+        result.shared = len(result)
         local_lines = getattr(local, "lines", [])
         for index, item in enumerate(local or []):
             line = local_lines[index] if index < len(local_lines) else result.line

@@ -40,10 +40,11 @@ def parse_workflow(doc: Any, path: str, problems: Problems) -> ServiceDefinition
     states = [
         s for line, item in r.items(doc, "states", "workflow") if (s := _state(r, item, line))
     ]
+    shared = getattr(doc.get("transitions"), "shared", 0)
     transitions = [
         t
-        for line, item in r.items(doc, "transitions", "workflow")
-        if (t := _transition(r, item, line))
+        for index, (line, item) in enumerate(r.items(doc, "transitions", "workflow"))
+        if (t := _transition(r, item, line, shared=index < shared))
     ]
     roles = [
         role
@@ -108,7 +109,7 @@ def _state(r: _Reader, item: Any, line: int) -> State | None:
     )
 
 
-def _transition(r: _Reader, item: Any, line: int) -> Transition | None:
+def _transition(r: _Reader, item: Any, line: int, shared: bool = False) -> Transition | None:
     if not r.keys(item, "transition", schemas.TRANSITION, line):
         return None
     name = r.name(item, "name", "transition")
@@ -135,6 +136,7 @@ def _transition(r: _Reader, item: Any, line: int) -> Transition | None:
         events=r.names(item, "events", what),
         notify=r.string(item, "notify", what),
         line=item.line,
+        shared=shared,
     )
 
 

@@ -260,7 +260,7 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
             p = Problems(row.path)
             service = parse_workflow_text(row.content, row.path, p)
             if service is not None:
-                registry.add_service(service, row.content, current=False)
+                registry.add_service(_mark_shared(registry, service), row.content, current=False)
         elif kind == "form" and version not in registry.forms.get(key, {}):
             p = Problems(row.path)
             form = parse_form_text(row.content, row.path, p)
@@ -271,6 +271,24 @@ def sync_versions(registry: Registry, in_use: InUse | None = None) -> list[Probl
     else:
         db.session.commit()
     return problems
+
+
+def _mark_shared(registry: Registry, service: ServiceDefinition) -> ServiceDefinition:
+    """Mark in a version read back the transitions its current version takes from shared files.
+
+    The stored text no longer says which were shared; so marked, every version of a workflow
+    lists a case's actions in one order (`Workflow.listed_transitions`).
+    """
+    if service.key not in registry.current_services:
+        return service
+    shared = {t.name for t in registry.service(service.key).workflow.transitions if t.shared}
+    workflow = service.workflow
+    transitions = tuple(
+        dataclasses.replace(t, shared=t.name in shared) for t in workflow.transitions
+    )
+    return dataclasses.replace(
+        service, workflow=dataclasses.replace(workflow, transitions=transitions)
+    )
 
 
 def _shared_hint(registry: Registry, kind: str, key: str, version: int) -> str:

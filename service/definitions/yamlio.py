@@ -40,6 +40,8 @@ class LineList(list[Any]):
 
     line: int = 0
     lines: list[int]
+    #: How many leading items a workflow took from shared files (`includes`).
+    shared: int = 0
 
     def line_of(self, index: int) -> int:
         """Return the line of item `index`."""

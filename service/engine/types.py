@@ -90,6 +90,9 @@ class Transition:
     #: E-mail the applicant about this transition (template key), if any.
     notify: str | None = None
     line: int = 0
+    #: Taken from a shared file (`uses:`), perhaps changed by the workflow. Only where it is
+    #: listed depends on it (`Workflow.listed_transitions`), not the stored version.
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,15 @@ class Workflow:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+    def listed_transitions(self) -> list[Transition]:
+        """Return the transitions in the order people are offered them.
+
+        The workflow's own come first in their written order, the staff steps it took from
+        a shared file (ask the applicant, reject) after them: a case worker finds the
+        decision first. The applicant's shared reply keeps its place, before withdrawing.
+        """
+        return sorted(self.transitions, key=lambda t: t.shared and APPLICANT not in t.roles)
 
     def transition(self, name: str) -> Transition:
         """Return the transition called `name` or raise KeyError."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from factories import residence_registration_data
+from factories import CaseFactory, residence_registration_data
 from flask.testing import FlaskClient
 
 from service.cases.case_view import case_view
@@ -66,3 +66,16 @@ def test_openapi_documents_the_flags_message_in_both_languages(api: FlaskClient)
     if "$ref" in message:
         message = schemas[message["$ref"].rsplit("/", 1)[-1]]
     assert set(message["properties"]) == {"de", "en"}
+
+
+def test_the_case_view_lists_the_transitions_in_the_back_office_order(api: FlaskClient) -> None:
+    case = CaseFactory(service="parking_permit", in_review=True)
+    officer = auth(mint(["cases:read"], roles=["permit_officer"]))
+    body = api.get(f"/api/v1/cases/{case.id}", headers=officer).json
+    assert [t["name"] for t in body["transitions"]] == [
+        "approve",
+        "approve_without_waiver",
+        "propose_waiver",
+        "request_information",
+        "reject",
+    ]

@@ -51,6 +51,8 @@ def test_a_workflow_takes_the_shared_transitions_with_its_own_roles(tmp_path: Pa
         ("approve", ("traffic_officer",)),
         ("withdraw", ("applicant",)),
     ]
+    # Only where a case lists its actions depends on this (the workflow's own first).
+    assert [t.shared for t in transitions] == [True, False]
 
 
 def test_an_unknown_shared_file_is_named_with_the_known_ones(tmp_path: Path) -> None:
@@ -100,6 +102,7 @@ def test_an_override_changes_only_the_keys_it_names(tmp_path: Path) -> None:
         ("traffic_officer",),
         ("permit",),
     )
+    assert approve.shared  # changed, but still the shared one
 
 
 def test_an_override_of_nothing_shared_is_refused(tmp_path: Path) -> None:
@@ -192,6 +195,9 @@ def test_a_stored_version_keeps_what_it_took_from_a_shared_file(
         old, new = registry.service("special_use", 1), registry.service("special_use", 2)
         assert old.workflow.transitions[0].title.de == "Genehmigen"
         assert new.workflow.transitions[0].title.de == "Erlauben"
+        # Read back from the database, version 1 still lists a case's actions like version 2.
+        listed = [[t.name for t in s.workflow.listed_transitions()] for s in (old, new)]
+        assert listed == [["withdraw", "approve"], ["withdraw", "approve"]]
 
 
 def test_taking_a_written_out_transition_from_a_shared_file_needs_no_new_version(

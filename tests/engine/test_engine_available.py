@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from service.engine import Reason, available
 
 
@@ -15,6 +17,27 @@ def test_officer_sees_staff_transitions_out_of_the_current_state(workflow, make_
         "request_info", "add_note", "approve", "reject", "propose_waiver", "withdraw",
     ]  # fmt: skip
     assert all(option.allowed and option.reason is None for option in options)
+
+
+def shared_review(workflow):
+    """Return `workflow` as if it took its review steps from a shared file (`uses:`)."""
+    review = {"start_review", "request_info", "answer", "reject"}
+    transitions = tuple(replace(t, shared=t.name in review) for t in workflow.transitions)
+    return replace(workflow, transitions=transitions)
+
+
+def test_the_workflows_own_transitions_come_before_the_shared_review_steps(
+    workflow, make_case, officer
+):
+    options = available(shared_review(workflow), make_case("in_review"), officer)
+    assert names(options) == [
+        "add_note", "approve", "propose_waiver", "withdraw", "request_info", "reject",
+    ]  # fmt: skip
+
+
+def test_the_applicants_shared_reply_stays_before_withdrawing(workflow, make_case, resident):
+    options = available(shared_review(workflow), make_case("waiting_for_resident"), resident)
+    assert names(options) == ["answer", "withdraw"]
 
 
 def test_wrong_role_transitions_are_shown_disabled_with_reason(
