@@ -43,7 +43,7 @@ def typed_inputs(
     without `files` a file input is refused, so no caller can name a foreign upload.
     Raise InputsInvalid naming each refused input.
     """
-    from service.forms.services import ValidationFailed, validate
+    from service.forms.services import form_errors, validate
 
     _refuse_files_without_lookup(transition, inputs, files)
     for spec in transition.inputs:
@@ -65,16 +65,16 @@ def typed_inputs(
         return dict(inputs)
     given = {f.key: inputs[f.key] for f in fields if inputs.get(f.key) not in (None, "")}
     form = _form(transition, fields)
-    try:
-        stored = validate(form, given, "de", files=files).data
-    except ValidationFailed as german:
-        english = _messages(form, given, "en", files)
+    german = form_errors(form, given, "de", files=files)
+    if german:
+        english = form_errors(form, given, "en", files=files)
         raise InputsInvalid(
             {
                 _top(path): Text(de=" ".join(msgs), en=" ".join(english.get(path, msgs)))
-                for path, msgs in german.errors.items()
+                for path, msgs in german.items()
             }
-        ) from None
+        )
+    stored = validate(form, given, "de", files=files).data
     result = {k: v for k, v in inputs.items() if k not in {f.key for f in fields}}
     result.update({f.key: stored.get(f.key) for f in fields})
     return result
@@ -101,18 +101,6 @@ def _refuse_files_without_lookup(
                 for spec in given
             }
         )
-
-
-def _messages(
-    form: FormDefinition, given: Mapping[str, Any], lang: str, files: FileLookup | None = None
-) -> dict[str, list[str]]:
-    from service.forms.services import ValidationFailed, validate
-
-    try:
-        validate(form, given, lang, files=files)
-    except ValidationFailed as exc:
-        return exc.errors
-    return {}
 
 
 def _top(path: str) -> str:
