@@ -180,6 +180,21 @@ def queue_effects(
     notify: str | None,
     transition: str | None,
 ) -> None:
+    """Queue the effects of the case's new event `event_seq` (see `effects_of`)."""
+    # The keys name the new audit event, so none can exist yet: one INSERT, no look-up.
+    jobs.enqueue_new(effects_of(case, service, event_seq, events, documents, notify, transition))
+
+
+def effects_of(
+    case: Case,
+    service: ServiceDefinition,
+    event_seq: int,
+    events: tuple[str, ...],
+    documents: tuple[str, ...],
+    notify: str | None,
+    transition: str | None,
+) -> list[jobs.NewEffect]:
+    """Return the outbox items of the case's new event: leaf, webhook events, documents, mail."""
     at = utcnow().isoformat()
     effects = [log_leaf_effect(case.id, event_seq)]
     if service.draft:
@@ -222,5 +237,4 @@ def queue_effects(
                 case_id=case.id,
             )
         )
-    # The keys name the new audit event, so none can exist yet: one INSERT, no look-up.
-    jobs.enqueue_new(effects)
+    return effects

@@ -27,7 +27,7 @@ from service.cases.decisions import Decision as Decision
 from service.cases.decisions import decision_at as decision_at
 from service.cases.decisions import latest_decision as latest_decision
 from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
-from service.cases.events import append_event, queue_effects
+from service.cases.events import append_event, effects_of, queue_effects
 from service.cases.events import log_leaf_effect as log_leaf_effect
 from service.cases.events import record_event as record_event
 from service.cases.events import record_mark as record_mark
@@ -185,8 +185,8 @@ def submit_case(
         at=now,
         first=True,
     )
-    # The case first, then its first event and the outbox rows, each one INSERT; with the
-    # id drawn beforehand nothing updates the row just inserted.
+    # The case, its first event and the outbox rows as plain INSERTs (one statement on
+    # PostgreSQL); with the id drawn beforehand nothing updates the row just inserted.
     db.session.expunge(ev)
     if unheld is not None:
         # In a savepoint: a concurrent request with the same key may win the race.
@@ -195,10 +195,11 @@ def submit_case(
             if existing is None:
                 raise RuntimeError("the case could be neither created nor found")
             return _replay(existing, request_hash)
+        store.insert_event(ev)
+        queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
     else:
-        store.insert_new_case(case)
-    store.insert_event(ev)
-    queue_effects(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
+        effects = effects_of(case, service, ev.seq, (CASE_SUBMITTED,), (), "submitted", None)
+        store.insert_new_case(case, ev, effects)
     return Submission(case, created=True, history=(_history_entry(ev),))
 
 

@@ -9,6 +9,7 @@ error (`StaleCase`) and the request boundary rolls back.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ from service.cases.models import (
     ReferenceCounter,
 )
 from service.extensions import core, db, insert_unless_exists
+from service.jobs import services as jobs
+from service.jobs.models import OutboxItem
 from service.prepared import Prepared
 
 #: A new case's id and reference number, drawn before its insert.
@@ -70,6 +73,9 @@ def case_number_columns() -> tuple[Any, Any]:
 _CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns)
 _REQUIRED_CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns if not c.nullable)
 _EVENT_COLUMNS = tuple(c.key for c in AuditEvent.__table__.columns if c.key != "id")
+_OUTBOX_COLUMNS = (
+    "kind", "key", "payload", "case_id", "status", "attempts", "available_at", "created_at"
+)  # fmt: skip
 # Statements of every submission, compiled once and run on the DBAPI cursor
 # (`service.prepared`): through `Connection.execute` each costs several times more.
 _INSERT_CASE = Prepared(insert(Case), column_keys=_CASE_COLUMNS)
@@ -131,20 +137,56 @@ def flush_case() -> None:
         raise
 
 
-def insert_new_case(case: Case) -> None:
+def insert_new_case(
+    case: Case, first: AuditEvent | None = None, effects: list[jobs.NewEffect] | None = None
+) -> None:
     """Insert a case whose every column is set with one plain INSERT, then attach it.
 
     Cheaper than the unit of work's flush for a single new row; the object becomes
     persistent as if it had been loaded (`make_transient_to_detached`), so later changes
-    are updates with the version check as usual.
+    are updates with the version check as usual. With its `first` event (not in the
+    session) and that event's `effects`, all go in together: on PostgreSQL in one
+    statement (data-modifying CTEs, one round trip instead of three; the foreign keys
+    are checked at the end of the statement), elsewhere one INSERT each.
     """
     row = {key: getattr(case, key) for key in _CASE_COLUMNS}
     unset = [k for k in _REQUIRED_CASE_COLUMNS if row[k] is None]
     if unset:
         raise RuntimeError(f"a new case needs these columns set: {', '.join(unset)}")
-    _INSERT_CASE.execute(row)
+    if first is not None and effects and db.engine.dialect.name == "postgresql":
+        _insert_submission(row, event_row(first), jobs.outbox_rows(effects))
+        jobs.mark_outbox_dirty()
+    else:
+        _INSERT_CASE.execute(row)
+        if first is not None:
+            insert_event(first)
+        jobs.enqueue_new(effects or [])
     make_transient_to_detached(case)
     db.session.add(case)
+
+
+@functools.cache
+def _submission_statement(effects: int) -> Prepared:
+    """PostgreSQL: the case, its first event and `effects` outbox rows in one statement."""
+
+    def binds(table: Any, columns: tuple[str, ...], prefix: str) -> dict[str, Any]:
+        return {c: bindparam(f"{prefix}{c}", type_=table.c[c].type) for c in columns}
+
+    new_case = insert(Case).values(binds(Case.__table__, _CASE_COLUMNS, "c_")).cte("new_case")
+    event_values = binds(AuditEvent.__table__, _EVENT_COLUMNS, "e_")
+    new_event = insert(AuditEvent).values(event_values).cte("new_event")
+    rows = [binds(OutboxItem.__table__, _OUTBOX_COLUMNS, f"o{i}_") for i in range(effects)]
+    return Prepared(insert(OutboxItem).values(rows).add_cte(new_case, new_event))
+
+
+def _insert_submission(
+    case: dict[str, Any], event: dict[str, Any], outbox: list[dict[str, Any]]
+) -> None:
+    values = {f"c_{k}": v for k, v in case.items()}
+    values.update({f"e_{k}": v for k, v in event.items()})
+    for i, row in enumerate(outbox):
+        values.update({f"o{i}_{k}": v for k, v in row.items()})
+    _submission_statement(len(outbox)).execute(values)
 
 
 def event_row(ev: AuditEvent) -> dict[str, Any]:

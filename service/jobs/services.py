@@ -131,22 +131,34 @@ def enqueue_new(effects: list[NewEffect]) -> None:
     """
     if not effects:
         return
+    _INSERT_OUTBOX.executemany(outbox_rows(effects))
+    db.session.info["outbox_dirty"] = True
+
+
+def outbox_rows(effects: list[NewEffect]) -> list[dict[str, Any]]:
+    """Return the column values of the outbox rows for `effects`, due now.
+
+    For a caller that inserts them in a statement of its own (`cases.store`); it then
+    calls `mark_outbox_dirty`, as `enqueue_new` does.
+    """
     now = utcnow()
-    _INSERT_OUTBOX.executemany(
-        [
-            {
-                "kind": e.kind,
-                "key": e.key,
-                "payload": e.payload,
-                "case_id": e.case_id,
-                "status": JobStatus.PENDING,
-                "attempts": 0,
-                "available_at": now,
-                "created_at": now,
-            }
-            for e in effects
-        ],
-    )
+    return [
+        {
+            "kind": e.kind,
+            "key": e.key,
+            "payload": e.payload,
+            "case_id": e.case_id,
+            "status": JobStatus.PENDING,
+            "attempts": 0,
+            "available_at": now,
+            "created_at": now,
+        }
+        for e in effects
+    ]
+
+
+def mark_outbox_dirty() -> None:
+    """Wake the outbox runner after this transaction commits (rows were inserted)."""
     db.session.info["outbox_dirty"] = True
 
 
