@@ -9,6 +9,7 @@ being skipped.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,7 +110,27 @@ def production_settings(tmp_path: Path) -> dict[str, Any]:
 _pg_tables_created = False
 
 
-def _prepare_database(app: Flask) -> None:
+@pytest.fixture(scope="session")
+def _sqlite_schema(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """An SQLite file with every table and nothing else, made once per run.
+
+    Each test's fresh database starts as a copy of it: creating the tables took about
+    0.1-0.2 s per test (mostly waiting for the disk), copying the file under 1 ms.
+    """
+    if PG_URL:
+        return None
+    folder = tmp_path_factory.mktemp("schema")
+    schema_app = create_app(base_config(folder))
+    with schema_app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()  # the last connection's close folds the log into the file
+    path = folder / "test.db"
+    assert not path.with_name("test.db-wal").exists()
+    return path
+
+
+def _prepare_database(app: Flask, sqlite_schema: Path | None = None) -> None:
     global _pg_tables_created
     with app.app_context():
         if PG_URL:
@@ -117,8 +138,12 @@ def _prepare_database(app: Flask) -> None:
                 db.drop_all()
                 db.create_all()
                 _pg_tables_created = True
-        else:
-            db.create_all()
+            return
+        database = db.engine.url.database
+        if sqlite_schema is not None and database and not Path(database).exists():
+            shutil.copyfile(sqlite_schema, database)
+        # Creates whatever the copy lacks (nothing, unless a test added a table).
+        db.create_all()
 
 
 def _empty_database(app: Flask) -> None:
@@ -158,7 +183,7 @@ def _empty_postgres() -> None:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+def make_app(tmp_path: Path, _sqlite_schema: Path | None) -> Iterator[Callable[..., Flask]]:
     """Build apps with extra settings; each gets the same fresh database."""
     apps: list[Flask] = []
 
@@ -166,7 +191,7 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
         config = base_config(tmp_path)
         config.update(overrides)
         app = create_app(config)
-        _prepare_database(app)
+        _prepare_database(app, _sqlite_schema)
         apps.append(app)
         return app
 
