@@ -97,7 +97,14 @@ class ServiceDetailSchema(ServiceSummarySchema):
         required=True, metadata={"description": "JSON Schema (2020-12) of the case data"}
     )
     states = fields.List(fields.Nested(StateSchema), required=True)
-    transitions = fields.List(fields.Nested(TransitionSchema), required=True)
+    transitions = fields.List(
+        fields.Nested(TransitionSchema),
+        required=True,
+        metadata={
+            "description": "Every transition, in the order a case offers them: the "
+            "workflow's own first, staff steps from shared files (ask, reject) after"
+        },
+    )
     event_types = fields.List(fields.String(), required=True)
 
 
@@ -181,7 +188,14 @@ class CaseSchema(Schema):
             "shape of `data` (a group as a list of items; with data)"
         },
     )
-    transitions = fields.List(fields.Nested(AvailableTransitionSchema), required=True)
+    transitions = fields.List(
+        fields.Nested(AvailableTransitionSchema),
+        required=True,
+        metadata={
+            "description": "The transitions out of the case's state that concern the "
+            "client, allowed or not, in the order the service description lists them"
+        },
+    )
     links = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 

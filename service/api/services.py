@@ -79,7 +79,11 @@ def service_event_types(service: ServiceDefinition) -> list[str]:
 
 
 def service_detail(service: ServiceDefinition, lang: str) -> dict[str, Any]:
-    """Describe a service's current version: form schema, states and transitions."""
+    """Describe a service's current version: form schema, states and transitions.
+
+    The transitions come in the order a case offers them (`Workflow.listed_transitions`),
+    so an integrator who filters them by state sees a case's actions in our order.
+    """
     from service.forms.services import json_schema
 
     form = current_registry().form(service.form_key)
@@ -118,7 +122,7 @@ def service_detail(service: ServiceDefinition, lang: str) -> dict[str, Any]:
                 ],
                 "events": list(t.events),
             }
-            for t in wf.transitions
+            for t in wf.listed_transitions()  # the order a case offers them, own steps first
         ],
         "event_types": service_event_types(service),
     }

@@ -79,3 +79,19 @@ def test_the_case_view_lists_the_transitions_in_the_back_office_order(api: Flask
         "request_information",
         "reject",
     ]
+
+
+def test_the_service_description_lists_transitions_in_the_order_a_case_offers_them(
+    api: FlaskClient,
+) -> None:
+    case = CaseFactory(service="parking_permit", in_review=True)
+    officer = auth(mint(["cases:read"], roles=["permit_officer"]))
+    described = api.get("/api/v1/services/parking_permit", headers=officer).json["transitions"]
+    offered = api.get(f"/api/v1/cases/{case.id}", headers=officer).json["transitions"]
+
+    names = [t["name"] for t in described]
+    assert names.index("approve") < names.index("request_information") < names.index("reject")
+    in_review = [
+        t["name"] for t in described if "in_review" in t["from"] and "permit_officer" in t["roles"]
+    ]
+    assert in_review == [t["name"] for t in offered]
