@@ -139,9 +139,11 @@ def _prepare_database(app: Flask, sqlite_schema: Path | None = None) -> None:
                 db.create_all()
                 _pg_tables_created = True
             return
-        database = db.engine.url.database
-        if sqlite_schema is not None and database and not Path(database).exists():
-            shutil.copyfile(sqlite_schema, database)
+        url = db.engine.url
+        file = (url.database or "") if url.get_backend_name() == "sqlite" else ""
+        on_disk = file not in ("", ":memory:") and not file.startswith("file:")
+        if sqlite_schema is not None and on_disk and not Path(file).exists():
+            shutil.copyfile(sqlite_schema, file)
         # Creates whatever the copy lacks (nothing, unless a test added a table).
         db.create_all()
 
