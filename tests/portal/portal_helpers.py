@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from pages import csrf_token
 
 from service.cases.models import Case
-from service.cases.services import submit_case
+from service.cases.services import fire_transition, submit_case
 from service.extensions import db
 from service.rules.dates import local_today
 from tests.conftest import actor_for
@@ -89,3 +89,18 @@ def open_case(user: Any) -> Case:
     case = submit_case(SERVICE, residence_registration_data(), user.id, actor_for(user)).case
     db.session.commit()
     return case
+
+
+def asked_case(resident: Any, worker: Any) -> Case:
+    """Open a case as `resident` on which `worker` asked for a document (committed)."""
+    case = open_case(resident)
+    question = {"message": "Bitte senden Sie die Wohnungsgeberbestätigung."}
+    fire_transition(case, "request_information", actor_for(worker), question)
+    db.session.commit()
+    return case
+
+
+def reply_page(client: FlaskClient, case: Case) -> tuple[str, str]:
+    """Return the path of the case's reply form and the CSRF token its page carries."""
+    path = f"/cases/{case.id}/actions/provide_information"
+    return path, csrf_token(client.get(path).get_data(as_text=True))

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from factories import PDF
-from portal_helpers import BASE, csrf_token, open_case, person, post_form
+from portal_helpers import BASE, asked_case, csrf_token, open_case, person, post_form, reply_page
 from sqlalchemy import select
 
 from service.attachments.models import Upload
@@ -89,13 +89,9 @@ def test_a_reply_too_long_shows_the_form_again_with_the_message_beside_the_field
 ) -> None:
     resident = make_user("Erika Mustermann")
     worker = make_user("Sabine Sachbearbeiterin", roles=["case_worker"])
-    case = open_case(resident)
-    question = {"message": "Bitte senden Sie die Wohnungsgeberbestätigung."}
-    fire_transition(case, "request_information", actor_for(worker), question)
-    db.session.commit()
+    case = asked_case(resident, worker)
     login(resident)
-    path = f"/cases/{case.id}/actions/provide_information"
-    token = csrf_token(client.get(path).get_data(as_text=True))
+    path, token = reply_page(client, case)
 
     response = client.post(path, data={"csrf_token": token, "message": "x" * 2001})
 
@@ -112,13 +108,9 @@ def test_a_reply_with_refused_files_names_each_beside_the_files_and_changes_noth
 ) -> None:
     resident = make_user("Erika Mustermann")
     worker = make_user("Sabine Sachbearbeiterin", roles=["case_worker"])
-    case = open_case(resident)
-    question = {"message": "Bitte senden Sie die Wohnungsgeberbestätigung."}
-    fire_transition(case, "request_information", actor_for(worker), question)
-    db.session.commit()
+    case = asked_case(resident, worker)
     login(resident)
-    path = f"/cases/{case.id}/actions/provide_information"
-    token = csrf_token(client.get(path).get_data(as_text=True))
+    path, token = reply_page(client, case)
 
     response = client.post(
         path,

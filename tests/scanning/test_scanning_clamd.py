@@ -16,8 +16,8 @@ from service.scanning.clamav import ClamdScanner
 from service.scanning.errors import ScannerUnavailable
 from service.scanning.services import scanner_for
 from tests.clamd_process import EICAR, SIGNATURE, Clamd
-from tests.conftest import actor_for, running
-from tests.portal.portal_helpers import BASE, csrf_token, open_case, post_form
+from tests.conftest import running
+from tests.portal.portal_helpers import BASE, asked_case, post_form, reply_page
 
 LANDLORD = f"{BASE}/apply/landlord"
 
@@ -93,20 +93,15 @@ def test_reply_with_an_infected_file_is_refused_and_the_case_does_not_move(
     make_app: Any, clamd: Clamd, make_user: Any, login: Any
 ) -> None:
     from service.cases.models import Case
-    from service.cases.services import fire_transition
 
     with running(make_app(CLAMD_URL=clamd.tcp_url)) as app:
         resident = make_user("Erika Mustermann")
         worker = make_user("Sabine Sachbearbeiterin", roles=["case_worker"])
-        case = open_case(resident)
-        question = {"message": "Bitte senden Sie die Wohnungsgeberbestätigung."}
-        fire_transition(case, "request_information", actor_for(worker), question)
-        db.session.commit()
+        case = asked_case(resident, worker)
         waiting = case.state
         client = app.test_client()
         login(resident, on=client)
-        path = f"/cases/{case.id}/actions/provide_information"
-        token = csrf_token(client.get(path).get_data(as_text=True))
+        path, token = reply_page(client, case)
         infected = pdf_bytes() + b"%" + EICAR + b"\n"
         response = client.post(
             path,
