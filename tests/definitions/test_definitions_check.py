@@ -103,7 +103,7 @@ def test_shipped_definitions_pass_the_check() -> None:
     assert "residence_registration v5" in result.output
     assert "parking_permit v5" in result.output
     assert "deregistration v4" in result.output
-    assert "dog_tax v5" in result.output
+    assert "dog_tax v6" in result.output
     assert (
         "special_use_permit v2: 7 states, 8 transitions, form special_use_permit v2"
         in result.output

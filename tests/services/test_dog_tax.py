@@ -227,9 +227,12 @@ def test_the_demo_tax_officer_may_assess_dog_tax_and_nothing_else(app: Flask) ->
 
 
 @pytest.mark.frozen(FROZEN)
-def test_the_tax_notice_names_the_permit_copy_of_each_listed_dog(api: FlaskClient) -> None:
+def test_the_tax_notice_names_the_permit_of_each_listed_dog(api: FlaskClient) -> None:
+    """Its reference (`permit_number`) and copy, only for a dog whose permit is granted."""
     permit = _upload_permit(api)  # sent as "erlaubnis.pdf"
-    dogs = [dog(), listed_dog(permit_copy=permit)]
+    luna = listed_dog(dog_name="Luna", chip_number="276098106541111", keeping_permit="applied")
+    del luna["permit_number"]  # hidden while the permit is only applied for
+    dogs = [dog(), listed_dog(permit_copy=permit), luna]
     created = api_submit(api, SERVICE, dog_tax_data(dogs=dogs))
     assert created.status_code == 201, created.json
     for transition in ("start_review", "approve"):
@@ -238,32 +241,42 @@ def test_the_tax_notice_names_the_permit_copy_of_each_listed_dog(api: FlaskClien
 
     [(_document, pdf)] = api_documents(api, created.json["id"])
     bello, rocky = pdf_text(pdf).split("Rocky", 1)
+    rocky, luna = rocky.split("Luna", 1)
 
+    assert "Aktenzeichen der Erlaubnis 32/1-2026-17" in rocky
     assert "Kopie der Erlaubnis eingereicht: erlaubnis.pdf" in rocky
-    assert "Kopie der Erlaubnis" not in bello  # no listed breed, no permit
+    for other in (bello, luna):  # no listed breed; a permit only applied for
+        assert "Aktenzeichen der Erlaubnis" not in other and "Kopie der Erlaubnis" not in other
 
 
 ROOT = Path(__file__).resolve().parents[2]
-PERMIT_ROW = """    {% if dog.permit_copy %}
+#: The notice's rows added with a raised workflow version each, the latest first.
+PERMIT_NUMBER_ROW = """    {% if dog.permit_number %}
+    <tr><th scope="row">Aktenzeichen der Erlaubnis</th><td>{{ dog.permit_number }}</td></tr>
+    {% endif %}
+"""
+PERMIT_COPY_ROW = """    {% if dog.permit_copy %}
     <tr><th scope="row">Kopie der Erlaubnis</th><td>eingereicht: {{ dog.permit_copy.name }}</td></tr>
     {% endif %}
 """
 
 
-def _definitions_before_the_permit_row(root: Path) -> int:
-    """Copy the shipped definitions to `root` as they were before the notice named the
-    permit copy: without its row, one workflow version lower. Return that version."""
+def _definitions_before(root: Path, rows: list[str]) -> int:
+    """Copy the shipped definitions to `root` as they were before the notice printed
+    `rows`: without them, one workflow version lower for each. Return that version."""
     for folder in ("forms", "workflows", "templates"):
         shutil.copytree(ROOT / folder, root / folder)
     shutil.copy(ROOT / "city.yaml", root / "city.yaml")
     template = root / "templates" / "pdf" / "hundesteuerbescheid" / "document.html"
-    assert PERMIT_ROW in template.read_text()
-    template.write_text(template.read_text().replace(PERMIT_ROW, ""))
+    for row in rows:
+        assert row in template.read_text()
+        template.write_text(template.read_text().replace(row, ""))
     workflow = root / "workflows" / "dog_tax.yaml"
     found = re.search(r"^version: (\d+)$", workflow.read_text(), flags=re.M)
     assert found is not None
-    workflow.write_text(workflow.read_text().replace(found[0], f"version: {int(found[1]) - 1}"))
-    return int(found[1]) - 1
+    old = int(found[1]) - len(rows)
+    workflow.write_text(workflow.read_text().replace(found[0], f"version: {old}"))
+    return old
 
 
 def _notice_html(case: Case) -> str:
@@ -280,10 +293,18 @@ def _register_listed_dog() -> Case:
     return case
 
 
-def test_a_case_opened_before_the_permit_row_keeps_its_notice_without_it(
-    make_app: Callable[..., Flask], tmp_path: Path
+@pytest.mark.parametrize(
+    ("rows", "kept"),
+    [
+        ([PERMIT_NUMBER_ROW], "Kopie der Erlaubnis</th><td>eingereicht: erlaubnis.pdf"),
+        ([PERMIT_NUMBER_ROW, PERMIT_COPY_ROW], "Rocky"),
+    ],
+    ids=["version 5: the copy, no reference", "version 4: neither"],
+)
+def test_a_case_opened_before_a_permit_row_keeps_its_notice_without_it(
+    make_app: Callable[..., Flask], tmp_path: Path, rows: list[str], kept: str
 ) -> None:
-    old_version = _definitions_before_the_permit_row(tmp_path / "defs")
+    old_version = _definitions_before(tmp_path / "defs", rows)
     with make_app(DEFINITIONS_ROOT=str(tmp_path / "defs")).app_context():
         ensure_definitions_synced()
         old_id = _register_listed_dog().id
@@ -295,9 +316,12 @@ def test_a_case_opened_before_the_permit_row_keeps_its_notice_without_it(
         old_case = db.session.get(Case, old_id)
         assert old_case is not None and old_case.workflow_version == old_version
         new_case = _register_listed_dog()
-        assert new_case.workflow_version == old_version + 1
+        assert new_case.workflow_version == old_version + len(rows)
         old_html, new_html = _notice_html(old_case), _notice_html(new_case)
         db.session.remove()
 
-    assert "Kopie der Erlaubnis" not in old_html and "Rocky" in old_html
+    assert kept in old_html and "Aktenzeichen der Erlaubnis" not in old_html
+    if PERMIT_COPY_ROW in rows:
+        assert "Kopie der Erlaubnis" not in old_html
+    assert "Aktenzeichen der Erlaubnis</th><td>32/1-2026-17" in new_html
     assert "Kopie der Erlaubnis</th><td>eingereicht: erlaubnis.pdf" in new_html
