@@ -24,9 +24,11 @@ rolls back with everything else of the request.
 
 from __future__ import annotations
 
+import functools
+import operator
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -47,18 +49,56 @@ class _Compiled:
     binds: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
     #: Result processors of the returned columns; None when no column needs one.
     results: tuple[Callable[[Any], Any] | None, ...] | None
+    #: Worked out once from `binds` (`__post_init__`), so that a call only looks the
+    #: values up (one C call) and runs the processors of the few parameters that have one.
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _fixed: dict[str, Any] = field(init=False, repr=False, compare=False)
+    _getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    #: (position, processor) of the parameters whose processor always runs.
+    _always: tuple[tuple[int, Callable[[Any], Any]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    #: (position, processor) of those whose processor turns None into None: not run on None.
+    _unless_none: tuple[tuple[int, Callable[[Any], Any]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        names = tuple(name for name, _p, _f in self.binds)
+        always: list[tuple[int, Callable[[Any], Any]]] = []
+        unless_none: list[tuple[int, Callable[[Any], Any]]] = []
+        for position, (_name, process, _fixed) in enumerate(self.binds):
+            if process is not None:
+                (unless_none if _keeps_none(process) else always).append((position, process))
+        init = functools.partial(object.__setattr__, self)
+        init("_names", names)
+        init("_fixed", {n: f for n, _p, f in self.binds if f is not _MISSING})
+        init("_getter", _tuple_getter(names))
+        init("_always", tuple(always))
+        init("_unless_none", tuple(unless_none))
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         """Return the driver's parameters for `values` (a tuple or a dict)."""
-        converted = []
-        for name, process, fixed in self.binds:
-            value = values.get(name, fixed)
-            if value is _MISSING:
-                raise KeyError(f"the statement needs a value for {name!r}")
-            converted.append(process(value) if process is not None else value)
+        if self._fixed:
+            values = {**self._fixed, **values}
+        try:
+            found = self._getter(values)
+        except KeyError as exc:
+            raise KeyError(f"the statement needs a value for {exc.args[0]!r}") from None
+        if self._always or self._unless_none:
+            converted = list(found)
+            for position, process in self._always:
+                converted[position] = process(converted[position])
+            for position, process in self._unless_none:
+                value = converted[position]
+                if value is not None:
+                    converted[position] = process(value)
+            found = tuple(converted)
         if self.positional:
-            return tuple(converted)
-        return {name: value for (name, _p, _f), value in zip(self.binds, converted, strict=True)}
+            return found
+        return dict(zip(self._names, found, strict=True))
 
     def rows(self, fetched: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
         """Apply the result processors to the fetched rows."""
@@ -69,6 +109,28 @@ class _Compiled:
             tuple(p(v) if p is not None else v for p, v in zip(processors, row, strict=True))
             for row in fetched
         ]
+
+
+def _tuple_getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """Return a function looking `names` up in a mapping, always as a tuple."""
+    if len(names) > 1:
+        return operator.itemgetter(*names)
+    if len(names) == 1:
+        (name,) = names
+        return lambda values: (values[name],)
+    return lambda values: ()
+
+
+def _keeps_none(process: Callable[[Any], Any]) -> bool:
+    """Say whether a bind processor turns None into None (most do; JSON's gives 'null').
+
+    Such a processor need not run on None. Processors are pure functions of the value, so
+    asking once, when the statement is compiled, answers for every call.
+    """
+    try:
+        return process(None) is None
+    except Exception:
+        return False
 
 
 def _compile(
@@ -142,7 +204,7 @@ class Prepared:
             return
         connection = core()
         compiled = self.compiled(connection.dialect)
-        parameters = [compiled.parameters(v) for v in values]
+        parameters = list(map(compiled.parameters, values))
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.executemany(compiled.sql, parameters)

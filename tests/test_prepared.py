@@ -95,3 +95,20 @@ def test_a_column_whose_default_sqlalchemy_would_compute_is_refused(app: Any) ->
     prepared = Prepared(insert(Case), column_keys=("reference",))
     with pytest.raises(ValueError, match="submitted_at"):
         prepared.execute({"reference": "AN-2026-000001"})
+
+
+def test_nones_reach_the_driver_as_through_sqlalchemy(app: Any) -> None:
+    """A None datetime stays NULL and a None JSON value becomes JSON null, as in SQLAlchemy."""
+    columns = (*OUTBOX_COLUMNS, "lease_until", "done_at")
+    row = {**_outbox_row("nones"), "payload": None, "lease_until": None, "done_at": None}
+    compiled = Prepared(insert(OutboxItem), column_keys=columns).compiled(db.engine.dialect)
+    _sql, parameters = _sent_by_sqlalchemy(insert(OutboxItem), row)
+    assert _comparable(compiled.parameters(row)) == _comparable(parameters)
+
+
+def test_a_missing_value_is_named(app: Any) -> None:
+    prepared = Prepared(insert(OutboxItem), column_keys=OUTBOX_COLUMNS)
+    row = _outbox_row("missing")
+    del row["available_at"]
+    with pytest.raises(KeyError, match="available_at"):
+        prepared.execute(row)
