@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Text, bindparam, cast, delete, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -52,11 +53,22 @@ class KeyClaim:
 
 # Statements of every submission, compiled once and run on the DBAPI cursor
 # (`service.prepared`): through `Connection.execute` each costs several times more.
-_STORE_RESPONSE = Prepared(
-    update(IdempotencyRecord)
-    .where(IdempotencyRecord.id == bindparam("record_id"))
-    .values(status_code=bindparam("status_code"), response=bindparam("response"))
-)
+
+
+@functools.cache
+def _store_response_statement(dialect: str) -> Prepared:
+    # The answer comes as JSON text, serialized once for the response too; the column's
+    # JSON type would serialize it a second time. SQLite keeps JSON as that text;
+    # PostgreSQL parses it into JSONB, as it did the JSON the driver sent before.
+    text = bindparam("response", type_=Text())
+    return Prepared(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == bindparam("record_id"))
+        .values(
+            status_code=bindparam("status_code"),
+            response=cast(text, JSONB) if dialect == "postgresql" else text,
+        )
+    )
 
 
 @functools.cache
@@ -111,10 +123,14 @@ def claim_idempotency_key(client_id: str, key: str, body_hash: str) -> KeyClaim:
     raise IdempotencyConflict("Idempotency-Key is in use by a concurrent request")
 
 
-def store_idempotent_response(record_id: int, status_code: int, response: Any) -> None:
-    """Keep the answer to the request that holds the key, for replays (same transaction)."""
-    _STORE_RESPONSE.execute(
-        {"record_id": record_id, "status_code": status_code, "response": response}
+def store_idempotent_response(record_id: int, status_code: int, response_json: str) -> None:
+    """Keep the answer to the request that holds the key, for replays (same transaction).
+
+    `response_json` is the answer's body as JSON text (a JSON object); a replay reads it
+    back as a dict (`IdempotencyRecord.response`).
+    """
+    _store_response_statement(db.engine.dialect.name).execute(
+        {"record_id": record_id, "status_code": status_code, "response": response_json}
     )
 
 
