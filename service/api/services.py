@@ -29,6 +29,7 @@ from service.cases.case_view import client_view
 from service.cases.constants import CASE_DOCUMENT_READY, CASE_SUBMITTED, CASE_TRANSITIONED
 from service.cases.models import Case
 from service.cases.services import available_transitions, service_for
+from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.definitions.types import ServiceDefinition
 from service.documents import services as documents
@@ -358,4 +359,8 @@ def document_content(case: Case, doc_id: str) -> tuple[Any, bytes]:
 
 def service_or_none(key: str) -> ServiceDefinition | None:
     """Return the current version of a published service (not a draft), or None."""
-    return {s.key: s for s in current_registry().published()}.get(key)
+    try:
+        service = current_registry().service(key)
+    except UnknownDefinition:
+        return None
+    return None if service.draft else service

@@ -41,7 +41,7 @@ from service.cases.services import (
     validate_submission,
 )
 from service.definitions.services import current_registry
-from service.engine import HistoryEntry
+from service.engine import Actor, HistoryEntry
 from service.forms.errors import ValidationFailed
 
 
@@ -124,9 +124,15 @@ def _case_or_404(reference: str) -> Case:
     return case
 
 
-def _view(case: Case, known_history: tuple[HistoryEntry, ...] | None = None) -> dict[str, Any]:
+def _view(
+    case: Case,
+    known_history: tuple[HistoryEntry, ...] | None = None,
+    actor: Actor | None = None,
+) -> dict[str, Any]:
     can_read = Scope.CASES_READ in token_scopes()
-    return services.case_view(case, current_actor(), can_read, known_history)
+    return services.case_view(
+        case, actor if actor is not None else current_actor(), can_read, known_history
+    )
 
 
 @cases_blp.route("")
@@ -203,11 +209,12 @@ class CaseCollection(MethodView):
         claim = services.claim_idempotency_key(cid, idempotency_key, body_hash)
         if claim.earlier is not None:
             return _replay(claim.earlier)
+        actor = current_actor()
         submission = submit_case(
             body["service"],
             body["data"],
             applicant_id,
-            current_actor(),
+            actor,
             lang=body["lang"],
             # The record above holds the key; naming it keeps the case's key unique when
             # the record has been pruned and the client uses the key again.
@@ -219,7 +226,7 @@ class CaseCollection(MethodView):
             validated=validated,
         )
         trust.bind_case_files(submission.case, cid)
-        view = _view(submission.case, submission.history)
+        view = _view(submission.case, submission.history, actor)
         # Serialized once, for the stored answer and the response alike; returned as a
         # Response, flask-smorest sends it as it is (CaseSchema documents it and would
         # dump it unchanged: the view is in its shape, tests hold both to it).
