@@ -3,15 +3,20 @@
 `definitions check` runs this after the definitions load cleanly: a template that names a
 field the form lacks (`data.dog_nmae`), a filter Jinja does not know or a value that is
 not there fails here, with file and line, not when a case reaches the step that renders
-it. Each template is rendered on two sample cases: one that answers every field of the
-form (optional and hidden ones too, `forms.examples.example_answers`) and, when that
-passes, one that answers only what the form requires (`forms.samples.required_answers`),
-so a template reading an optional answer without `{% if %}` fails too. Each sample
-computes the form's computed values and carries a decision of the transition that
-issues the document or sends the e-mail, its inputs answered the same way (all of them,
-or only the required ones). The contexts are the ones real rendering builds
-(`documents.rendering.build_context`, `mail.services.build_context`); the environments
-are the real ones with Jinja's StrictUndefined. Documents are rendered to HTML only.
+it. Each template is rendered on sample cases, each only while the earlier ones pass: one
+that answers every field of the form (optional and hidden ones too, each choice with its
+first option, `forms.examples.example_answers`); one that answers only what the form
+requires (`forms.samples.required_answers`), so a template reading an optional answer
+without `{% if %}` fails too; one that answers everything but each choice with its last
+option, then one with its 2nd, 3rd, ... option (the last if it has fewer) for as many as
+the service's choices need (`forms.samples.chosen_answers`), so every option of every
+choice is answered once and a branch only another option reaches is rendered too. Each
+sample computes the form's computed values and carries a decision of the transition that
+issues the document or sends the e-mail, its inputs answered the same way. The contexts
+are the ones real rendering builds (`documents.rendering.build_context`,
+`mail.services.build_context`); the environments are the real ones with Jinja's
+StrictUndefined, one per check (each template is compiled once for all samples).
+Documents are rendered to HTML only.
 
 It lives outside `service.definitions` because it renders with documents and mail,
 which import the definitions.
@@ -20,7 +25,6 @@ which import the definitions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +38,7 @@ from service.definitions.registry import Registry
 from service.definitions.template_files import EMAIL_PARTS, SUBMITTED_EMAIL, email_names
 from service.definitions.types import FormDefinition, ServiceDefinition
 from service.engine import APPLICANT, Transition
+from service.sample_cases import Sample, samples
 
 #: The language the sample case is rendered in (every template renders in both).
 LANGS = ("de", "en")
@@ -149,46 +154,29 @@ def _refusing_absent(env: jinja2.Environment, names: Iterable[str]) -> jinja2.En
     return env
 
 
-@dataclass(frozen=True)
-class Sample:
-    """A sample case: its answers, whether a decision's optional inputs are answered, and
-    what a failure on it says."""
-
-    answers: Callable[[FormDefinition], dict[str, Any]]
-    optional_inputs: bool
-    said: str
-
-
-def samples() -> tuple[Sample, Sample]:
-    """The case that answers everything, then the one that answers only what it must."""
-    from service.forms.examples import example_answers
-    from service.forms.samples import required_answers
-
-    return (
-        Sample(lambda form: example_answers(form.fields), True, "rendered on a sample case"),
-        Sample(
-            required_answers,
-            False,
-            "rendered on a sample case with only the required answers",
-        ),
-    )
-
-
 def check_rendering(registry: Registry, root: Path) -> list[Problem]:
     """Render the templates under `root` of every current workflow; return the failures.
 
-    A template that fails on the full sample is not rendered on the required-only one:
-    its first mistake is the one to mend.
+    A template that fails on one sample is not rendered on the later ones: its first
+    mistake is the one to mend.
     """
+    from service.documents import rendering
+
+    # One environment each for the whole check, with a cache of its own: a template is
+    # compiled once for all samples, and never shared with real rendering's environment.
+    documents = rendering.environment(root / "pdf").overlay(undefined=_Strict, cache_size=400)
+    envs = (_refusing_absent(documents, rendering.FILTERS), _mail_environment(root, registry.city))
     problems: set[Problem] = set()
-    for sample in samples():
+    for sample in samples(registry):
         failed = {p.path for p in problems}
         for service in registry.current():
             form = registry.form(service.form_key)
+            if not sample.covers(service, form):
+                continue
             for lang in LANGS:
                 found = [
-                    *_check_documents(service, form, root, registry.city, lang, sample),
-                    *_check_mails(service, form, root, registry.city, lang, sample),
+                    *_check_documents(envs[0], service, form, root, registry.city, lang, sample),
+                    *_check_mails(envs[1], service, form, root, lang, sample),
                 ]
                 problems.update(p for p in found if p.path not in failed)
     return sorted(problems)
@@ -198,22 +186,17 @@ def _decisions(
     service: ServiceDefinition, issuing: list[Transition], lang: str, sample: Sample
 ) -> list[Any]:
     """Return a sample decision of each of the `issuing` transitions; [None] for none."""
-    from service.cases.decisions import input_fields, make_decision
-    from service.forms.examples import example_answers
+    from service.cases.decisions import make_decision
 
     found: list[Any] = []
     for t in issuing:
         staff = [r for r in t.roles if r != APPLICANT]
-        inputs = example_answers(input_fields(t))
-        if not sample.optional_inputs:
-            required = {i.name for i in t.inputs if i.required}
-            inputs = {k: v for k, v in inputs.items() if k in required}
         found.append(
             make_decision(
                 service,
                 t,
                 service.workflow.state(t.target),
-                inputs,
+                sample.inputs(t),
                 lang,
                 role=staff[0] if staff else None,
                 by="Erika Mustermann",
@@ -230,6 +213,7 @@ def _computed(form: FormDefinition, data: dict[str, Any], lang: str) -> dict[str
 
 
 def _check_documents(
+    env: jinja2.Environment,
     service: ServiceDefinition,
     form: FormDefinition,
     root: Path,
@@ -240,8 +224,6 @@ def _check_documents(
     from service.documents import rendering
 
     pdf = root / "pdf"
-    env = rendering.environment(pdf).overlay(undefined=_Strict, cache_size=0)
-    env = _refusing_absent(env, rendering.FILTERS)
     data = SampleAnswers.of(form, sample.answers(form))
     for document in service.documents:
         rel = f"{document.template}/document.html"
@@ -283,16 +265,15 @@ def _mail_environment(root: Path, city: Any) -> jinja2.Environment:
 
 
 def _check_mails(
+    env: jinja2.Environment,
     service: ServiceDefinition,
     form: FormDefinition,
     root: Path,
-    city: Any,
     lang: str,
     sample: Sample,
 ) -> Iterator[Problem]:
     from service.mail.services import build_context
 
-    env = _mail_environment(root, city)
     computed = _computed(form, sample.answers(form), lang)
     for name in email_names(service):
         # The e-mail on submission has no decision; the others are sent by a transition.

@@ -1,8 +1,11 @@
-"""The answers of a case that says no more than it must: only what the form requires.
+"""Sample answers for `definitions check`, besides the case that answers everything.
 
-`definitions check` renders every template on it as well as on the case that answers
-everything (`examples.example_answers`), so a template reading an optional answer
-without `{% if %}` fails there and not on the first real case that leaves it out.
+The check renders every template on the case that answers everything
+(`examples.example_answers`, each choice with its first option), on one that says no
+more than it must (`required_answers`: a template reading an optional answer without
+`{% if %}` fails there and not on the first real case that leaves it out) and on cases
+that answer everything but each choice with another option (`chosen_answers`: a
+template branch only "ist beantragt" or zone C reaches is rendered too).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from service.definitions.types import FormDefinition
+from service.definitions.types import FieldDefinition, FormDefinition
 from service.forms.answers import Context, is_required, load_answers
 from service.forms.constants import FieldType
 from service.forms.examples import example_answer
@@ -81,3 +84,34 @@ def required_answers(form: FormDefinition) -> dict[str, Any]:
                 for raw, item in zip(shown[key], items, strict=True)
             ]
     return shown
+
+
+def _choice_values(f: FieldDefinition) -> list[Any]:
+    """Return the answers a choice can take in order (a yes/no: yes, no); [] for others."""
+    if f.type == FieldType.YESNO:
+        return [True, False]
+    return [o.value for o in f.options]
+
+
+def choice_count(fields: Iterable[FieldDefinition]) -> int:
+    """Return the most options any choice among `fields` (group items too) has."""
+    return max(
+        (choice_count(f.fields) if f.fields else len(_choice_values(f)) for f in fields),
+        default=0,
+    )
+
+
+def chosen_answers(fields: Iterable[FieldDefinition], option: int) -> dict[str, Any]:
+    """Return the answers of the case that answers everything (`example_answers`), each
+    choice with its option `option` (0 the first, -1 the last; the last if it has fewer)."""
+    answers: dict[str, Any] = {}
+    for f in fields:
+        values = _choice_values(f)
+        if f.type == FieldType.GROUP:
+            answers[f.key] = [chosen_answers(f.fields, option)]
+        elif values:
+            value = values[min(option, len(values) - 1)]
+            answers[f.key] = [value] if f.type == FieldType.CHECKBOXES else value
+        else:
+            answers[f.key] = example_answer(f)
+    return answers

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
 from service.cli import definitions_check
 from service.definitions.services import load_definitions
+from service.definitions.types import FieldDefinition
 from service.forms.samples import required_answers
+from service.sample_cases import samples
 from service.template_samples import check_rendering
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +189,87 @@ def test_the_required_only_sample_answers_what_a_short_dog_tax_registration_must
     assert [sorted(d) for d in answers["dogs"]] == [
         ["breed", "chip_number", "dog_name", "kept_since", "listed_breed"]
     ]
+
+
+# ------------------------------------------------ the sample cases answering other options
+
+OPTION = "(rendered on a sample case answering each choice with its {})"
+PARKING = "pdf/parking_permit/document.html"
+
+
+def line_of(path: Path, text: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_a_branch_only_the_last_option_reaches_is_rendered_too(tmp_path: Path) -> None:
+    """Both other samples say a listed dog's permit is granted (the full one) or leave the
+    question out (no listed dog); only "ist beantragt" reaches the branch."""
+    root = copy_definitions(tmp_path)
+    template = root / "templates" / DOG_TAX
+    replace_in(
+        template,
+        "    {% if dog.permit_copy %}",
+        "    {% if dog.keeping_permit == 'applied' %}<tr><td>{{ dog.permit_aplied_on }}</td></tr>"
+        "{% endif %}\n    {% if dog.permit_copy %}",
+    )
+    line = line_of(template, "permit_aplied_on")
+    assert rendering_problems(root) == [
+        f"templates/{DOG_TAX}:{line}: an item of 'dogs' has no attribute 'permit_aplied_on' "
+        + OPTION.format("last option")
+    ]
+
+
+def test_a_branch_only_a_middle_option_reaches_is_rendered_too(tmp_path: Path) -> None:
+    """Zone C is the third of five: neither the first nor the last option."""
+    root = copy_definitions(tmp_path)
+    template = root / "templates" / PARKING
+    replace_in(
+        template,
+        '{{ option_label("zone", data.zone) }}</td>',
+        "{{ option_label(\"zone\", data.zone) }}{% if data.zone == 'c' %}{{ data.zone_nmae }}"
+        "{% endif %}</td>",
+    )
+    line = line_of(template, "zone_nmae")
+    assert rendering_problems(root) == [
+        f"templates/{PARKING}:{line}: 'data' has no attribute 'zone_nmae' "
+        + OPTION.format("3rd option, or its last if it has fewer")
+    ]
+
+
+def _choices(
+    fields: list[FieldDefinition], answers: dict[str, Any], found: dict[str, set[str]]
+) -> None:
+    """Add each choice's answer in `answers` (group items too) to `found`, by field key."""
+    for f in fields:
+        value = answers.get(f.key)
+        if f.fields:
+            for item in value or []:
+                _choices(f.fields, item, found)
+        elif value is not None and (f.options or f.type == "yesno"):
+            values = value if isinstance(value, list) else [value]
+            found.setdefault(f.key, set()).update(str(v) for v in values)
+
+
+def test_the_samples_answer_every_option_of_every_shipped_choice() -> None:
+    registry, _problems = load_definitions(ROOT)
+    for service in registry.current():
+        form = registry.form(service.form_key)
+        found: dict[str, set[str]] = {}
+        for sample in samples(registry):
+            if sample.covers(service, form):
+                _choices(form.fields, sample.answers(form), found)
+
+        expected: dict[str, set[str]] = {}
+        _choices_of(form.fields, expected)
+        assert found == expected, service.key
+
+
+def _choices_of(fields: list[FieldDefinition], found: dict[str, set[str]]) -> None:
+    for f in fields:
+        if f.fields:
+            _choices_of(f.fields, found)
+        elif f.options:
+            found.setdefault(f.key, set()).update(o.value for o in f.options)
+        elif f.type == "yesno":
+            found.setdefault(f.key, set()).update({"True", "False"})
