@@ -45,7 +45,8 @@ class Case(db.Model):  # type: ignore[name-defined]
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     #: Failed "flag" rules, shown to the case worker: [{"key", "de", "en"}].
     flags: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Indexed by the unique (applicant_id, idempotency_key) above (its leading column).
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     applicant_name: Mapped[str] = mapped_column(String(200), default="")
     #: The API client that submitted on the resident's behalf, if any.
     submitted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
@@ -84,7 +85,8 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("case_id", "seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: Indexed by the unique (case_id, seq) above (its leading column).
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     action: Mapped[str] = mapped_column(String(32))

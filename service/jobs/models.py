@@ -23,7 +23,8 @@ class OutboxItem(db.Model):  # type: ignore[name-defined]
     #: Idempotency key: the same effect is never queued twice.
     key: Mapped[str] = mapped_column(String(255), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True, index=True)
+    #: Not indexed: no query reads the outbox by case, and cases are never deleted.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
