@@ -38,6 +38,7 @@ from service.rules.dates import (
     resolve_date_bound,
 )
 from service.rules.errors import EvaluationError, ExpressionError, RuleFailed
+from service.rules.fast import fast_check
 from service.rules.functions import NATIVE_FUNCTIONS
 from service.rules.names import item_fields_read, referenced_names
 from service.rules.simple import Check, simple_check
@@ -121,6 +122,7 @@ class Expression:
     __slots__ = (
         "_calls_ours",
         "_check",
+        "_fast",
         "_loops",
         "_other_names",
         "_program",
@@ -137,6 +139,7 @@ class Expression:
         identifiers: frozenset[str],
         check: Check | None = None,
         cost_plan: Plan | None = None,
+        fast: Check | None = None,
     ) -> None:
         self.source = source
         self.identifiers = identifiers
@@ -156,6 +159,9 @@ class Expression:
         calls = set(program.functions()) & NATIVE_FUNCTIONS.keys()
         self._shares = self._calls_ours or not calls
         self._other_names = frozenset(program.variables()) - identifiers
+        # Decides more expressions in Python (see fast.py); a null result is left to the
+        # interpreter. Not for the programs above that run without our functions.
+        self._fast = fast if self._shares and check is None else None
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -170,10 +176,11 @@ class Expression:
         if self._loops:
             read = {name: context.get(name) for name in self.identifiers}
             check_budget(self.source, self.cost_plan, read)
-        if type(context) is Bindings and self._check is not None:
-            result = self._check(context)
-            if result is not None:
-                return result
+        shared = type(context) is Bindings
+        if shared:
+            decided = self._decided(context)
+            if decided is not None:
+                return decided
         if type(context) is Bindings and self._shares:
             try:
                 prepared = context.prepared(self.identifiers)
@@ -182,6 +189,10 @@ class Expression:
             except Exception as exc:
                 raise _evaluation_error(self.source, exc) from None
         variables = {name: to_native(context.get(name)) for name in self.identifiers}
+        if not shared and self._fast is not None:
+            result = self._fast(variables)
+            if result is not None:
+                return result
         try:
             if self._calls_ours:
                 return self._program.execute(native_cel.Context(variables, NATIVE_FUNCTIONS))
@@ -189,6 +200,14 @@ class Expression:
         except Exception as exc:
             # A definition must never crash a request: any failure means "not applicable".
             raise _evaluation_error(self.source, exc) from None
+
+    def _decided(self, context: Mapping[str, Any]) -> Any:
+        """Return the value decided in Python (simple.py, fast.py), None if left undecided."""
+        if self._check is not None:
+            return self._check(context)
+        if self._fast is not None:
+            return self._fast(context)
+        return None
 
     def test(self, context: Mapping[str, Any]) -> bool | None:
         """Return True or False, or None when the expression is not applicable.
@@ -286,7 +305,9 @@ def _compile(source: str) -> Expression:
         program = native_cel.compile(source)
     except (ValueError, RuntimeError) as exc:
         raise ExpressionError(f"cannot parse {source!r}: {str(exc).splitlines()[0]}") from None
-    return Expression(source, program, identifiers, simple_check(tree), plan(tree))
+    return Expression(
+        source, program, identifiers, simple_check(tree), plan(tree), fast_check(tree)
+    )
 
 
 @lru_cache(maxsize=4096)
