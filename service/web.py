@@ -149,19 +149,14 @@ def _layout_user() -> Any:
         return None
 
 
-def content_security_policy() -> str:
-    """Return the page's CSP: forms may also go to the OpenID provider (logout's redirect).
+@lru_cache(maxsize=8)
+def _policy_for(issuer: str) -> str:
+    """Return the page's CSP: forms may also go to the OpenID provider `issuer`.
 
     Logging out posts a form whose answer redirects to the provider's end-session
     endpoint; browsers check `form-action` along that redirect, so the provider's
-    origin must be allowed or the logout silently stops here.
+    origin must be allowed or the logout silently stops here. Built once per provider.
     """
-    return _policy_for(str(current_app.config.get("OIDC_ISSUER") or ""))
-
-
-@lru_cache(maxsize=8)
-def _policy_for(issuer: str) -> str:
-    """Return the CSP for the provider `issuer` (every response sends it: built once)."""
     parts = urlsplit(issuer)
     if parts.scheme not in ("http", "https") or not ORIGIN_HOST.fullmatch(parts.netloc):
         return CSP
@@ -169,14 +164,30 @@ def _policy_for(issuer: str) -> str:
     return CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
+@lru_cache(maxsize=16)
+def _default_headers(issuer: str, production: bool) -> tuple[tuple[str, str, str], ...]:
+    """Return (lowercased name, name, value) of each security header, in the order sent."""
+    headers = [
+        ("Content-Security-Policy", _policy_for(issuer)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+    if production:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return tuple((name.lower(), name, value) for name, value in headers)
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy())
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    if is_production(current_app.config):
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    config = current_app.config
+    # Each header unless the view set its own: one pass over the headers, where
+    # `setdefault` looked each name up (and raised a KeyError) one by one.
+    present = {name.lower() for name, _ in headers}
+    defaults = _default_headers(str(config.get("OIDC_ISSUER") or ""), is_production(config))
+    for lowered, name, value in defaults:
+        if lowered not in present:
+            headers.add(name, value)
     # Pages of a logged-in person may show personal data: never keep them in any cache.
     if session.get("user_id") is not None and response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"

@@ -73,6 +73,22 @@ def test_security_headers_on_every_page(client: Any, make_user: Any, login: Any)
     assert " style=" not in personal.get_data(as_text=True)
 
 
+def test_a_view_keeps_its_own_security_headers(make_app: Any) -> None:
+    app = make_app()
+
+    @app.get("/framed")
+    def framed() -> tuple[str, int, dict[str, str]]:
+        own = {"x-frame-options": "SAMEORIGIN", "Content-Security-Policy": "default-src 'none'"}
+        return "framed", 200, own
+
+    response = app.test_client().get("/framed")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert response.headers.getlist("Referrer-Policy") == ["strict-origin-when-cross-origin"]
+    assert "Strict-Transport-Security" not in response.headers
+
+
 def test_hsts_outside_development(make_app: Any, tmp_path: Any) -> None:
     app = make_app(**{**production_settings(tmp_path), "AMTSWEG_ENV": "staging"})
     response = app.test_client().get("/")
