@@ -150,6 +150,11 @@ class MetricsMiddleware:
 
     def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
         self.wsgi_app = wsgi_app
+        # The labelled children by their labels: `labels()` checks the labels and takes a
+        # lock on every call. prometheus_client keeps each child as long, so this holds
+        # nothing it does not.
+        self._counters: dict[tuple[str, str, str], Any] = {}
+        self._histograms: dict[str, Any] = {}
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -166,10 +171,21 @@ class MetricsMiddleware:
         finally:
             endpoint = environ.get("amtsweg.endpoint") or "unmatched"
             if endpoint != "ops.metrics":
-                REQUESTS.labels(
-                    endpoint, environ.get("REQUEST_METHOD", ""), status[0] if status else "500"
-                ).inc()
-                LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+                self._count(endpoint, environ.get("REQUEST_METHOD", ""), status)
+                self._time(endpoint, time.perf_counter() - started)
+
+    def _count(self, endpoint: str, method: str, status: list[str]) -> None:
+        labels = (endpoint, method, status[0] if status else "500")
+        counter = self._counters.get(labels)
+        if counter is None:
+            counter = self._counters[labels] = REQUESTS.labels(*labels)
+        counter.inc()
+
+    def _time(self, endpoint: str, seconds: float) -> None:
+        histogram = self._histograms.get(endpoint)
+        if histogram is None:
+            histogram = self._histograms[endpoint] = LATENCY.labels(endpoint)
+        histogram.observe(seconds)
 
 
 def init_metrics(app: Flask) -> None:

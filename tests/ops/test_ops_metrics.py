@@ -61,3 +61,26 @@ def test_metrics_networks_are_configurable(make_app: Callable[..., Flask]) -> No
     client = app.test_client()
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 404
+
+
+def test_every_request_is_counted_and_timed(app: Flask) -> None:
+    from prometheus_client import REGISTRY
+
+    def counted(status: str) -> float:
+        labels = {"endpoint": "health.healthz", "method": "GET", "status": status}
+        return REGISTRY.get_sample_value("amtsweg_http_requests_total", labels) or 0.0
+
+    def timed() -> float:
+        labels = {"endpoint": "health.healthz"}
+        return (
+            REGISTRY.get_sample_value("amtsweg_http_request_duration_seconds_count", labels) or 0.0
+        )
+
+    client = app.test_client()
+    before, before_timed = counted("200"), timed()
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert counted("200") == before + 3
+    assert timed() == before_timed + 3
+    assert client.head("/healthz").status_code == 200
+    assert counted("200") == before + 3  # HEAD is counted under its own method
