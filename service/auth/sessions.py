@@ -292,6 +292,8 @@ class ServerSessionInterface(SessionInterface):
     session_class = ServerSession
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if not request.environ.get("HTTP_COOKIE"):  # an API call, a first visit: no parsing
+            return ServerSession()
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
             return ServerSession()

@@ -208,3 +208,27 @@ def test_current_actor_carries_the_users_roles(app: Flask, make_user: Callable[.
 )
 def test_only_local_paths_are_accepted_as_next(target: str, expected: str | None) -> None:
     assert safe_next(target) == expected
+
+
+def test_an_answer_that_read_the_session_varies_on_the_cookie(
+    make_app: Callable[..., Flask],
+) -> None:
+    app = make_app()
+
+    @app.get("/probe/vary")
+    def vary() -> tuple[str, int, dict[str, str]]:
+        return "vary", 200, {"Vary": "Accept-Language"}
+
+    @app.get("/probe/vary-cookie")
+    def vary_cookie() -> tuple[str, int, dict[str, str]]:
+        return "vary", 200, {"vary": "cookie"}
+
+    client = app.test_client()
+    # Every page reads the session (who is logged in), so every answer varies on it.
+    assert client.get("/probe/none").headers.getlist("Vary") == ["Cookie"]
+    assert client.get("/probe/vary").headers.getlist("Vary") == ["Accept-Language, Cookie"]
+    assert client.get("/probe/vary-cookie").headers.getlist("Vary") == ["cookie"]
+    client.set_cookie("session", "no-such-session")
+    stale = client.get("/probe/vary")
+    assert stale.headers.getlist("Vary") == ["Accept-Language, Cookie"]
+    assert "session=;" in stale.headers["Set-Cookie"]  # an unknown token is forgotten
