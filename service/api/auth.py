@@ -17,15 +17,16 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
 
 import requests
-from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.integrations.flask_oauth2 import ResourceProtector, token_authenticated
+from authlib.integrations.flask_oauth2.requests import FlaskJsonPayload, FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
-from flask import Flask, current_app, g
+from flask import Flask, Request, current_app, g, request
 from joserfc.jwk import KeySet
 
 from service.api.constants import JWKS_REFETCH_SECONDS as REFETCH_SECONDS
@@ -75,7 +76,7 @@ class KeySource:
         """
         static = current_app.config.get("API_JWKS")
         if static:
-            return cast(dict[str, Any], json.loads(static) if isinstance(static, str) else static)
+            return _parsed(static) if isinstance(static, str) else cast(dict[str, Any], static)
         local = self._local(issuer)
         if local is not None:
             return local
@@ -129,6 +130,12 @@ class KeySource:
 key_source = KeySource()
 
 
+@lru_cache(maxsize=4)
+def _parsed(document: str) -> dict[str, Any]:
+    """Return the key set of a JSON `API_JWKS` setting (the same object for the same text)."""
+    return cast(dict[str, Any], json.loads(document))
+
+
 def _header(token: str) -> dict[str, Any]:
     try:
         segment = token.split(".")[0]
@@ -145,12 +152,22 @@ _imported: dict[str, KeySet] = {}
 _imported_lock = threading.Lock()
 
 
+#: The JWKS document imported last and its key set. The `API_JWKS` setting and a fetched
+#: set are the same object from call to call until they are replaced (never changed in
+#: place), so most calls skip serializing the document to find its key set.
+_last_imported: tuple[Mapping[str, Any], KeySet] | None = None
+
+
 def _import_key_set(jwks: Mapping[str, Any]) -> KeySet:
     """Return the key set for `jwks`, parsing each distinct set of keys once per process.
 
     Parsing RSA keys costs more than checking a signature; the cache is keyed by the
     keys' content, so a rotated key set is parsed afresh.
     """
+    global _last_imported
+    last = _last_imported
+    if last is not None and last[0] is jwks:
+        return last[1]
     content = json.dumps(jwks, sort_keys=True)
     found = _imported.get(content)
     if found is None:
@@ -159,15 +176,17 @@ def _import_key_set(jwks: Mapping[str, Any]) -> KeySet:
             if len(_imported) >= 16:  # a few issuers and rotations, never unbounded
                 _imported.clear()
             _imported[content] = found
+    _last_imported = (jwks, found)
     return found
 
 
-#: Tokens whose signature was checked, per key set: token -> (key set, verified claims).
-#: A client sends the same token for many calls until it expires; the signature and the
-#: JSON need checking once per key set, the claims (expiry, audience, issuer, scope) are
-#: validated on every call all the same. The entry keeps its key set alive, so a new key
-#: set is never mistaken for the one the token was checked with.
-_verified: OrderedDict[str, tuple[KeySet, Any]] = OrderedDict()
+#: Tokens whose signature was checked, per key set: token -> (key set, verified claims,
+#: the header's `kid`). A client sends the same token for many calls until it expires;
+#: the header, the signature and the JSON need checking once per key set, the claims
+#: (expiry, audience, issuer, scope) are validated on every call all the same. The entry
+#: keeps its key set alive, so a new key set is never mistaken for the one the token was
+#: checked with.
+_verified: OrderedDict[str, tuple[KeySet, Any, str | None]] = OrderedDict()
 _verified_lock = threading.Lock()
 VERIFIED_TOKENS_KEPT = 1024
 
@@ -182,13 +201,11 @@ class AccessTokenValidator(JWTBearerTokenValidator):
 
     def authenticate_token(self, token_string: str) -> Any:
         """Refuse tokens of the wrong type or algorithm before checking the signature."""
-        header = _header(token_string)
-        # Authlib lets a token without `typ` through; RFC 9068 requires at+jwt.
-        if str(header.get("typ", "")).lower() not in TOKEN_TYPES:
-            raise InvalidTokenError(description="the token is not a JWT access token")
-        if header.get("alg") not in ALGORITHMS:
-            raise InvalidTokenError(description="the token's algorithm is not accepted")
-        g.api_token_kid = str(header["kid"]) if header.get("kid") else None
+        with _verified_lock:
+            seen = _verified.get(token_string)
+        # A token seen before passed the header's checks, which read nothing but the token.
+        kid = seen[2] if seen is not None else _checked_kid(token_string)
+        g.api_token_kid = kid
         key_set = self.get_jwks()
         with _verified_lock:
             known = _verified.get(token_string)
@@ -201,14 +218,56 @@ class AccessTokenValidator(JWTBearerTokenValidator):
             if name in claims and claims[name] in (None, "", [], {}):
                 del claims[name]
         with _verified_lock:
-            _verified[token_string] = (key_set, copy.copy(claims))
+            _verified[token_string] = (key_set, copy.copy(claims), kid)
             while len(_verified) > VERIFIED_TOKENS_KEPT:
                 _verified.popitem(last=False)
         return claims
 
 
+def _checked_kid(token_string: str) -> str | None:
+    """Check the token's JOSE header (type and algorithm) and return its key id."""
+    header = _header(token_string)
+    # Authlib lets a token without `typ` through; RFC 9068 requires at+jwt.
+    if str(header.get("typ", "")).lower() not in TOKEN_TYPES:
+        raise InvalidTokenError(description="the token is not a JWT access token")
+    if header.get("alg") not in ALGORITHMS:
+        raise InvalidTokenError(description="the token's algorithm is not accepted")
+    return str(header["kid"]) if header.get("kid") else None
+
+
+class _BearerRequest(FlaskJsonRequest):
+    """Authlib's request for a token check, its URL worked out only if something reads it.
+
+    Authlib's own builds the full URL (IRI decoding and all) and counts the headers for
+    every call; checking a bearer token reads only the Authorization header.
+    """
+
+    def __init__(self, flask_request: Request) -> None:
+        self.method = flask_request.method
+        self.headers = flask_request.headers
+        self.payload = FlaskJsonPayload(flask_request)
+        self._flask_request = flask_request
+
+    @property
+    def uri(self) -> str:
+        """The request's full URL."""
+        return self._flask_request.url
+
+
 class Protector(ResourceProtector):
     """Authlib's resource protector, one per app."""
+
+    def acquire_token(self, scopes: Any = None, **kwargs: Any) -> Any:
+        """Authlib's `acquire_token`, with a request that builds its URL only when read."""
+        bearer = _BearerRequest(cast(Request, request._get_current_object()))  # type: ignore[attr-defined]
+        kwargs["scopes"] = scopes
+        for claim in kwargs:
+            if isinstance(kwargs[claim], str):
+                kwargs[claim] = [kwargs[claim]]
+        token = self.validate_request(request=bearer, **kwargs)
+        token_authenticated.send(self, token=token)
+        g.authlib_server_oauth2_token = token
+        return token
 
 
 def init_app(app: Flask) -> None:

@@ -39,6 +39,11 @@ def public_jwks() -> dict[str, Any]:
     return {"keys": [_KEY.as_dict(private=False)]}
 
 
+def foreign_jwks() -> dict[str, Any]:
+    """Return a key set with the test key's id but another key (as after a rotation)."""
+    return {"keys": [_FOREIGN_KEY.as_dict(private=False)]}
+
+
 def api_config(**extra: Any) -> dict[str, Any]:
     """Return app settings that trust the test issuer and let webhooks reach loopback."""
     return {

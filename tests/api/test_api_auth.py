@@ -205,3 +205,29 @@ def test_tokens_of_a_key_the_issuer_withdrew_are_refused(make_app, receiver) -> 
         api_auth.key_source.clear()
 
     assert (withdrawn.status_code, fresh.status_code) == (401, 200)
+
+
+def test_a_replaced_key_set_setting_checks_tokens_afresh(api_app, api: FlaskClient) -> None:
+    """The API_JWKS setting, as a set or as JSON text: a new one is not the old one."""
+    import json
+
+    from tests.api.api_support import foreign_jwks, public_jwks
+
+    token = mint(["cases:read"])
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 200
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 200
+
+    api_app.config["API_JWKS"] = json.dumps(foreign_jwks())
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 401
+    api_app.config["API_JWKS"] = json.dumps(public_jwks())
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 200
+    api_app.config["API_JWKS"] = foreign_jwks()
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 401
+    api_app.config["API_JWKS"] = public_jwks()
+    assert api.get("/api/v1/services", headers=auth(token)).status_code == 200
+
+
+def test_a_token_with_the_wrong_type_is_refused_every_time(api: FlaskClient) -> None:
+    token = mint(["cases:read"], header={"typ": "JWT"})
+    answers = [api.get("/api/v1/services", headers=auth(token)) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [401, 401, 401]
