@@ -163,11 +163,13 @@ def _resolve_visibility(compiled: CompiledForm, answers: Answers) -> None:
         for item in answers.items.get(group.key, ()):
             resolve_item(group, item, context)
     answers.hidden_pages, answers.hidden = hidden_pages, hidden
-    # Conditions and rules after this point see hidden item fields as null as well.
-    final = Bindings()
+    # Conditions and rules after this point see hidden item fields as null as well. The
+    # context already holds every other value as they see it (the items' contexts have
+    # their own copies).
     for f in compiled.read:
-        final[f.key] = None if f.key in hidden else _value(compiled, f, converted, answers.items)
-    answers.context = final
+        if f.is_group and f.key not in hidden and _hides_read(compiled, f, answers.items):
+            context.rebind(f.key, _value(compiled, f, converted, answers.items))
+    answers.context = context
 
 
 def resolve_item(group: CompiledField, item: Item, top: Context) -> None:
@@ -240,6 +242,14 @@ def _value(
         fields = compiled.item_fields[f.key]
         return [_item_map(fields, item) for item in items.get(f.key, ())]
     return converted[f.key]
+
+
+def _hides_read(
+    compiled: CompiledForm, group: CompiledField, items: Mapping[str, list[Item]]
+) -> bool:
+    """Say whether an item of `group` hides a field that the group's CEL value holds."""
+    fields = compiled.item_fields[group.key]
+    return any(f.key in item.hidden for item in items.get(group.key, ()) for f in fields)
 
 
 def _converted(fields: tuple[CompiledField, ...], owner: Answers | Item) -> dict[str, Any]:

@@ -189,10 +189,9 @@ class ChoiceField(AnswerField):
         self.values = frozenset(o.value for o in definition.options)
 
     def clean(self, value: Any) -> str:
-        message = self._("select one of the options offered.")
-        choice = self.text(value, message)
-        if choice not in self.values:
-            self.refuse(message)
+        choice = value.strip() if isinstance(value, str) else None
+        if choice is None or choice not in self.values:
+            self.refuse(self._("select one of the options offered."))
         return choice
 
 

@@ -13,6 +13,7 @@ from schwifty.exceptions import SchwiftyException
 from stdnum.de import idnr
 from stdnum.exceptions import ValidationError as StdnumError
 
+from service.definitions.types import FieldDefinition
 from service.forms.constants import PHONE_REGION
 from service.forms.fields import AnswerField
 from service.forms.plates import normalise_plate
@@ -34,10 +35,10 @@ class PhoneField(AnswerField):
 
 class PostalCodeField(AnswerField):
     def clean(self, value: Any) -> str:
-        message = self._("enter a valid postcode of 5 digits.")
-        code = self.text(str(value) if isinstance(value, int) else value, message)
-        if not _POSTAL_CODE.fullmatch(code) or not 1001 <= int(code) <= 99998:
-            self.refuse(message)
+        text = str(value) if isinstance(value, int) else value
+        code = text.strip() if isinstance(text, str) else None
+        if code is None or not _POSTAL_CODE.fullmatch(code) or not 1001 <= int(code) <= 99998:
+            self.refuse(self._("enter a valid postcode of 5 digits."))
         return code
 
 
@@ -69,10 +70,16 @@ class LicencePlateField(AnswerField):
 
 
 class CountryField(AnswerField):
+    def __init__(self, definition: FieldDefinition, lang: str) -> None:
+        super().__init__(definition, lang)
+        self.allowed = frozenset(o.value for o in definition.options)
+
     def clean(self, value: Any) -> str:
-        message = self._("select a country from the list.")
-        code = self.text(value, message).upper()
-        allowed = {o.value for o in self.definition.options}
-        if pycountry.countries.get(alpha_2=code) is None or (allowed and code not in allowed):
-            self.refuse(message)
+        code = value.strip().upper() if isinstance(value, str) else None
+        if (
+            code is None
+            or pycountry.countries.get(alpha_2=code) is None
+            or (self.allowed and code not in self.allowed)
+        ):
+            self.refuse(self._("select a country from the list."))
         return code

@@ -122,6 +122,8 @@ class CompiledField:
     key: str = field(init=False)
     type: str = field(init=False)
     is_group: bool = field(init=False)
+    #: Never required (no `required`, no `required_if`): unanswered, nothing to report.
+    optional: bool = field(init=False)
     # Derived once for working out visibility (see answers.py).
     #: The conditions of this field and of its items, at any depth.
     expressions: tuple[Expression, ...] = field(init=False)
@@ -137,6 +139,8 @@ class CompiledField:
         object.__setattr__(self, "key", self.definition.key)
         object.__setattr__(self, "type", self.definition.type)
         object.__setattr__(self, "is_group", self.definition.type == FieldType.GROUP)
+        optional = not self.definition.required and self.required_if is None
+        object.__setattr__(self, "optional", optional)
         own = tuple(e for e in (self.visible_if, self.required_if) if e is not None)
         nested = tuple(e for item in self.items for e in item.expressions)
         object.__setattr__(self, "expressions", own + nested)

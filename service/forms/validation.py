@@ -68,15 +68,25 @@ def examine_answers(
     checked = None if pages is None else _fields_on(compiled, pages)
     check = _Check(compiled, answers, lang, checked, files)
     cleaned: dict[str, Any] = {}
+    hidden, values, errors = answers.hidden, answers.values, answers.errors
     for f in compiled.fields:
-        if f.key in answers.hidden:
+        key = f.key
+        if key in hidden:
             continue
         if f.is_group:
             value = check.group(f)
         else:
-            value = check.answer(f, answers.values.get(f.key), answers.errors, f.key)
+            value = values.get(key)
+            if key not in errors:
+                if value is None:
+                    if f.optional:
+                        continue  # not answered and never required: nothing to report
+                elif f.type != FieldType.FILE or files is None:
+                    cleaned[key] = value  # the common case, as `answer` would return it
+                    continue
+            value = check.answer(f, value, errors, key)
         if value is not None:
-            cleaned[f.key] = value
+            cleaned[key] = value
     flags = check.rules()
     return ValidationResult(data=cleaned, flags=flags), check.errors
 
@@ -198,9 +208,13 @@ class _Check:
             if f.key in hidden:
                 continue
             value = values.get(f.key)
-            if value is not None and f.key not in errors and f.type != FieldType.FILE:
-                cleaned[f.key] = value  # the common case, as `answer` would return it
-                continue
+            if f.key not in errors:
+                if value is None:
+                    if f.optional:
+                        continue  # not answered and never required: nothing to report
+                elif f.type != FieldType.FILE:
+                    cleaned[f.key] = value  # the common case, as `answer` would return it
+                    continue
             path = f"{group.key}[{index}].{f.key}"
             value = self.answer(f, value, errors, path, (group, index, context))
             if value is not None:

@@ -229,6 +229,10 @@ class Expression:
 
     def holds(self, context: Mapping[str, Any], what: str, on_failure: bool) -> bool:
         """Return whether the expression is true; log a run-time failure, give `on_failure`."""
+        if type(context) is Bindings and not self._loops:
+            decided = self._decided(context)
+            if decided is not None:
+                return decided is True  # what `evaluate` and `test` would make of it
         try:
             return self.test(context) is True
         except RuleFailed as exc:

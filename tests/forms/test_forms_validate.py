@@ -216,6 +216,35 @@ def test_field_shown_by_a_field_on_a_hidden_page_is_hidden_too(make_form):
     assert validate(form, {"a": True}).data == {}
 
 
+def test_rules_see_an_item_field_hidden_in_its_item_as_null(make_form):
+    form = make_form(
+        field(
+            "people",
+            "group",
+            item_label=text("Person {n}"),
+            fields=(
+                field("adult", "yesno"),
+                field("school", visible_if="adult == false"),
+            ),
+        ),
+        rules=(
+            Rule(
+                "no_school",
+                'people.all(p, p.school == null || p.school != "x")',
+                text("keine Schule x"),
+            ),
+        ),
+    )
+
+    shown = {"people": [{"adult": False, "school": "x"}]}
+    hidden = {"people": [{"adult": True, "school": "x"}, {"adult": False, "school": "y"}]}
+
+    assert errors_of(form, shown) == {"no_school": ["keine Schule x"]}
+    assert validate(form, hidden).data == {
+        "people": [{"adult": True}, {"adult": False, "school": "y"}]
+    }
+
+
 def test_unknown_keys_are_dropped(registration, answers):
     answers.update(is_admin=True, __class__="x")
     answers["persons"][0]["password"] = "secret"
