@@ -33,17 +33,15 @@ def append_event(
     to_state: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     at: datetime | None = None,
-    first: bool = False,
     role: str | None = None,
 ) -> AuditEvent:
     """Append an event to the case's hash chain (the caller flushes).
 
-    `first` says the case was inserted in this transaction, so there is no earlier event
-    to look up.
+    A new case's first event comes from `first_event` instead (no earlier event to look up).
     """
     ev = _chained_event(
         case.id,
-        None if first else _last_event(case.id),
+        _last_event(case.id),
         action,
         actor,
         transition=transition,
@@ -55,6 +53,36 @@ def append_event(
     )
     case.audit_head = ev.hash
     db.session.add(ev)
+    return ev
+
+
+def first_event(
+    case: Case,
+    action: AuditAction,
+    actor: engine.Actor,
+    *,
+    transition: str | None,
+    to_state: str,
+    at: datetime,
+) -> AuditEvent:
+    """Return the first event of a case not yet inserted, sealed, and set the case's head.
+
+    The event is not in the session: the caller inserts it with the case
+    (`store.insert_new_case` or `store.insert_event`).
+    """
+    ev = _chained_event(
+        case.id,
+        None,
+        action,
+        actor,
+        transition=transition,
+        from_state=None,
+        to_state=to_state,
+        inputs=None,
+        at=at,
+        unsaved=True,
+    )
+    case.audit_head = ev.hash
     return ev
 
 
@@ -83,23 +111,29 @@ def _chained_event(
     inputs: Mapping[str, Any] | None,
     at: datetime,
     role: str | None = None,
+    unsaved: bool = False,
 ) -> AuditEvent:
-    """Build the event that follows `last` ((seq, hash) or None) with its hash set."""
-    ev = AuditEvent(
-        case_id=case_id,
-        seq=(last.seq + 1) if last else 1,
-        at=at,
-        action=action,
-        transition=transition,
-        from_state=from_state,
-        to_state=to_state,
-        actor_id=actor.id,
-        actor_kind=actor.kind,
-        actor_label=actor.label[:200],
-        actor_role=role,
-        inputs=dict(inputs or {}),
-        prev_hash=last.hash if last else GENESIS_HASH,
-    )
+    """Build the event that follows `last` ((seq, hash) or None) with its hash set.
+
+    `unsaved`: the caller inserts the row itself and never adds the event to the session
+    (`store.unsaved`, without the ORM's instrumented constructor).
+    """
+    values = {
+        "case_id": case_id,
+        "seq": (last.seq + 1) if last else 1,
+        "at": at,
+        "action": action,
+        "transition": transition,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor_id": actor.id,
+        "actor_kind": actor.kind,
+        "actor_label": actor.label[:200],
+        "actor_role": role,
+        "inputs": dict(inputs or {}),
+        "prev_hash": last.hash if last else GENESIS_HASH,
+    }
+    ev = store.unsaved(AuditEvent, values) if unsaved else AuditEvent(**values)
     ev.seal(keyring())
     return ev
 

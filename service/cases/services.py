@@ -27,7 +27,7 @@ from service.cases.decisions import Decision as Decision
 from service.cases.decisions import decision_at as decision_at
 from service.cases.decisions import latest_decision as latest_decision
 from service.cases.errors import IdempotencyConflict, StaleCase, UnknownService
-from service.cases.events import append_event, effects_of, queue_effects
+from service.cases.events import append_event, effects_of, first_event, queue_effects
 from service.cases.events import log_leaf_effect as log_leaf_effect
 from service.cases.events import record_event as record_event
 from service.cases.events import record_mark as record_mark
@@ -144,50 +144,46 @@ def submit_case(
         service.reference_prefix, now, idempotency.numbers if idempotency else None
     )
     flagged = {f.key for f in result.flags}
-    case = Case(
-        id=case_id,
-        reference=reference,
-        service_key=service.key,
-        workflow_version=service.version,
-        form_version=form.version,
-        state=start.to_state,
-        data=result.data,
-        flags=[
-            {"key": rule.key, "de": rule.message.de, "en": rule.message.en}
-            for rule in form.rules
-            if rule.key in flagged
-        ],
-        applicant_id=applicant_id,
-        applicant_name=applicant_display_name(service, result.data),
-        submitted_by=actor.id if actor.kind == "client" else None,
-        submitted_at=now,
-        updated_at=now,
-        due_at=start.due_at,
-        lang=lang,
-        idempotency_key=idempotency.key if idempotency else None,
-        request_hash=request_hash,
-        # Every column is set, so that the plain INSERT below writes what the ORM would.
-        version=1,
-        assignee_id=None,
-        closed_at=None,
-        clock_paused_at=None,
-        resident_replied=False,
-        escalated_at=None,
-        legal_hold=False,
-        anonymised_at=None,
+    case = store.unsaved(
+        Case,
+        dict(
+            id=case_id,
+            reference=reference,
+            service_key=service.key,
+            workflow_version=service.version,
+            form_version=form.version,
+            state=start.to_state,
+            data=result.data,
+            flags=[
+                {"key": rule.key, "de": rule.message.de, "en": rule.message.en}
+                for rule in form.rules
+                if rule.key in flagged
+            ],
+            applicant_id=applicant_id,
+            applicant_name=applicant_display_name(service, result.data),
+            submitted_by=actor.id if actor.kind == "client" else None,
+            submitted_at=now,
+            updated_at=now,
+            due_at=start.due_at,
+            lang=lang,
+            idempotency_key=idempotency.key if idempotency else None,
+            request_hash=request_hash,
+            # Every column is set, so that the plain INSERT below writes what the ORM would.
+            version=1,
+            assignee_id=None,
+            closed_at=None,
+            clock_paused_at=None,
+            resident_replied=False,
+            escalated_at=None,
+            legal_hold=False,
+            anonymised_at=None,
+        ),
     )
-    ev = append_event(
-        case,
-        AuditAction.SUBMITTED,
-        actor,
-        transition=engine.SUBMIT,
-        to_state=case.state,
-        at=now,
-        first=True,
+    ev = first_event(
+        case, AuditAction.SUBMITTED, actor, transition=engine.SUBMIT, to_state=case.state, at=now
     )
     # The case, its first event and the outbox rows as plain INSERTs (one statement on
     # PostgreSQL); with the id drawn beforehand nothing updates the row just inserted.
-    db.session.expunge(ev)
     if unheld is not None:
         # In a savepoint: a concurrent request with the same key may win the race.
         if not insert_unless_exists(case):

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,7 @@ from service.prepared import Prepared
 
 #: A new case's id and reference number, drawn before its insert.
 CaseNumbers = tuple[int, int]
+_Row = TypeVar("_Row", Case, AuditEvent)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def case_number_columns() -> tuple[Any, Any]:
 
 
 _CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns)
+_COLUMN_KEYS = {m: frozenset(c.key for c in m.__table__.columns) for m in (Case, AuditEvent)}
 _REQUIRED_CASE_COLUMNS = tuple(c.key for c in Case.__table__.columns if not c.nullable)
 _EVENT_COLUMNS = tuple(c.key for c in AuditEvent.__table__.columns if c.key != "id")
 _OUTBOX_COLUMNS = (
@@ -137,6 +139,22 @@ def flush_case() -> None:
         raise
 
 
+def unsaved(model: type[_Row], values: Mapping[str, Any]) -> _Row:
+    """Return a new `model` object holding the column `values`, for a plain INSERT here.
+
+    The ORM's instrumented constructor records every value as a change for a flush that
+    never comes (`insert_new_case` and `insert_event` write the row themselves); the values
+    go straight into the object's dict instead, as a load puts them. Later assignments are
+    tracked as usual. Unknown keys are refused, as the constructor refuses them.
+    """
+    unknown = values.keys() - _COLUMN_KEYS[model]
+    if unknown:
+        raise TypeError(f"{model.__name__} has no columns {', '.join(sorted(unknown))}")
+    obj: _Row = model.__mapper__.class_manager.new_instance()
+    obj.__dict__.update(values)
+    return obj
+
+
 def insert_new_case(
     case: Case, first: AuditEvent | None = None, effects: list[jobs.NewEffect] | None = None
 ) -> None:
@@ -149,7 +167,9 @@ def insert_new_case(
     statement (data-modifying CTEs, one round trip instead of three; the foreign keys
     are checked at the end of the statement), elsewhere one INSERT each.
     """
-    row = {key: getattr(case, key) for key in _CASE_COLUMNS}
+    # The state's dict holds every value set (an unset column reads as None, as getattr).
+    values = case.__dict__
+    row = {key: values.get(key) for key in _CASE_COLUMNS}
     unset = [k for k in _REQUIRED_CASE_COLUMNS if row[k] is None]
     if unset:
         raise RuntimeError(f"a new case needs these columns set: {', '.join(unset)}")
@@ -191,7 +211,8 @@ def _insert_submission(
 
 def event_row(ev: AuditEvent) -> dict[str, Any]:
     """The column values of an event that is not in the session, for a plain INSERT."""
-    return {key: getattr(ev, key) for key in _EVENT_COLUMNS}
+    values = ev.__dict__
+    return {key: values.get(key) for key in _EVENT_COLUMNS}
 
 
 def insert_event(ev: AuditEvent) -> None:
