@@ -52,14 +52,20 @@ def redact(
     # Another handler's formatter may have stored the raw message on the record.
     event_dict.pop("message", None)
     for key in list(event_dict):
-        if key.lower() in REDACTED_KEYS or key.lower() in _personal_keys:
+        lowered = key.lower()
+        if lowered in REDACTED_KEYS or lowered in _personal_keys:
             del event_dict[key]
     for key in ("event", "exception"):
         message = event_dict.get(key)
         if isinstance(message, str):
-            message = _EMAIL.sub("[email]", message)
+            # An address needs an "@" and a secret parameter an "=": most messages have
+            # neither and need not be searched for them.
+            if "@" in message:
+                message = _EMAIL.sub("[email]", message)
             message = _BEARER.sub(r"\1 [redacted]", message)
-            event_dict[key] = _SECRET_PARAM.sub(r"\1=[redacted]", message)
+            if "=" in message:
+                message = _SECRET_PARAM.sub(r"\1=[redacted]", message)
+            event_dict[key] = message
     return event_dict
 
 

@@ -130,3 +130,22 @@ def test_the_line_per_request_names_its_logger_level_and_time_and_follows_the_lo
     assert access["logger"] == "amtsweg.access" and access["level"] == "info"
     assert access["request_id"] == response.headers["X-Request-ID"]
     assert access["timestamp"].endswith("Z") and access["duration_ms"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        ("request", "request"),
+        ("mail for erika@example.org sent", "mail for [email] sent"),
+        ("GET /cb?state=xyz&code=abc failed", "GET /cb?state=[redacted]&code=[redacted] failed"),
+        ("header Bearer abc.def-ghi refused", "header Bearer [redacted] refused"),
+        ("Authorization: basic QWxhZGRpbjpvcGVu", "Authorization: basic [redacted]"),
+        ("to a@b.de: TOKEN=t0k Basic\tabc", "to [email]: TOKEN=[redacted] Basic [redacted]"),
+        ("a = b, bearer", "a = b, bearer"),
+    ],
+)
+def test_messages_are_masked(message: str, logged: str) -> None:
+    from service.ops.logs import redact
+
+    for key in ("event", "exception"):
+        assert redact(None, "info", {key: message, "email": "x"}) == {key: logged}
