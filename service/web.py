@@ -202,8 +202,7 @@ def _fresh_request_globals() -> None:
     and with it `g`: the logged-in user or the CSRF token cached there by an earlier
     request must never carry over to the next one.
     """
-    for name in list(g):
-        g.pop(name, None)
+    g.__dict__.clear()  # what popping each name does, in one call
 
 
 def _wants_html() -> bool:
