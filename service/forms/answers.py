@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -107,7 +108,8 @@ def cel_value(f: CompiledField, value: Any) -> Any:
     if value is None:
         return None
     if f.type == FieldType.DATE:
-        return to_native(parse_date(value))
+        # What `to_native` makes of a date (parse_date never returns a datetime).
+        return datetime.combine(parse_date(value), time(), tzinfo=UTC)
     if f.type in (FieldType.NUMBER, FieldType.MONEY):
         return float(Decimal(str(value)))
     return to_native(value)

@@ -56,9 +56,9 @@ class AnswersSchema(Schema):
         values: dict[str, Any] = {}
         errors = {}
         for key, f in fields:
-            raw = data.get(key, missing)
-            if raw is missing or raw is None or is_empty(raw):
-                continue
+            raw = data.get(key)
+            if raw is None or (not raw.strip() if type(raw) is str else is_empty(raw)):
+                continue  # missing or empty (is_empty, with its common case inline)
             try:
                 value = f.clean(raw)
             except ValidationError as exc:

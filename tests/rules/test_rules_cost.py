@@ -131,3 +131,37 @@ def test_values_over_budget_are_refused_with_422_and_a_message_by_the_error_map(
     error = as_app_error(caught.value)
     assert error is not None and error.status == 422
     assert "zu umfangreich" in error.message.de and "too large" in error.message.en
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "xs.all(x, x == 1)",
+        "xs.all(x, x == 1) && ys.exists(y, y > 2)",
+        "xs.all(x, ys.exists(y, y == x))",
+        "a.xs.all(x, x == 1)",
+        "[1, 2].all(x, x == 1)",
+    ],
+)
+def test_the_budget_of_a_macro_over_a_named_list_is_the_estimate(source: str) -> None:
+    from service.rules.cost import _list_steps, estimate
+
+    expression = compile_expression(source)
+    for values in (
+        {"xs": [1] * 20, "ys": (2,) * 7},
+        {"xs": {3, 4}, "ys": []},
+        {"xs": None, "ys": [1]},
+        {"xs": "ab", "ys": [1]},
+        {"a": {"xs": [1, 2]}},
+        {},
+    ):
+
+        def actual(path: str, values: dict = values) -> int | None:
+            value: object = values
+            for part in path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            return len(value) if isinstance(value, list | tuple | set | frozenset) else None
+
+        steps = _list_steps(expression.cost_plan, values)
+        if steps is not None:
+            assert steps == estimate(expression.cost_plan, actual, 100), values
