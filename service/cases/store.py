@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 
 from service.cases.errors import StaleCase
@@ -150,7 +150,12 @@ def unsaved(model: type[_Row], values: Mapping[str, Any]) -> _Row:
     unknown = values.keys() - _COLUMN_KEYS[model]
     if unknown:
         raise TypeError(f"{model.__name__} has no columns {', '.join(sorted(unknown))}")
-    obj: _Row = model.__mapper__.class_manager.new_instance()
+    mapper = model.__mapper__
+    if not mapper.configured:
+        # The instrumented constructor configures the mappers on first use; so must this
+        # (a fresh process may submit before any ORM query ran).
+        configure_mappers()
+    obj: _Row = mapper.class_manager.new_instance()
     obj.__dict__.update(values)
     return obj
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -51,3 +54,23 @@ def test_a_new_case_changes_later_with_the_version_check(app: Any) -> None:
 def test_an_unsaved_row_refuses_unknown_columns(app: Any) -> None:
     with pytest.raises(TypeError, match="no columns colour"):
         store.unsaved(Case, {"reference": "X", "colour": "blue"})
+
+
+def test_an_unsaved_row_works_before_any_orm_query_ran() -> None:
+    """A fresh process may submit before anything configured the mappers."""
+    script = (
+        "from service import create_app\n"
+        "from service.cases import store\n"
+        "from service.cases.models import AuditEvent\n"
+        "app = create_app({'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})\n"
+        "with app.app_context():\n"
+        "    ev = store.unsaved(AuditEvent, {'seq': 1})\n"
+        "    ev.key_id = 'k'\n"
+        "    print(ev.seq, ev.key_id)\n"
+    )
+    env = {**os.environ, "AMTSWEG_ENV": "development"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "k"]
