@@ -222,10 +222,16 @@ class _Shown:
             return True
         result = self.results.get(expression)
         if result is None:
-            # A condition that fails to run shows the question rather than dropping the answer.
-            result = self.results[expression] = expression.holds(
-                self.context, f"visible_if {expression.source!r}", on_failure=True
-            )
+            decided = expression.decided(self.context)
+            if decided is not None:
+                result = decided is True  # as `holds` would say, without naming it first
+            else:
+                # A condition that fails to run shows the question rather than dropping
+                # the answer.
+                result = expression.holds(
+                    self.context, f"visible_if {expression.source!r}", on_failure=True
+                )
+            self.results[expression] = result
         return result
 
     def changed(self, changed: set[str]) -> None:

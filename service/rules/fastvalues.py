@@ -35,9 +35,14 @@ def takes(value: Any) -> bool:
     if kind is datetime:
         return value.tzinfo is UTC
     if kind is list:
-        return all(takes(v) for v in value)
+        return all(map(takes, value))
     if kind is dict:
-        return all(type(k) is str and takes(k) and takes(v) for k, v in value.items())
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or _encodable(key)):
+                return False
+            if not takes(item):
+                return False
+        return True
     return False
 
 

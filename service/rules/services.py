@@ -201,6 +201,16 @@ class Expression:
             # A definition must never crash a request: any failure means "not applicable".
             raise _evaluation_error(self.source, exc) from None
 
+    def decided(self, context: Mapping[str, Any]) -> Any:
+        """Return the value decided in Python for a shared context, None if undecided.
+
+        Only without macros (whose budget `evaluate` checks first); what `evaluate` would
+        return for `context` whenever it is not None.
+        """
+        if type(context) is Bindings and not self._loops:
+            return self._decided(context)
+        return None
+
     def _decided(self, context: Mapping[str, Any]) -> Any:
         """Return the value decided in Python (simple.py, fast.py), None if left undecided."""
         if self._check is not None:
@@ -229,10 +239,9 @@ class Expression:
 
     def holds(self, context: Mapping[str, Any], what: str, on_failure: bool) -> bool:
         """Return whether the expression is true; log a run-time failure, give `on_failure`."""
-        if type(context) is Bindings and not self._loops:
-            decided = self._decided(context)
-            if decided is not None:
-                return decided is True  # what `evaluate` and `test` would make of it
+        decided = self.decided(context)
+        if decided is not None:
+            return decided is True  # what `evaluate` and `test` would make of it
         try:
             return self.test(context) is True
         except RuleFailed as exc:
