@@ -23,14 +23,20 @@ _POSTAL_CODE = re.compile(r"\d{5}")
 
 class PhoneField(AnswerField):
     def clean(self, value: Any) -> str:
-        message = self._("enter a valid phone number, for example 0211 123456.")
-        try:
-            number = phonenumbers.parse(self.text(value, message), PHONE_REGION)
-        except phonenumbers.NumberParseException:
-            self.refuse(message)
-        if not phonenumbers.is_valid_number(number):
-            self.refuse(message)
+        number = _phone_number(value)
+        if number is None or not phonenumbers.is_valid_number(number):
+            self.refuse(self._("enter a valid phone number, for example 0211 123456."))
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phone_number(value: Any) -> phonenumbers.PhoneNumber | None:
+    """Return the phone number a text gives (German unless it has a country code)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return phonenumbers.parse(value.strip(), PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 class PostalCodeField(AnswerField):
