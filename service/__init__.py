@@ -72,7 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     health.init_app(app)
     cli.init_app(app)
     _init_features(app)
-    ratelimit.init_app(app)  # last: it limits endpoints the features registered
+    ratelimit.init_app(app)  # it limits endpoints the features registered
+    transactions.init_commit(app)  # last: the commit runs before the other after-request hooks
     config_module.check_routes(app)
     return app
 

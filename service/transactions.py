@@ -23,7 +23,10 @@ def ensure_definitions_synced() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Commit after a successful request and roll back after any failure."""
+    """Sync the definitions before a request and roll back after any failure.
+
+    The commit itself is `init_commit`'s, registered after every other feature.
+    """
 
     from service import reloading
 
@@ -34,6 +37,20 @@ def init_app(app: Flask) -> None:
         if request.endpoint not in ("health.healthz", "health.readyz", "static"):
             reloading.reload_if_changed()
             ensure_definitions_synced()
+
+    @app.teardown_request
+    def _rollback(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+
+def init_commit(app: Flask) -> None:
+    """Commit after a successful request (roll back after an error answer).
+
+    Register it after every other after-request hook: Flask runs them in reverse order, so
+    the commit comes first and the others (request id, log line, security headers) see
+    the answer the client gets, a 409 or 503 of a failed commit too.
+    """
 
     @app.after_request
     def _commit(response: Response) -> Response:
@@ -51,8 +68,3 @@ def init_app(app: Flask) -> None:
                 raise
             return answer
         return response
-
-    @app.teardown_request
-    def _rollback(exc: BaseException | None) -> None:
-        if exc is not None:
-            db.session.rollback()

@@ -75,3 +75,35 @@ def test_sqlite_commit_durability_follows_the_setting(make_app: Any) -> None:
         assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
     with pytest.raises(ValueError, match="AMTSWEG_SQLITE_SYNCHRONOUS"):
         make_app(SQLITE_SYNCHRONOUS="sometimes")
+
+
+def test_an_answer_refused_at_commit_is_a_whole_answer(
+    app: Any, client: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A request whose commit fails gets the security headers, its id and its log line."""
+    import json
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import scoped_session
+
+    from service.extensions import csrf
+
+    @app.post("/_test/locked-at-commit")
+    @csrf.exempt
+    def locked_at_commit() -> tuple[str, int]:
+        def locked() -> None:
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(scoped_session, "commit", lambda self: locked())
+        return "written", 201
+
+    capsys.readouterr()
+    answer = client.post("/_test/locked-at-commit", headers={"X-Request-ID": "commit-fails-1"})
+    monkeypatch.undo()
+    assert answer.status_code == 503
+    assert answer.headers["X-Request-ID"] == "commit-fails-1"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["Content-Security-Policy"]
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    logged = [x for x in lines if x.get("logger") == "amtsweg.access"]
+    assert [(x["status"], x["request_id"]) for x in logged] == [(503, "commit-fails-1")]
