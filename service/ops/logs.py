@@ -163,7 +163,6 @@ def request_id() -> str:
 def init_request_logging(app: Flask) -> None:
     """Bind a request id to every log line of a request and log one line per request."""
 
-    @app.before_request
     def _bind() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         rid = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
@@ -171,6 +170,12 @@ def init_request_logging(app: Flask) -> None:
         g.request_started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)
+
+    # Before every hook that may refuse the request (CSRF, the body check, ...), so a
+    # refusal is logged and answered with its id too; after the one that empties `g`
+    # (`web`'s, first of all), which would drop the id again.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(1 if hooks and hooks[0].__name__ == "_fresh_request_globals" else 0, _bind)
 
     @app.after_request
     def _log(response: Response) -> Response:

@@ -149,3 +149,26 @@ def test_messages_are_masked(message: str, logged: str) -> None:
 
     for key in ("event", "exception"):
         assert redact(None, "info", {key: message, "email": "x"}) == {key: logged}
+
+
+def test_a_request_refused_before_its_view_keeps_its_id(
+    app: Flask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A malformed API body or a form without its CSRF token: id echoed and logged."""
+    client = app.test_client()
+    capsys.readouterr()
+    malformed = client.post(
+        "/api/v1/cases",
+        data=b"[[[",
+        content_type="application/json",
+        headers={"X-Request-ID": "refused-body-1"},
+    )
+    forged = client.post("/lang/en", headers={"X-Request-ID": "refused-form-1"})
+    assert (malformed.status_code, forged.status_code) == (400, 400)
+    assert malformed.headers["X-Request-ID"] == "refused-body-1"
+    assert forged.headers["X-Request-ID"] == "refused-form-1"
+    access = [line for line in _lines(capsys.readouterr().err) if line["event"] == "request"]
+    assert [(line["status"], line["request_id"]) for line in access] == [
+        (400, "refused-body-1"),
+        (400, "refused-form-1"),
+    ]
