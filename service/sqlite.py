@@ -23,13 +23,11 @@ engine options, so both sides of the comparison run alike.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import event
@@ -76,16 +74,26 @@ class GatedCursor(sqlite3.Cursor):
 
     connection: GatedConnection
 
+    # try/finally rather than a context manager: every statement passes here, and a
+    # generator-based one cost about 0.8 µs of the 1.7 µs a gated `SELECT 1` took.
     def execute(self, sql: str, parameters: Any = (), /) -> GatedCursor:
         """Run `sql`, first taking the gate if it writes."""
-        with self.connection.gate(sql):
+        connection = self.connection
+        connection.enter_gate(sql)
+        try:
             super().execute(sql, parameters)
+        finally:
+            connection.leave_gate()
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Any, /) -> GatedCursor:
         """Run `sql` for each parameter set, first taking the gate if it writes."""
-        with self.connection.gate(sql):
+        connection = self.connection
+        connection.enter_gate(sql)
+        try:
             super().executemany(sql, seq_of_parameters)
+        finally:
+            connection.leave_gate()
         return self
 
 
@@ -116,20 +124,24 @@ class GatedConnection(sqlite3.Connection):
         """Run `sql` for each parameter set on a new gated cursor."""
         return self.cursor().executemany(sql, seq_of_parameters)
 
-    @contextlib.contextmanager
-    def gate(self, sql: str) -> Iterator[None]:
-        """Hold the gate around `sql` if it writes; keep it while a transaction is open.
+    def enter_gate(self, sql: str) -> None:
+        """Take the gate before `sql` if it writes; `leave_gate` after it, in any case.
 
-        A failed first write leaves no transaction open, and then the gate goes at once.
+        The gate is kept while a transaction is open. A failed first write leaves no
+        transaction open, and then the gate goes at once.
         """
-        managed = self._gate_path is not None and self.isolation_level is not None
-        if managed and not self._gate_held and _WRITES.match(sql):
+        if (
+            not self._gate_held
+            and self._gate_path is not None
+            and self.isolation_level is not None
+            and _WRITES.match(sql)
+        ):
             self._acquire()
-        try:
-            yield
-        finally:
-            if self._gate_held and not self.in_transaction:
-                self._release()
+
+    def leave_gate(self) -> None:
+        """Let the next writer in after a statement, unless a transaction is still open."""
+        if self._gate_held and not self.in_transaction:
+            self._release()
 
     def commit(self) -> None:
         """Commit, then let the next writer in."""
