@@ -231,3 +231,22 @@ def test_a_token_with_the_wrong_type_is_refused_every_time(api: FlaskClient) -> 
     token = mint(["cases:read"], header={"typ": "JWT"})
     answers = [api.get("/api/v1/services", headers=auth(token)) for _ in range(3)]
     assert [answer.status_code for answer in answers] == [401, 401, 401]
+
+
+def test_a_token_checked_by_one_app_is_checked_against_another_apps_settings(make_app) -> None:
+    """The remembered signature check never carries one app's audience or issuer to another.
+
+    Two apps in one process trusting the same keys (tests, or a worker hosting two): a
+    token one of them accepted must still name the other's audience and issuer.
+    """
+    from tests.api.api_support import api_config
+
+    token = mint(["cases:read"])
+    ours = make_app(**api_config()).test_client()
+    other_audience = make_app(**api_config(API_AUDIENCE="another-api")).test_client()
+    other_issuer = make_app(**api_config(API_ISSUER="https://id.example.test/realms/other"))
+
+    assert ours.get("/api/v1/services", headers=auth(token)).status_code == 200
+    assert other_audience.get("/api/v1/services", headers=auth(token)).status_code == 401
+    other = other_issuer.test_client()
+    assert other.get("/api/v1/services", headers=auth(token)).status_code == 401
