@@ -180,19 +180,27 @@ def _import_key_set(jwks: Mapping[str, Any]) -> KeySet:
     return found
 
 
-#: Tokens whose signature was checked, per key set: token -> (key set, verified claims,
-#: the header's `kid`). A client sends the same token for many calls until it expires;
-#: the header, the signature and the JSON need checking once per key set, the claims
-#: (expiry, audience, issuer, scope) are validated on every call all the same. The entry
-#: keeps its key set alive, so a new key set is never mistaken for the one the token was
-#: checked with.
-_verified: OrderedDict[str, tuple[KeySet, Any, str | None]] = OrderedDict()
-_verified_lock = threading.Lock()
+#: How many checked tokens each app remembers (see `AccessTokenValidator`).
 VERIFIED_TOKENS_KEPT = 1024
 
 
 class AccessTokenValidator(JWTBearerTokenValidator):
-    """Validate RFC 9068 JWT access tokens against the issuer's published keys."""
+    """Validate RFC 9068 JWT access tokens against the issuer's published keys.
+
+    Remembers the tokens whose signature it checked, per key set: token -> (key set,
+    verified claims, the header's `kid`). A client sends the same token for many calls
+    until it expires; the header, the signature and the JSON need checking once per key
+    set, the claims (expiry, audience, issuer, scope) are validated on every call all the
+    same. The entry keeps its key set alive, so a new key set is never mistaken for the
+    one the token was checked with. The memo belongs to the validator, one per app: the
+    claims it keeps validate against this validator's issuer and audience, never another
+    app's.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verified: OrderedDict[str, tuple[KeySet, Any, str | None]] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     def get_jwks(self) -> KeySet:
         """Return the issuer's public keys (fetched again when the token's key is new)."""
@@ -201,26 +209,27 @@ class AccessTokenValidator(JWTBearerTokenValidator):
 
     def authenticate_token(self, token_string: str) -> Any:
         """Refuse tokens of the wrong type or algorithm before checking the signature."""
-        with _verified_lock:
-            seen = _verified.get(token_string)
+        verified, lock = self._verified, self._verified_lock
+        with lock:
+            seen = verified.get(token_string)
         # A token seen before passed the header's checks, which read nothing but the token.
         kid = seen[2] if seen is not None else _checked_kid(token_string)
         g.api_token_kid = kid
         key_set = self.get_jwks()
-        with _verified_lock:
-            known = _verified.get(token_string)
+        with lock:
+            known = verified.get(token_string)
             if known is not None and known[0] is key_set:
-                _verified.move_to_end(token_string)
+                verified.move_to_end(token_string)
                 return copy.copy(known[1])  # validated afresh by validate_token
         claims = super().authenticate_token(token_string)
         # Authlib refuses blank optional claims; a client without roles may send "roles": [].
         for name in OPTIONAL_CLAIMS:
             if name in claims and claims[name] in (None, "", [], {}):
                 del claims[name]
-        with _verified_lock:
-            _verified[token_string] = (key_set, copy.copy(claims), kid)
-            while len(_verified) > VERIFIED_TOKENS_KEPT:
-                _verified.popitem(last=False)
+        with lock:
+            verified[token_string] = (key_set, copy.copy(claims), kid)
+            while len(verified) > VERIFIED_TOKENS_KEPT:
+                verified.popitem(last=False)
         return claims
 
 
