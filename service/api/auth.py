@@ -180,21 +180,16 @@ def _import_key_set(jwks: Mapping[str, Any]) -> KeySet:
     return found
 
 
-#: How many checked tokens each app remembers (see `AccessTokenValidator`).
 VERIFIED_TOKENS_KEPT = 1024
 
 
 class AccessTokenValidator(JWTBearerTokenValidator):
     """Validate RFC 9068 JWT access tokens against the issuer's published keys.
 
-    Remembers the tokens whose signature it checked, per key set: token -> (key set,
-    verified claims, the header's `kid`). A client sends the same token for many calls
-    until it expires; the header, the signature and the JSON need checking once per key
-    set, the claims (expiry, audience, issuer, scope) are validated on every call all the
-    same. The entry keeps its key set alive, so a new key set is never mistaken for the
-    one the token was checked with. The memo belongs to the validator, one per app: the
-    claims it keeps validate against this validator's issuer and audience, never another
-    app's.
+    Remembers tokens whose signature it checked: token -> (key set, claims, `kid`). The
+    claims (expiry, audience, issuer, scope) are validated on every call all the same; a
+    new key set is never mistaken for the one kept. One memo per validator (per app): the
+    claims kept validate against this app's issuer and audience, never another app's.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
