@@ -34,6 +34,8 @@ SCALARS: list[Any] = [
     "none",
     "Köln",
     "\ud800",  # a lone surrogate: the interpreter cannot take it
+    "\uffff",  # the last character of the first plane ...
+    "\U0001f600",  # ... orders before one beyond it (UTF-8 and code points agree)
     True,
     False,
     0,
@@ -43,6 +45,7 @@ SCALARS: list[Any] = [
     2**63 - 1,
     2**63,  # becomes an unsigned number in the interpreter
     -(2**63) - 1,  # becomes a double in the interpreter
+    -(2**63),  # its negation overflows
     1.0,
     float("nan"),
     TODAY,
@@ -120,6 +123,22 @@ EXPRESSIONS = [
     "x.all(x, x == 1)",  # the macro variable shadows the name
     'x.a == "a" || y.b == "b"',
     'y == "a" && x.a == "a"',
+    # An error on either side of || and && (CEL's commutative absorption), in a
+    # condition, in a function or an overflow; unicode order; lists compared.
+    "date(x) > today() || y",
+    "y && date(x) > today()",
+    "x + 1 > 0 || y",
+    'x[0] == y || y == "a"',
+    "(x ? y : !y) || x",
+    "x ? (y ? 1 : 2) : 3",
+    'x == y ? "s" : x',
+    '"ä" + x < "ö"',
+    'x in [y, "a"]',
+    "-x > 0",
+    "x <= today() + days(y)",
+    "x.exists(p, p) || y",
+    "string(x) + string(y)",
+    "x > y || y > x || x == y",
 ]
 
 
