@@ -84,3 +84,19 @@ def test_every_request_is_counted_and_timed(app: Flask) -> None:
     assert timed() == before_timed + 3
     assert client.head("/healthz").status_code == 200
     assert counted("200") == before + 3  # HEAD is counted under its own method
+
+
+def test_a_made_up_method_adds_no_series_of_its_own(app: Flask) -> None:
+    """Labels stay bounded: a client's invented methods are all counted as "other"."""
+    from prometheus_client import REGISTRY
+
+    def counted(method: str) -> float:
+        labels = {"endpoint": "unmatched", "method": method, "status": "405"}
+        return REGISTRY.get_sample_value("amtsweg_http_requests_total", labels) or 0.0
+
+    client = app.test_client()
+    before = counted("other")
+    for method in ("XMETHOD1", "XMETHOD2"):
+        assert client.open("/healthz", method=method).status_code == 405
+    assert counted("XMETHOD1") == counted("XMETHOD2") == 0
+    assert counted("other") == before + 2
