@@ -145,6 +145,11 @@ def metrics() -> Response:
     return response
 
 
+#: The methods counted by name; any other a client invents is counted as "other", so the
+#: series (and the middleware's children) stay bounded.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class MetricsMiddleware:
     """Count every response and its latency by endpoint (after commit, whole request)."""
 
@@ -171,7 +176,8 @@ class MetricsMiddleware:
         finally:
             endpoint = environ.get("amtsweg.endpoint") or "unmatched"
             if endpoint != "ops.metrics":
-                self._count(endpoint, environ.get("REQUEST_METHOD", ""), status)
+                method = environ.get("REQUEST_METHOD", "")
+                self._count(endpoint, method if method in _METHODS else "other", status)
                 self._time(endpoint, time.perf_counter() - started)
 
     def _count(self, endpoint: str, method: str, status: list[str]) -> None:
