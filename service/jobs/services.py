@@ -236,9 +236,16 @@ def run_claimed(item_id: int, worker: str) -> bool:
     error: str | None = None
     retry_after: float | None = None
     dead = False
+    owned = and_(OutboxItem.id == item_id, OutboxItem.locked_by == worker)
     try:
         spec.func(payload)
+        # The handler's own writes and the done mark commit together: no moment in which
+        # the work is committed and the item still running (a crash there would run it
+        # again), and one commit per item instead of two. A failed commit rolls back both.
+        done = {"status": JobStatus.DONE, "done_at": utcnow(), "lease_until": None}
+        db.session.execute(update(OutboxItem).where(owned).values(attempts=attempts, **done))
         db.session.commit()
+        return True
     except GiveUp as exc:
         db.session.rollback()
         error, dead = f"GiveUp: {exc}", True
@@ -250,13 +257,8 @@ def run_claimed(item_id: int, worker: str) -> bool:
         log.warning("outbox item %s (%s) failed: %s", item_id, kind, type(exc).__name__)
         error = f"{type(exc).__name__}: {exc}"[:2000]
     now = utcnow()
-    owned = and_(OutboxItem.id == item_id, OutboxItem.locked_by == worker)
-    if error is None:
+    if dead or attempts >= spec.max_attempts:
         values: dict[str, Any] = {
-            "status": JobStatus.DONE, "done_at": now, "lease_until": None, "attempts": attempts,
-        }  # fmt: skip
-    elif dead or attempts >= spec.max_attempts:
-        values = {
             "status": JobStatus.DEAD,
             "last_error": error,
             "lease_until": None,
@@ -273,7 +275,7 @@ def run_claimed(item_id: int, worker: str) -> bool:
         }
     db.session.execute(update(OutboxItem).where(owned).values(**values))
     db.session.commit()
-    return error is None
+    return False
 
 
 def drain(max_items: int | None = None, kinds: list[str] | None = None, batch: int = 20) -> int:

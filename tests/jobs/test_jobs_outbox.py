@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from service.extensions import db, utcnow
 from service.jobs import services as jobs
@@ -137,3 +137,32 @@ def test_embedded_runner_drains_in_the_background_after_commit(make_app: Any) ->
         while not ran and time.monotonic() < deadline:
             time.sleep(0.05)
     assert ran == [{"n": 5}]
+
+
+@jobs.register("test.follow_up")
+def _follow_up(payload: dict[str, Any]) -> None:
+    jobs.enqueue("test.record", {"after": payload["n"]}, key=f"after-{payload['n']}")
+
+
+def test_a_handlers_writes_commit_together_with_its_done_mark(app: Any) -> None:
+    """Never is an item's work committed while the item still runs: a worker dying then
+    would leave the work done and the item to be run again."""
+    jobs.enqueue("test.follow_up", {"n": 5}, key="first")
+    db.session.commit()
+    seen: list[tuple[str, bool]] = []
+    statement = select(OutboxItem.key, OutboxItem.status).where(
+        OutboxItem.key.in_(["first", "after-5"])
+    )
+
+    def look(session: Any) -> None:
+        with db.engine.connect() as other:  # what any other process sees now
+            rows = {key: status for key, status in other.execute(statement)}
+        seen.append((rows["first"], "after-5" in rows))
+
+    event.listen(db.session, "after_commit", look)
+    try:
+        assert jobs.drain(max_items=1) == 1
+    finally:
+        event.remove(db.session, "after_commit", look)
+    assert (JobStatus.DONE, True) in seen
+    assert (JobStatus.RUNNING, True) not in seen
