@@ -140,27 +140,12 @@ def _logical(node: Tree, bound: frozenset[str]) -> _Node:
     return run
 
 
-def _relation(node: Tree, bound: frozenset[str]) -> _Node:
+def _binary(
+    node: Tree, bound: frozenset[str], table: Mapping[str, Callable[[Any, Any], Any]]
+) -> _Node:
+    """Both operands decided first, then the operator of `table` (undecided if either is)."""
     operator, left, right = _operands(node, bound)
-    compare = RELATIONS.get(operator)
-    if compare is None:
-        raise _Unsupported
-
-    def run(context: Mapping[str, Any], scope: dict[str, Any]) -> Any:
-        a = left(context, scope)
-        if a is UNDECIDED:
-            return UNDECIDED
-        b = right(context, scope)
-        if b is UNDECIDED:
-            return UNDECIDED
-        return compare(a, b)
-
-    return run
-
-
-def _addition(node: Tree, bound: frozenset[str]) -> _Node:
-    operator, left, right = _operands(node, bound)
-    combine = {"addition_add": add, "addition_sub": subtract}.get(operator)
+    combine = table.get(operator)
     if combine is None:
         raise _Unsupported
 
@@ -174,6 +159,17 @@ def _addition(node: Tree, bound: frozenset[str]) -> _Node:
         return combine(a, b)
 
     return run
+
+
+_ADDITIONS = {"addition_add": add, "addition_sub": subtract}
+
+
+def _relation(node: Tree, bound: frozenset[str]) -> _Node:
+    return _binary(node, bound, RELATIONS)
+
+
+def _addition(node: Tree, bound: frozenset[str]) -> _Node:
+    return _binary(node, bound, _ADDITIONS)
 
 
 def _unary(node: Tree, bound: frozenset[str]) -> _Node:
