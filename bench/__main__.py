@@ -17,7 +17,7 @@ from bench.common import Figure, print_table
 
 #: Fixed order: cheap in-process figures first, then the HTTP runs and the others' benches.
 ORDER = ("engine", "validation", "submissions", "inbox", "documents")
-SKIP = {"__main__", "__init__", "common", "samples", "bare_app", "submit_app"}
+SKIP = {"__main__", "__init__", "common", "samples", "bare_app", "submit_app", "submit_parts"}
 
 
 def modules() -> list[str]:
