@@ -10,7 +10,7 @@ from service.auth.services import applicant_issuers, client_namespace
 from service.cases.models import Case
 from service.cases.services import service_for
 from service.definitions.services import current_registry
-from service.definitions.types import FieldDefinition, FormDefinition, ServiceDefinition
+from service.definitions.types import FieldDefinition, ServiceDefinition
 from service.forms.constants import FieldType
 from service.forms.files import FileAnswer, file_answers
 from service.forms.services import FileLookup
@@ -36,30 +36,9 @@ def client_files(cid: str) -> FileLookup:
 def bind_case_files(case: Case, cid: str) -> None:
     """Bind the client's uploads named in the new case's answers to the case."""
     form = current_registry().form(service_for(case).form_key, case.form_version)
-    if not _has_file_fields(form):
-        return  # most forms: no answer to look for
-    answers = file_answers(form, case.data or {})
+    answers = file_answers(form, case.data or {})  # walks the file questions only
     if answers:
         bind_to_case(answers, Owner.client(cid), case.id)
-
-
-#: Whether a form asks for a file anywhere (groups included), by the form object's id.
-#: The entry keeps its form, so no other object can take that id while it exists.
-_FILE_FORMS: dict[int, tuple[FormDefinition, bool]] = {}
-_FILE_FORMS_MAX = 64
-
-
-def _has_file_fields(form: FormDefinition) -> bool:
-    entry = _FILE_FORMS.get(id(form))
-    if entry is None or entry[0] is not form:
-        if len(_FILE_FORMS) >= _FILE_FORMS_MAX:
-            _FILE_FORMS.clear()  # forms reloaded many times: start again
-        entry = _FILE_FORMS[id(form)] = (form, _asks_for_files(form.fields))
-    return entry[1]
-
-
-def _asks_for_files(fields: tuple[FieldDefinition, ...]) -> bool:
-    return any(f.type == FieldType.FILE or _asks_for_files(f.fields) for f in fields)
 
 
 def input_file_field(

@@ -19,6 +19,7 @@ from service.definitions.types import FieldDefinition
 from service.forms.constants import MIME_NAMES, FieldType
 from service.forms.files import FileAnswer
 from service.forms.parsing import parse_date, parse_decimal
+from service.forms.typed_fields import fields_of_type
 from service.i18n import gettext_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -127,6 +128,11 @@ def country_name(code: Any, lang: str) -> str:
 def country_answers(fields: Sequence[FieldDefinition], data: Mapping[str, Any]) -> dict[str, Any]:
     """Return every country answer in `data` as `{"code", "name": {de, en}}`, in the shape
     of the answers (a group as a list with one mapping per item)."""
+    # Only the country questions and the groups holding one can name a country.
+    return _country_answers(fields_of_type(tuple(fields), FieldType.COUNTRY), data)
+
+
+def _country_answers(fields: Sequence[FieldDefinition], data: Mapping[str, Any]) -> dict[str, Any]:
     named: dict[str, Any] = {}
     for field in fields:
         value = data.get(field.key)
@@ -134,7 +140,9 @@ def country_answers(fields: Sequence[FieldDefinition], data: Mapping[str, Any]) 
             names = {lang: country_name(value, lang) for lang in ("de", "en")}
             named[field.key] = {"code": value, "name": names}
         elif field.type == FieldType.GROUP and isinstance(value, list):
-            items = [country_answers(field.fields, i if isinstance(i, dict) else {}) for i in value]
+            items = [
+                _country_answers(field.fields, i if isinstance(i, dict) else {}) for i in value
+            ]
             if any(items):
                 named[field.key] = items
     return named

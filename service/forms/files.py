@@ -12,6 +12,7 @@ from typing import Any
 
 from service.definitions.types import FieldDefinition, FormDefinition
 from service.forms.constants import FieldType
+from service.forms.typed_fields import fields_of_type
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ class FileAnswer:
 
 def file_answers(form: FormDefinition, data: Mapping[str, Any]) -> list[FileAnswer]:
     """Return every file answer in `data`, top level and inside repeating groups."""
-    return list(_walk(form.fields, data, ""))
+    # Only the file questions and the groups holding one can name an upload.
+    return list(_walk(fields_of_type(form.fields, FieldType.FILE), data, ""))
 
 
 def upload_ids(answers: Iterable[FileAnswer]) -> set[str]:
