@@ -178,8 +178,10 @@ def case_view(
     known_history: tuple[HistoryEntry, ...] | None = None,
 ) -> dict[str, Any]:
     """Return the API representation of a case; the data only when the client may read it."""
-    options = available_transitions(case, actor, known_history)
-    state = service_for(case).workflow.state(case.state)
+    service = service_for(case)  # looked up once for every part below
+    options = available_transitions(case, actor, known_history, service)
+    state = service.workflow.state(case.state)
+    url = case_url(case.id)
     body: dict[str, Any] = {
         "id": case.id,
         "reference": case.reference,
@@ -210,13 +212,17 @@ def case_view(
             if APPLICANT not in o.transition.roles or len(o.transition.roles) > 1
         ],
         "links": {
-            "self": case_url(case.id),
-            "transitions": case_url(case.id) + "/transitions",
-            "documents": case_url(case.id) + "/documents",
+            "self": url,
+            "transitions": url + "/transitions",
+            "documents": url + "/documents",
             "service": api_url(f"/services/{case.service_key}"),
         },
     }
-    return body | {"data": case.data, **client_view(case)} if with_data else body
+    if with_data:
+        form = current_registry().form(service.form_key, case.form_version)
+        body["data"] = case.data
+        body.update(client_view(case, form))
+    return body
 
 
 # ------------------------------------------------------------------------------ listing

@@ -13,6 +13,7 @@ from typing import Any
 from service.cases.computed import computed_of, form_of
 from service.cases.constants import CaseViewer
 from service.cases.models import Case
+from service.definitions.types import FormDefinition
 from service.engine.types import Text
 
 #: The viewers that see the flags a case's answers raised.
@@ -59,11 +60,14 @@ class CaseView:
         return {"computed": computed, "flags": flags}
 
 
-def case_view(case: Case, viewer: CaseViewer, lang: str) -> CaseView:
-    """Return what `viewer` sees of the case's computed values and flags, texts in `lang`."""
+def case_view(
+    case: Case, viewer: CaseViewer, lang: str, form: FormDefinition | None = None
+) -> CaseView:
+    """Return what `viewer` sees of the case's computed values and flags, texts in `lang`
+    (`form`: the case's form version, when the caller has it)."""
     from service.forms.computed import compute, display
 
-    form = form_of(case)
+    form = form_of(case) if form is None else form
     values = compute(form, case.data or {}) if form.computed else {}
     computed = [
         CaseComputed(
@@ -87,13 +91,14 @@ def case_view(case: Case, viewer: CaseViewer, lang: str) -> CaseView:
     return CaseView(computed=computed, flags=flags)
 
 
-def client_view(case: Case) -> dict[str, Any]:
+def client_view(case: Case, form: FormDefinition | None = None) -> dict[str, Any]:
     """Return the computed values, flags and country names of the API's case view (texts
-    in both languages)."""
+    in both languages; `form`: the case's form version, when the caller has it)."""
     from service.forms.display import country_answers
 
-    names = country_answers(form_of(case).fields, case.data or {})
-    return case_view(case, CaseViewer.CLIENT, "en").as_json() | {"country_names": names}
+    form = form_of(case) if form is None else form
+    names = country_answers(form.fields, case.data or {})
+    return case_view(case, CaseViewer.CLIENT, "en", form).as_json() | {"country_names": names}
 
 
 def _text(text: Text) -> dict[str, str]:

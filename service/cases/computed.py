@@ -11,7 +11,7 @@ from typing import Any
 from service.cases.models import Case
 from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
-from service.definitions.types import FormDefinition
+from service.definitions.types import FormDefinition, ServiceDefinition
 
 
 def form_of(case: Case) -> FormDefinition:
@@ -29,12 +29,16 @@ def computed_of(case: Case, lang: str) -> list[Any]:
     return computed_values(form, case.data or {}, lang) if form.computed else []
 
 
-def guard_data(case: Case) -> Mapping[str, Any]:
-    """Return the answers as guards read them: typed like in every other expression."""
+def guard_data(case: Case, service: ServiceDefinition | None = None) -> Mapping[str, Any]:
+    """Return the answers as guards read them: typed like in every other expression.
+
+    `service` is the case's workflow version when the caller has it.
+    """
     registry = current_registry()
     try:
-        service = registry.service(case.service_key, case.workflow_version)
-        if not any(t.guard is not None for t in service.workflow.transitions):
+        if service is None:
+            service = registry.service(case.service_key, case.workflow_version)
+        if not service.workflow.has_guards:
             return case.data
         form = registry.form(service.form_key, case.form_version)
     except UnknownDefinition:

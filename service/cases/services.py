@@ -231,13 +231,16 @@ def _history_entry(event: AuditEvent) -> engine.HistoryEntry:
 
 
 def snapshot(
-    case: Case, known_history: tuple[engine.HistoryEntry, ...] | None = None
+    case: Case,
+    known_history: tuple[engine.HistoryEntry, ...] | None = None,
+    service: ServiceDefinition | None = None,
 ) -> engine.CaseSnapshot:
-    """Describe the case to the engine (with `known_history` when the caller has it)."""
+    """Describe the case to the engine (with `known_history` and the case's workflow
+    version `service` when the caller has them)."""
     return engine.CaseSnapshot(
         state=case.state,
         applicant_id=str(case.applicant_id),
-        data=guard_data(case),
+        data=guard_data(case, service),
         history=history(case) if known_history is None else known_history,
         due_at=case.due_at,
         clock_paused_at=case.clock_paused_at,
@@ -248,9 +251,14 @@ def available_transitions(
     case: Case,
     actor: engine.Actor,
     known_history: tuple[engine.HistoryEntry, ...] | None = None,
+    service: ServiceDefinition | None = None,
 ) -> list[engine.Option]:
-    """Return the transitions of the case's state, each allowed or with the reason why not."""
-    return engine.available(service_for(case).workflow, snapshot(case, known_history), actor)
+    """Return the transitions of the case's state, each allowed or with the reason why not.
+
+    `service` is the case's workflow version (`service_for`) when the caller has it.
+    """
+    service = service_for(case) if service is None else service
+    return engine.available(service.workflow, snapshot(case, known_history, service), actor)
 
 
 def fire_transition(

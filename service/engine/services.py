@@ -63,8 +63,8 @@ def check(workflow: Workflow, case: CaseSnapshot, transition_name: str, actor: A
 def available(workflow: Workflow, case: CaseSnapshot, actor: Actor) -> list[Option]:
     """List the transitions out of the case's state that concern `actor`, allowed or not."""
     options = []
-    for transition in workflow.listed_transitions():
-        if case.state not in transition.sources or not _concerns(transition, case, actor):
+    for transition in workflow.listed_from(case.state):
+        if not _concerns(transition, case, actor):
             continue
         refusal = _refusal(workflow, case, transition, actor) or _guard_refusal(
             transition, case, {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 #: Role name that stands for "the person who submitted this case".
@@ -126,6 +127,27 @@ class Workflow:
         decision first. The applicant's shared reply keeps its place, before withdrawing.
         """
         return sorted(self.transitions, key=lambda t: t.shared and APPLICANT not in t.roles)
+
+    def listed_from(self, state: str) -> tuple[Transition, ...]:
+        """Return the transitions out of `state`, in `listed_transitions` order.
+
+        Kept per state: every case view asks, and sorting all transitions each time cost
+        more than the rest of the engine's answer.
+        """
+        found = self._listed_by_source.get(state)
+        if found is None:
+            return tuple(t for t in self.listed_transitions() if state in t.sources)
+        return found
+
+    @cached_property
+    def _listed_by_source(self) -> dict[str, tuple[Transition, ...]]:
+        listed = self.listed_transitions()
+        return {s.name: tuple(t for t in listed if s.name in t.sources) for s in self.states}
+
+    @cached_property
+    def has_guards(self) -> bool:
+        """Whether any transition has a guard (reads the case's answers)."""
+        return any(t.guard is not None for t in self.transitions)
 
     def transition(self, name: str) -> Transition:
         """Return the transition called `name` or raise KeyError."""

@@ -92,3 +92,22 @@ def test_four_eyes_is_shown_disabled(workflow, make_case, officer, entry):
 def test_final_state_has_no_transitions(workflow, make_case, officer, resident):
     assert available(workflow, make_case("approved"), officer) == []
     assert available(workflow, make_case("rejected"), resident) == []
+
+
+def test_listed_from_a_state_is_the_listed_order_cut_to_that_state(workflow):
+    for flow in (workflow, shared_review(workflow)):
+        for state in [s.name for s in flow.states] + ["no_such_state"]:
+            expected = [t for t in flow.listed_transitions() if state in t.sources]
+            assert list(flow.listed_from(state)) == expected
+    assert flow.listed_from("in_review") is flow.listed_from("in_review")  # kept
+    assert [t.name for t in shared_review(workflow).listed_from("in_review")][-2:] == [
+        "request_info", "reject",
+    ]  # fmt: skip
+
+
+def test_has_guards_says_whether_any_transition_reads_the_answers(workflow):
+    assert workflow.has_guards
+    unguarded = replace(
+        workflow, transitions=tuple(replace(t, guard=None) for t in workflow.transitions)
+    )
+    assert not unguarded.has_guards
