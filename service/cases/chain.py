@@ -66,9 +66,14 @@ def keyring() -> KeyRing:
     return ring
 
 
+#: `json.dumps` with these arguments builds such an encoder on every call; it keeps no
+#: state between calls.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(value: Any) -> bytes:
     """Serialise `value` the one way hashes are taken: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 def new_salt() -> str:

@@ -17,7 +17,7 @@ from service import engine
 from service.cases import store
 from service.cases.chain import GENESIS_HASH, keyring
 from service.cases.constants import AuditAction, Effect
-from service.cases.models import AuditEvent, Case
+from service.cases.models import AuditEvent, Case, seal_values
 from service.definitions.types import ServiceDefinition
 from service.extensions import core, db, utcnow
 from service.jobs import services as jobs
@@ -133,7 +133,10 @@ def _chained_event(
         "inputs": dict(inputs or {}),
         "prev_hash": last.hash if last else GENESIS_HASH,
     }
-    ev = store.unsaved(AuditEvent, values) if unsaved else AuditEvent(**values)
+    if unsaved:
+        seal_values(values, keyring())
+        return store.unsaved(AuditEvent, values)
+    ev = AuditEvent(**values)
     ev.seal(keyring())
     return ev
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -118,21 +120,7 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
 
     def content(self) -> dict[str, Any]:
         """Return what the keyed hash covers: every field, personal ones as their digest."""
-        return {
-            "case_id": self.case_id,
-            "seq": self.seq,
-            "at": self.at.isoformat(),
-            "action": self.action,
-            "transition": self.transition,
-            "from": self.from_state,
-            "to": self.to_state,
-            "actor_id": self.actor_id,
-            "actor_kind": self.actor_kind,
-            # Only when set, so events written before roles were recorded keep their hash.
-            **({"actor_role": self.actor_role} if self.actor_role is not None else {}),
-            "personal": self.personal_digest,
-            "prev": self.prev_hash,
-        }
+        return event_content(functools.partial(getattr, self))
 
     def compute_hash(self, ring: chain.KeyRing | None = None) -> str | None:
         """Recompute the keyed hash; None when the event names no key or an unknown one."""
@@ -147,6 +135,42 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
             return True
         digest = chain.personal_digest(self.salt, self.actor_label, self.inputs)
         return digest == self.personal_digest
+
+
+def event_content(column: Callable[[str], Any]) -> dict[str, Any]:
+    """Return what an event's keyed hash covers (`AuditEvent.content`), each column's value
+    as `column(name)` returns it."""
+    role = column("actor_role")
+    return {
+        "case_id": column("case_id"),
+        "seq": column("seq"),
+        "at": column("at").isoformat(),
+        "action": column("action"),
+        "transition": column("transition"),
+        "from": column("from_state"),
+        "to": column("to_state"),
+        "actor_id": column("actor_id"),
+        "actor_kind": column("actor_kind"),
+        # Only when set, so events written before roles were recorded keep their hash.
+        **({"actor_role": role} if role is not None else {}),
+        "personal": column("personal_digest"),
+        "prev": column("prev_hash"),
+    }
+
+
+def seal_values(values: dict[str, Any], ring: chain.KeyRing) -> None:
+    """Add to a new event's column `values` what `AuditEvent.seal` sets on an event.
+
+    For an event built from its values without the ORM (`store.unsaved`): reading and
+    setting a mapped object's attributes cost more than the hashes themselves.
+    """
+    values["key_id"] = ring.current_id
+    values["salt"] = chain.new_salt()
+    values["personal_digest"] = chain.personal_digest(
+        values["salt"], values["actor_label"], values["inputs"]
+    )
+    content = chain.event_content(event_content(values.__getitem__))
+    values["hash"] = chain.keyed_hash(ring, ring.current_id, content) or ""
 
 
 @event.listens_for(AuditEvent, "before_update")
