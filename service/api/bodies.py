@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Request, request
 
 from service.errors import AppError, Text, is_api_request
 
@@ -25,6 +25,8 @@ OTHER_BODY_TYPES = frozenset({"multipart/form-data"})
 #: UTF-8 decoding refuses encoded surrogates). It also matches an escaped backslash before
 #: "ud8..", which only costs the walk below.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: Where the check leaves the JSON document it read (in the request's WSGI environ).
+DOCUMENT_KEY = "amtsweg.json_body"
 
 
 class MalformedBody(AppError):
@@ -87,8 +89,15 @@ def check_body() -> None:
     if not request.is_json:
         raise MalformedBody(f"body of type {request.mimetype!r}")
     document = parse_json_body(raw)
-    # Flask's get_json() returns this document instead of parsing the body again.
+    # Flask's get_json() and webargs (`blueprints.ApiParser`) take this document instead
+    # of parsing the body again.
     request._cached_json = (document, document)
+    request.environ[DOCUMENT_KEY] = document
+
+
+def checked_document(req: Request) -> Any:
+    """Return the JSON document the check read from `req`'s body (None: it read none)."""
+    return req.environ.get(DOCUMENT_KEY)
 
 
 def init_app(app: Flask) -> None:

@@ -10,16 +10,16 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service.api import problems
 from service.api.auth import client_id, require_scope
+from service.api.blueprints import ApiBlueprint
 from service.api.constants import API_PREFIX, SECURITY_SCHEME, Scope
 from service.api.problems import ApiProblem, _
 from service.credentials import services as credentials
 from service.extensions import utcnow
 
-presentations_blp = Blueprint(
+presentations_blp = ApiBlueprint(
     "api_presentations", __name__, url_prefix=API_PREFIX + "/presentation-requests",
     description="Check a resident's wallet credential (OpenID4VP): request, then read the result",
 )  # fmt: skip

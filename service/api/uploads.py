@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service.api import problems, trust
 from service.api.auth import client_id
+from service.api.blueprints import ApiBlueprint
 from service.api.constants import API_PREFIX, Scope
 from service.api.problems import ApiProblem, _, api_language
 from service.api.schemas import UploadFileSchema, UploadFormSchema, UploadSchema
@@ -22,7 +22,7 @@ from service.definitions.registry import UnknownDefinition
 from service.definitions.services import current_registry
 from service.forms.services import upload_field
 
-uploads_blp = Blueprint(
+uploads_blp = ApiBlueprint(
     "api_uploads", __name__, url_prefix=API_PREFIX + "/uploads",
     description="Files to name in a case's file answers",
 )  # fmt: skip

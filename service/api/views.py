@@ -7,10 +7,10 @@ from typing import Any, cast
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service.api import problems, services, trust
 from service.api.auth import client_id, current_actor, require_scope, token_scopes
+from service.api.blueprints import ApiBlueprint
 from service.api.constants import (
     API_PREFIX,
     IDEMPOTENCY_HEADER,
@@ -45,7 +45,7 @@ from service.engine import Actor, HistoryEntry
 from service.forms.errors import ValidationFailed
 
 
-def secured(blp: Blueprint, scope: Scope) -> Any:
+def secured(blp: ApiBlueprint, scope: Scope) -> Any:
     """Require `scope` and say so in the OpenAPI document."""
 
     def decorate(func: Any) -> Any:
@@ -83,11 +83,11 @@ def _with_idempotency_key(func: Any) -> Any:
     return wrapper
 
 
-services_blp = Blueprint(
+services_blp = ApiBlueprint(
     "api_services", __name__, url_prefix=API_PREFIX + "/services",
     description="City services and their forms",
 )  # fmt: skip
-cases_blp = Blueprint(
+cases_blp = ApiBlueprint(
     "api_cases", __name__, url_prefix=API_PREFIX + "/cases",
     description="Cases: submit, read, list, fire transitions, documents",
 )  # fmt: skip

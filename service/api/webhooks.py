@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service.api import problems
 from service.api.auth import client_id, require_scope
+from service.api.blueprints import ApiBlueprint
 from service.api.constants import API_PREFIX, SECURITY_SCHEME, Scope
 from service.api.problems import ApiProblem, _
 from service.webhooks import services
@@ -27,7 +27,7 @@ from service.webhooks.schemas import (
     SubscriptionWithSecretSchema,
 )
 
-webhooks_blp = Blueprint(
+webhooks_blp = ApiBlueprint(
     "api_webhooks", __name__, url_prefix=API_PREFIX + "/webhooks",
     description="Webhook subscriptions (Standard Webhooks) and their delivery log",
 )  # fmt: skip
