@@ -116,6 +116,10 @@ def insert_unless_exists(row: Any) -> bool:
     return True
 
 
+#: Key of `core`'s connection in `Session.info`: (root transaction, connection).
+_CORE_CONNECTION = "amtsweg.core_connection"
+
+
 def core() -> Connection:
     """Return the connection of the current transaction, for plain SQL statements.
 
@@ -123,8 +127,26 @@ def core() -> Connection:
     way: it skips the ORM's statement handling, about half of the client-side cost of a
     statement. Such statements do not flush pending objects first, so use it only where
     nothing is pending or after a flush, and never for rows the session holds as objects.
+
+    The connection is kept in the session's `info` with the root transaction it belongs
+    to and handed out again while that transaction is active: `Session.connection()`
+    costs about 2.2 µs of CPU a call (the bind looked up, the transaction's checks) and a
+    submission asks seven times, this look-up about 0.7 µs. Once the transaction has
+    ended (commit, rollback) or failed, or while a failed savepoint awaits its rollback,
+    `Session.connection()` answers again, so it begins the next transaction or raises
+    exactly as before. A savepoint runs on its root transaction's connection, so the
+    same connection is right for it.
     """
-    return db.session.connection()
+    session = db.session()
+    root = session.get_transaction()
+    kept = session.info.get(_CORE_CONNECTION)
+    if kept is not None and kept[0] is root and root is not None and root.is_active:
+        nested = session.get_nested_transaction()
+        if nested is None or nested.is_active:
+            return kept[1]
+    connection = session.connection()
+    session.info[_CORE_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,69 @@
+"""`extensions.core` hands out the connection `Session.connection()` would, and only then."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, PendingRollbackError
+
+from service.cases.models import ReferenceCounter
+from service.extensions import core, db
+
+
+def test_core_is_the_sessions_connection_within_a_transaction(app: Any) -> None:
+    first = core()
+    assert first is db.session.connection()
+    assert core() is first
+    with db.session.begin_nested():
+        assert core() is db.session.connection() is first
+    assert core() is first
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback", "close", "remove"])
+def test_a_new_transaction_gets_its_own_connection(app: Any, end: str) -> None:
+    first = core()
+    getattr(db.session, end)()
+    second = core()
+    assert second is db.session.connection()
+    assert second is not first
+    assert first.closed
+    db.session.rollback()
+
+
+def test_a_failed_flush_is_refused_as_by_the_session(app: Any) -> None:
+    core()
+    db.session.add(ReferenceCounter(prefix="CF", year=2026, last=1))
+    db.session.flush()
+    db.session.add(ReferenceCounter(prefix="CF", year=2026, last=2))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    with pytest.raises(PendingRollbackError):
+        db.session.connection()
+    with pytest.raises(PendingRollbackError):
+        core()
+    db.session.rollback()
+    assert core() is db.session.connection()
+    assert (
+        db.session.scalar(select(ReferenceCounter).where(ReferenceCounter.prefix == "CF")) is None
+    )
+    db.session.rollback()
+
+
+def test_a_failed_savepoint_is_refused_until_rolled_back(app: Any) -> None:
+    outer = core()
+    db.session.add(ReferenceCounter(prefix="CS", year=2026, last=1))
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    db.session.add(ReferenceCounter(prefix="CS", year=2026, last=2))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    with pytest.raises(PendingRollbackError):
+        db.session.connection()
+    with pytest.raises(PendingRollbackError):
+        core()
+    savepoint.rollback()
+    assert core() is outer is db.session.connection()
+    db.session.rollback()
