@@ -30,10 +30,13 @@ from service.prepared import Prepared
 _UPSERT_INSERTS: dict[str, Any] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
+#: `json.dumps` with these arguments builds such an encoder on every call; it keeps no state.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def request_hash(body: Mapping[str, Any]) -> str:
     """Hash a request body canonically, so key order and spacing do not matter."""
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(body).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

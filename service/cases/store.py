@@ -57,8 +57,12 @@ class IdempotencyClaim:
     numbers: CaseNumbers | None = None
 
 
+#: `json.dumps` with these arguments builds such an encoder on every call; it keeps no state.
+_HASHED = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def request_hash(service_key: str, data: Mapping[str, Any]) -> str:
-    canonical = json.dumps({"service": service_key, "data": data}, sort_keys=True, default=str)
+    canonical = _HASHED.encode({"service": service_key, "data": data})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
