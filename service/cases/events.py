@@ -232,36 +232,37 @@ def effects_of(
     transition: str | None,
 ) -> list[jobs.NewEffect]:
     """Return the outbox items of the case's new event: leaf, webhook events, documents, mail."""
-    at = utcnow().isoformat()
-    effects = [log_leaf_effect(case.id, event_seq)]
+    case_id = case.id  # read once: each read of a mapped attribute costs as much as a row
+    effects = [log_leaf_effect(case_id, event_seq)]
     if service.draft:
         # A case of a draft version is staff trying the service: integrators cannot read
         # it (the API answers 404), so no webhook announces it, not even after the
         # service is published (its cases stay pinned to the draft version).
         events = ()
-    effects += [
-        jobs.NewEffect(
-            Effect.WEBHOOK_EVENT,
-            {
-                "type": event_type,
-                "case_id": case.id,
-                "reference": case.reference,
-                "service": case.service_key,
-                "state": case.state,
-                "transition": transition,
-                "at": at,
-            },
-            key=f"event:{case.id}:{event_seq}:{event_type}",
-            case_id=case.id,
-        )
-        for event_type in events
-    ]
+    if events:
+        about = {
+            "case_id": case_id,
+            "reference": case.reference,
+            "service": case.service_key,
+            "state": case.state,
+            "transition": transition,
+            "at": utcnow().isoformat(),
+        }
+        effects += [
+            jobs.NewEffect(
+                Effect.WEBHOOK_EVENT,
+                {"type": event_type, **about},
+                key=f"event:{case_id}:{event_seq}:{event_type}",
+                case_id=case_id,
+            )
+            for event_type in events
+        ]
     effects += [
         jobs.NewEffect(
             Effect.RENDER_DOCUMENT,
-            {"case_id": case.id, "document": document, "event_seq": event_seq},
-            key=f"document:{case.id}:{document}:{event_seq}",
-            case_id=case.id,
+            {"case_id": case_id, "document": document, "event_seq": event_seq},
+            key=f"document:{case_id}:{document}:{event_seq}",
+            case_id=case_id,
         )
         for document in documents
     ]
@@ -269,9 +270,9 @@ def effects_of(
         effects.append(
             jobs.NewEffect(
                 Effect.EMAIL,
-                {"case_id": case.id, "template": notify, "event_seq": event_seq},
-                key=f"email:{case.id}:{event_seq}:{notify}",
-                case_id=case.id,
+                {"case_id": case_id, "template": notify, "event_seq": event_seq},
+                key=f"email:{case_id}:{event_seq}:{notify}",
+                case_id=case_id,
             )
         )
     return effects
