@@ -56,7 +56,7 @@ class Answers:
 
 def load_answers(compiled: CompiledForm, data: Mapping[str, Any], lang: str) -> Answers:
     """Load `data` and evaluate visibility; errors are labelled messages in `lang`."""
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # a dict without the ABC's check
         raise TypeError("answers must be a mapping of field keys to values")
     values, raw_errors = _load(compiled.schema(lang), data)
     errors = {
@@ -65,8 +65,8 @@ def load_answers(compiled: CompiledForm, data: Mapping[str, Any], lang: str) -> 
     }
     items = {
         f.key: [_load_item(f, raw, i, lang) for i, raw in enumerate(values[f.key])]
-        for f in compiled.fields
-        if f.is_group and f.key in values
+        for f in compiled.groups
+        if f.key in values
     }
     answers = Answers(values=values, errors=errors, items=items)
     _resolve_visibility(compiled, answers)
@@ -161,7 +161,7 @@ def _resolve_visibility(compiled: CompiledForm, answers: Answers) -> None:
         if compiled.one_pass:
             break  # no condition reads what changed: another pass would find the same
         shown.changed(changed)
-    for group in compiled.fields:
+    for group in compiled.groups:
         for item in answers.items.get(group.key, ()):
             resolve_item(group, item, context)
     answers.hidden_pages, answers.hidden = hidden_pages, hidden

@@ -118,13 +118,16 @@ class EmailField(AnswerField):
     validator = Email()
 
     def clean(self, value: Any) -> str:
-        message = self._("enter a valid email address, for example name@example.org.")
-        text = self.text(value, message)
-        try:
-            self.validator(text)
-        except ValidationError:
-            self.refuse(message)
-        return text
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                self.validator(text)
+            except ValidationError:
+                pass
+            else:
+                return text
+        # The message looked up only to refuse (as `text` would refuse anything but a string).
+        self.refuse(self._("enter a valid email address, for example name@example.org."))
 
 
 class DateField(AnswerField):
@@ -251,6 +254,8 @@ class GroupField(AnswerField):
     """A list of items; the validator loads each item with the group's item schema."""
 
     def clean(self, value: Any) -> list[Mapping[str, Any]]:
-        if not isinstance(value, (list, tuple)) or not all(isinstance(i, Mapping) for i in value):
+        if not isinstance(value, (list, tuple)) or not all(
+            type(i) is dict or isinstance(i, Mapping) for i in value
+        ):
             self.refuse(self._("the entries are not valid."))
         return list(value)

@@ -46,7 +46,7 @@ class AnswersSchema(Schema):
         missing or null loads nothing, any other value goes through the field.
         """
         fields = self.answer_fields
-        if fields is None or not isinstance(data, Mapping):
+        if fields is None or (type(data) is not dict and not isinstance(data, Mapping)):
             try:
                 loaded, errors = self.load(data), {}
             except ValidationError as exc:
@@ -204,6 +204,8 @@ class CompiledForm:
     item_fields: Mapping[str, tuple[CompiledField, ...]] = field(init=False)
     #: Per rule, the top-level fields its expression reads.
     rule_fields: tuple[frozenset[str], ...] = field(init=False)
+    #: The top-level groups, in form order (loading and visibility visit them alone).
+    groups: tuple[CompiledField, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         expressions = self._expressions()
@@ -222,6 +224,7 @@ class CompiledForm:
         keys = {f.key for f in self.fields}
         rule_fields = tuple(r.expression.identifiers & keys for r in self.rules)
         object.__setattr__(self, "rule_fields", rule_fields)
+        object.__setattr__(self, "groups", tuple(f for f in self.fields if f.is_group))
 
     def _expressions(self) -> list[Expression]:
         """Return every expression of the form: page conditions, fields', rules'."""

@@ -71,6 +71,8 @@ def test_valid_answers_are_normalised(make_form, type_, typed, value):
         ("postal_code_de", "99999", "Postleitzahl mit 5 Ziffern"),
         ("country", "XX", "Land aus der Liste"),
         ("email", "not-an-address", "gültige E-Mail-Adresse"),
+        ("email", 42, "gültige E-Mail-Adresse"),
+        ("email", ["a@example.org"], "gültige E-Mail-Adresse"),
         ("yesno", "vielleicht", "Ja oder Nein"),
         ("number", "zwölf", "Bitte geben Sie eine Zahl an"),
         ("number", "1,2,3", "Bitte geben Sie eine Zahl an"),
@@ -97,6 +99,8 @@ def test_invalid_answers_are_refused_with_a_german_message(make_form, type_, typ
         ("tax_id_de", "123", "Answer: enter a valid tax identification number of 11 digits."),
         ("postal_code_de", "4021", "Answer: enter a valid postcode of 5 digits."),
         ("date", "morgen", "Answer: enter a valid date, for example 17.05.1990."),
+        ("email", "a@", "Answer: enter a valid email address, for example name@example.org."),
+        ("email", 7, "Answer: enter a valid email address, for example name@example.org."),
     ],
 )
 def test_invalid_answers_are_refused_with_an_english_message(make_form, type_, typed, message):
@@ -221,3 +225,4 @@ def test_stored_metadata_wins_over_what_the_client_claims(make_form):
 
     with pytest.raises(ValidationFailed):
         validate(make_form(FILE), {"proof": upload()}, files=stored_files.get)
+
