@@ -20,6 +20,13 @@ from service.forms.plates import normalise_plate
 
 _POSTAL_CODE = re.compile(r"\d{5}")
 
+# phonenumbers compiles its metadata's patterns through `re.compile` on every use (nine
+# per number checked: the re module's cache, reached through its Python layer); with its
+# own cache on, each pattern string maps to its compiled pattern in one dict look-up. The
+# patterns come from the fixed metadata, so the cache is bounded. Process-wide, and the
+# same patterns decide: only where they are looked up changes.
+phonenumbers.enable_pattern_cache()
+
 
 class PhoneField(AnswerField):
     def clean(self, value: Any) -> str:

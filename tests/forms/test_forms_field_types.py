@@ -226,3 +226,19 @@ def test_stored_metadata_wins_over_what_the_client_claims(make_form):
     with pytest.raises(ValidationFailed):
         validate(make_form(FILE), {"proof": upload()}, files=stored_files.get)
 
+
+def test_phone_numbers_are_checked_with_the_patterns_compiled_once(make_form, monkeypatch):
+    import phonenumbers.re_util
+
+    definition = field("x", "phone")
+    assert stored(make_form, definition, "0211 123456") == "+49211123456"
+    assert refused(make_form, definition, "0211")
+
+    def compile_again(*_args: Any) -> Any:
+        raise AssertionError("a metadata pattern compiled again")
+
+    # phonenumbers' own pattern cache (enabled by service.forms.identifiers): the second
+    # number is decided by the patterns the first compiled.
+    monkeypatch.setattr(phonenumbers.re_util.re, "compile", compile_again)
+    assert stored(make_form, definition, "0211 654321") == "+49211654321"
+    assert refused(make_form, definition, "0211")
