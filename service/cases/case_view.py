@@ -98,6 +98,9 @@ def client_view(case: Case, form: FormDefinition | None = None) -> dict[str, Any
 
     form = form_of(case) if form is None else form
     names = country_answers(form.fields, case.data or {})
+    if not form.computed and not case.flags:
+        # Most cases: nothing computed, nothing flagged (what `as_json` gives for them).
+        return {"computed": [], "flags": [], "country_names": names}
     return case_view(case, CaseViewer.CLIENT, "en", form).as_json() | {"country_names": names}
 
 

@@ -34,13 +34,12 @@ def guard_data(case: Case, service: ServiceDefinition | None = None) -> Mapping[
 
     `service` is the case's workflow version when the caller has it.
     """
-    registry = current_registry()
     try:
         if service is None:
-            service = registry.service(case.service_key, case.workflow_version)
+            service = current_registry().service(case.service_key, case.workflow_version)
         if not service.workflow.has_guards:
             return case.data
-        form = registry.form(service.form_key, case.form_version)
+        form = current_registry().form(service.form_key, case.form_version)
     except UnknownDefinition:
         return case.data
     return _values(form, case)

@@ -95,3 +95,33 @@ def test_the_service_description_lists_transitions_in_the_order_a_case_offers_th
         t["name"] for t in described if "in_review" in t["from"] and "permit_officer" in t["roles"]
     ]
     assert in_review == [t["name"] for t in offered]
+
+
+def test_a_case_without_computed_values_or_flags_reads_as_the_one_case_view(
+    api: FlaskClient,
+) -> None:
+    """`client_view` answers such a case without building a view: the same JSON."""
+    from service.cases.case_view import client_view
+
+    token = mint(["cases:write", "cases:read"])
+    body = {
+        "service": "residence_registration",
+        "applicant": {"subject": "resident-2", "name": "Erika Mustermann"},
+        "data": residence_registration_data(),
+        "lang": "de",
+    }
+    created = api.post("/api/v1/cases", json=body, headers={**auth(token), "Idempotency-Key": "k"})
+    assert created.status_code == 201, created.json
+    case = db.session.get(Case, created.json["id"])
+    assert case is not None and not case.flags
+
+    view = client_view(case)
+
+    assert view == case_view(case, CaseViewer.CLIENT, "en").as_json() | {
+        "country_names": view["country_names"]
+    }
+    assert view["computed"] == view["flags"] == [] and view["country_names"]
+    late = _late_registration(api, token).json
+    assert [f["key"] for f in client_view(db.session.get(Case, late["id"]))["flags"]] == [
+        "late_registration"
+    ]
