@@ -165,7 +165,12 @@ def _pool_timeout(exc: PoolTimeout) -> AppError:
 
 def is_api_request() -> bool:
     """Return True when the current request is addressed to the API."""
-    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+    return is_api_path(request.path)
+
+
+def is_api_path(path: str) -> bool:
+    """Return True when `path` (a request's) is addressed to the API."""
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
 #: Endpoints outside /api that machines call (OAuth token endpoints): problems, not pages.

@@ -11,6 +11,7 @@ import logging
 
 from flask import Flask, current_app
 
+from service.contexts import unproxied
 from service.definitions.services import (
     EXTENSION_KEY,
     DefinitionError,
@@ -35,7 +36,7 @@ def reload_if_changed() -> bool:
     """Load the definitions again if a file changed since; say whether they were replaced."""
     from service.transactions import ensure_definitions_synced
 
-    app = current_app
+    app: Flask = unproxied(current_app)
     if _SIGNATURE not in app.extensions:
         return False
     root = app.config["DEFINITIONS_ROOT"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 
 from service import errors
+from service.contexts import unproxied
 from service.definitions.services import EXTENSION_KEY, DefinitionError, sync_versions
 from service.extensions import db
 
 
 def ensure_definitions_synced() -> None:
     """Store the loaded definition versions once per process and load older ones."""
-    app = current_app
+    app: Flask = unproxied(current_app)
     if app.extensions.get("amtsweg.definitions_synced"):
         return
     from service.cases.services import definition_in_use
@@ -34,7 +35,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _sync() -> None:
-        if request.endpoint not in ("health.healthz", "health.readyz", "static"):
+        # Not through the proxy (see service.contexts): this runs on every request.
+        endpoint = unproxied(request).endpoint
+        if endpoint not in ("health.healthz", "health.readyz", "static"):
             reloading.reload_if_changed()
             ensure_definitions_synced()
 

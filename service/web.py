@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from service.config import is_production
+from service.contexts import unproxied
 from service.extensions import babel, csrf
 from service.i18n import DEFAULT_LANGUAGE, LANGUAGES, TRANSLATIONS_DIR
 
@@ -180,7 +181,8 @@ def _default_headers(issuer: str, production: bool) -> tuple[tuple[str, str, str
 
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    config = current_app.config
+    # The app and the session themselves, not their proxies (see service.contexts).
+    config = unproxied(current_app).config
     # Each header unless the view set its own: one pass over the headers, where
     # `setdefault` looked each name up (and raised a KeyError) one by one.
     present = {name.lower() for name, _ in headers}
@@ -189,7 +191,8 @@ def _security_headers(response: Response) -> Response:
         if lowered not in present:
             headers.add(name, value)
     # Pages of a logged-in person may show personal data: never keep them in any cache.
-    if session.get("user_id") is not None and response.mimetype == "text/html":
+    user_id = unproxied(session).get("user_id")
+    if user_id is not None and response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")
     return response
@@ -202,7 +205,8 @@ def _fresh_request_globals() -> None:
     and with it `g`: the logged-in user or the CSRF token cached there by an earlier
     request must never carry over to the next one.
     """
-    g.__dict__.clear()  # what popping each name does, in one call
+    state = unproxied(g)
+    state.__dict__.clear()  # what popping each name does, in one call
 
 
 def _wants_html() -> bool:

@@ -32,7 +32,8 @@ from joserfc.jwk import KeySet
 from service.api.constants import JWKS_REFETCH_SECONDS as REFETCH_SECONDS
 from service.api.constants import JWKS_TTL_SECONDS
 from service.api.problems import ApiProblem, _
-from service.auth.services import RoleMapping, map_names, parse_mapping
+from service.auth.services import map_names, parse_mapping
+from service.contexts import unproxied
 from service.engine import Actor
 from service.engine.constants import ActorKind
 
@@ -74,7 +75,7 @@ class KeySource:
         A refetch for an unknown key happens at most every REFETCH_SECONDS, so tokens with
         made-up key ids cannot make us hammer the issuer.
         """
-        static = current_app.config.get("API_JWKS")
+        static = unproxied(current_app).config.get("API_JWKS")
         if static:
             return _parsed(static) if isinstance(static, str) else cast(dict[str, Any], static)
         local = self._local(issuer)
@@ -93,7 +94,7 @@ class KeySource:
         return keys
 
     def _local(self, issuer: str) -> dict[str, Any] | None:
-        if not current_app.config.get("DEV_IDP"):
+        if not unproxied(current_app).config.get("DEV_IDP"):
             return None
         try:
             from service.auth import devidp
@@ -199,7 +200,7 @@ class AccessTokenValidator(JWTBearerTokenValidator):
 
     def get_jwks(self) -> KeySet:
         """Return the issuer's public keys (fetched again when the token's key is new)."""
-        kid = g.get("api_token_kid")
+        kid = unproxied(g).get("api_token_kid")
         return _import_key_set(key_source.jwks(self.issuer, kid))
 
     def authenticate_token(self, token_string: str) -> Any:
@@ -209,7 +210,7 @@ class AccessTokenValidator(JWTBearerTokenValidator):
             seen = verified.get(token_string)
         # A token seen before passed the header's checks, which read nothing but the token.
         kid = seen[2] if seen is not None else _checked_kid(token_string)
-        g.api_token_kid = kid
+        unproxied(g).api_token_kid = kid
         key_set = self.get_jwks()
         with lock:
             known = verified.get(token_string)
@@ -263,14 +264,14 @@ class Protector(ResourceProtector):
 
     def acquire_token(self, scopes: Any = None, **kwargs: Any) -> Any:
         """Authlib's `acquire_token`, with a request that builds its URL only when read."""
-        bearer = _BearerRequest(cast(Request, request._get_current_object()))  # type: ignore[attr-defined]
+        bearer = _BearerRequest(unproxied(request))
         kwargs["scopes"] = scopes
         for claim in kwargs:
             if isinstance(kwargs[claim], str):
                 kwargs[claim] = [kwargs[claim]]
         token = self.validate_request(request=bearer, **kwargs)
         token_authenticated.send(self, token=token)
-        g.authlib_server_oauth2_token = token
+        unproxied(g).authlib_server_oauth2_token = token
         return token
 
 
@@ -299,7 +300,8 @@ def _challenge(error: str | None = None, scope: str | None = None) -> dict[str, 
 
 def authenticate(scope: str) -> dict[str, Any]:
     """Return the claims of the request's valid access token holding `scope`, or raise."""
-    protector: Protector = current_app.extensions[EXTENSION_KEY]
+    app = unproxied(current_app)  # not through the proxy (see service.contexts)
+    protector: Protector = app.extensions[EXTENSION_KEY]
     try:
         token = protector.acquire_token([scope])
     except OAuth2Error as exc:
@@ -314,22 +316,21 @@ def authenticate(scope: str) -> dict[str, Any]:
             raise ApiProblem(
                 401, _("An access token is required."), kind="unauthorized", headers=_challenge()
             ) from None
-        raise ApiProblem(
-            401,
-            _("The access token is invalid or expired."),
-            kind="invalid-token",
-            headers=_challenge("invalid_token"),
-        ) from None
+        raise _invalid_token() from None
     claims = dict(token)
-    if is_portal_token(claims, current_app.config):
-        raise ApiProblem(
-            401,
-            _("The access token is invalid or expired."),
-            kind="invalid-token",
-            headers=_challenge("invalid_token"),
-        )
-    g.api_claims = claims
+    if is_portal_token(claims, app.config):
+        raise _invalid_token()
+    unproxied(g).api_claims = claims
     return claims
+
+
+def _invalid_token() -> ApiProblem:
+    return ApiProblem(
+        401,
+        _("The access token is invalid or expired."),
+        kind="invalid-token",
+        headers=_challenge("invalid_token"),
+    )
 
 
 def is_portal_token(claims: Mapping[str, Any], config: Mapping[str, Any]) -> bool:
@@ -361,35 +362,33 @@ def require_scope(scope: str) -> Callable[[F], F]:
 
 def token_scopes() -> set[str]:
     """Return the scopes of the current request's token."""
-    raw = g.get("api_claims", {}).get("scope", "")
+    raw = unproxied(g).get("api_claims", {}).get("scope", "")
     return set(raw.split() if isinstance(raw, str) else raw)
 
 
 def client_id() -> str:
     """Return the id of the client that called."""
-    claims = g.get("api_claims") or {}
+    claims = unproxied(g).get("api_claims") or {}
     return str(claims.get("client_id") or claims.get("sub"))
-
-
-def _role_mapping() -> RoleMapping | None:
-    return parse_mapping(current_app.config.get("API_ROLE_MAPPING")) or None
 
 
 def current_actor() -> Actor:
     """Return the calling client as an engine actor, so the audit trail names it."""
-    claims = g.get("api_claims") or {}
+    claims = unproxied(g).get("api_claims") or {}
+    config = unproxied(current_app).config
     raw_roles = claims.get("roles") or []
     roles = raw_roles.split() if isinstance(raw_roles, str) else [str(r) for r in raw_roles]
     # With a mapping, only the provider's roles it names give grants.
-    roles = map_names(roles, _role_mapping())
+    roles = map_names(roles, parse_mapping(config.get("API_ROLE_MAPPING")) or None)
     cid = client_id()
-    label = str(claims.get("client_name") or claims.get("name") or _dev_client_name(cid) or cid)
+    named = claims.get("client_name") or claims.get("name") or _dev_client_name(cid, config)
+    label = str(named or cid)
     return Actor(id=f"client:{cid}", kind=ActorKind.CLIENT, roles=frozenset(roles), label=label)
 
 
-def _dev_client_name(cid: str) -> str | None:
+def _dev_client_name(cid: str, config: Mapping[str, Any]) -> str | None:
     """Return the name a client was registered with at our dev IdP (for the audit trail)."""
-    if not current_app.config.get("DEV_IDP") or current_app.config.get("API_ISSUER"):
+    if not config.get("DEV_IDP") or config.get("API_ISSUER"):
         return None
     try:
         from service.auth import devidp

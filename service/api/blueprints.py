@@ -4,7 +4,8 @@ Two parts of flask-smorest's and webargs' request handling cost time on every ca
 nothing a caller could see; `ApiBlueprint` leaves them out:
 
 - webargs parses the JSON body itself, although `bodies.check_body` parsed it before the
-  view with the same UTF-8 decoding and `json.loads`: `ApiParser` takes that document.
+  view with the same UTF-8 decoding and `json.loads`: `ApiParser` takes that document,
+  and reads the request itself rather than through Flask's proxy (`service.contexts`).
 - `doc` and `alt_response` only add to the OpenAPI document, yet each wraps the view in one
   more function that looks up `current_app` and calls `ensure_sync` on every call (six
   such layers on `POST /cases`). Here they document the view and return it unwrapped. A
@@ -21,14 +22,19 @@ from collections.abc import Callable
 from typing import Any
 
 import flask_smorest
-from flask import Request
+from flask import Request, request
 from webargs.flaskparser import FlaskParser
 
 from service.api.bodies import checked_document
+from service.contexts import unproxied
 
 
 class ApiParser(FlaskParser):
     """webargs' Flask parser, reading the JSON document the body check parsed already."""
+
+    def get_default_request(self) -> Request:
+        """Return the request itself, not Flask's proxy of it (see `service.contexts`)."""
+        return unproxied(request)
 
     def _raw_load_json(self, req: Request) -> Any:
         """Return the body's JSON document: the body check's, or parsed here if it has none.

@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import Flask, Request, request
 
-from service.errors import AppError, Text, is_api_request
+from service.contexts import unproxied
+from service.errors import AppError, Text, is_api_path
 
 #: Deepest nesting of arrays and objects an API body may have (the schemas need 4).
 MAX_DEPTH = 32
@@ -79,20 +80,22 @@ def parse_json_body(raw: bytes) -> Any:
 
 def check_body() -> None:
     """Refuse an API request whose body is not well-formed JSON (or an upload)."""
-    if not is_api_request() or request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+    req = unproxied(request)  # read once, not through the proxy (see service.contexts)
+    if req.method in ("GET", "HEAD", "OPTIONS", "DELETE") or not is_api_path(req.path):
         return
-    raw = request.get_data(cache=True)
+    raw = req.get_data(cache=True)
     if not raw:
         return
-    if request.mimetype in OTHER_BODY_TYPES:
+    mimetype = req.mimetype
+    if mimetype in OTHER_BODY_TYPES:
         return
-    if not request.is_json:
-        raise MalformedBody(f"body of type {request.mimetype!r}")
+    if not req.is_json:
+        raise MalformedBody(f"body of type {mimetype!r}")
     document = parse_json_body(raw)
     # Flask's get_json() and webargs (`blueprints.ApiParser`) take this document instead
     # of parsing the body again.
-    request._cached_json = (document, document)
-    request.environ[DOCUMENT_KEY] = document
+    req._cached_json = (document, document)
+    req.environ[DOCUMENT_KEY] = document
 
 
 def checked_document(req: Request) -> Any:

@@ -40,6 +40,7 @@ from service.cases.services import (
     submit_case,
     validate_submission,
 )
+from service.contexts import unproxied
 from service.definitions.services import current_registry
 from service.engine import Actor, HistoryEntry
 from service.forms.errors import ValidationFailed
@@ -66,7 +67,7 @@ def _idempotency_key() -> str | None:
     A key of allowed length is taken as it is; any other is loaded by webargs after all,
     so that its refusal is exactly the one every other argument gets (422, field path).
     """
-    key = request.headers.get(IDEMPOTENCY_HEADER)
+    key = unproxied(request).headers.get(IDEMPOTENCY_HEADER)  # see service.contexts
     if key is None or 0 < len(key) <= IDEMPOTENCY_KEY_MAX:
         return key
     loaded = cases_blp.ARGUMENTS_PARSER.parse(_IDEMPOTENCY_HEADER_SCHEMA, location="headers")

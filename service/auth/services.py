@@ -24,6 +24,7 @@ from service.auth.mapping import RoleMapping as RoleMapping
 from service.auth.mapping import map_names as map_names
 from service.auth.mapping import parse_mapping as parse_mapping
 from service.auth.models import OAuthClient, User
+from service.contexts import unproxied
 from service.engine import Actor
 from service.engine.roles import split
 from service.extensions import db, utcnow
@@ -41,7 +42,7 @@ USER_CACHE_KEY = "amtsweg.user"
 def current_user() -> User | None:
     """Return the logged-in user, or None; an expired session is cleared."""
     # Cached per request, not on `g`: tests keep one app context across many requests.
-    cache = request.environ
+    cache = unproxied(request).environ
     if USER_CACHE_KEY in cache:
         return cast("User | None", cache[USER_CACHE_KEY])
     user = _load_user()
@@ -51,12 +52,13 @@ def current_user() -> User | None:
 
 def _load_user() -> User | None:
     # The session store has already ended sessions past their idle or absolute time-out.
-    user_id = session.get(SESSION_USER_ID)
+    state = unproxied(session)
+    user_id = state.get(SESSION_USER_ID)
     if user_id is None:
         return None
     user = db.session.get(User, user_id)
     if user is None or user.disabled_at is not None:
-        session.clear()
+        state.clear()
         return None
     return user
 

@@ -16,6 +16,7 @@ from joserfc.errors import JoseError
 from service.auth import cli, devidp_views, oidc, services, sessions
 from service.auth.constants import SESSION_ID_TOKEN, SESSION_NEXT
 from service.config import ConfigError
+from service.contexts import unproxied
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -166,10 +167,13 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _load_user() -> None:
-        if request.endpoint not in ("static", "health.healthz", "health.readyz"):
-            g.user = services.current_user()
+        # Not through the proxies (see service.contexts): this runs on every request.
+        endpoint = unproxied(request).endpoint
+        state = unproxied(g)
+        if endpoint not in ("static", "health.healthz", "health.readyz"):
+            state.user = services.current_user()
         else:
-            g.user = None
+            state.user = None
 
     @app.context_processor
     def _inject_user() -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 from flask import Flask, Response, g, request
 
+from service.contexts import unproxied
 from service.ops.constants import REDACTED_KEYS, REQUEST_ID_HEADER, VALID_REQUEST_ID
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -161,13 +162,19 @@ def request_id() -> str:
 
 
 def init_request_logging(app: Flask) -> None:
-    """Bind a request id to every log line of a request and log one line per request."""
+    """Bind a request id to every log line of a request and log one line per request.
+
+    Both hooks read the request and `g` themselves, not through their proxies (see
+    `service.contexts`): they run on every request.
+    """
 
     def _bind() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        req = unproxied(request)
+        incoming = req.headers.get(REQUEST_ID_HEADER, "")
         rid = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        g.request_id = rid
-        g.request_started = time.perf_counter()
+        state = unproxied(g)
+        state.request_id = rid
+        state.request_started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=rid)
 
@@ -179,16 +186,19 @@ def init_request_logging(app: Flask) -> None:
 
     @app.after_request
     def _log(response: Response) -> Response:
-        rid = g.get("request_id")
+        state = unproxied(g)
+        rid = state.get("request_id")
         if rid:
             response.headers[REQUEST_ID_HEADER] = rid
-        started = g.get("request_started")
+        started = state.get("request_started")
         duration = time.perf_counter() - started if started else 0.0
+        req = unproxied(request)
+        rule = req.url_rule
         access_log.info(
             "request",
-            method=request.method,
-            endpoint=request.endpoint or "unmatched",
-            rule=request.url_rule.rule if request.url_rule is not None else None,
+            method=req.method,
+            endpoint=req.endpoint or "unmatched",
+            rule=rule.rule if rule is not None else None,
             status=response.status_code,
             duration_ms=round(duration * 1000, 2),
         )

@@ -27,6 +27,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from service.contexts import unproxied
 from service.documents.models import Document
 from service.extensions import db
 from service.webhooks.models import Delivery
@@ -201,6 +202,7 @@ def init_metrics(app: Flask) -> None:
     @app.before_request
     def _remember_endpoint() -> None:
         # Label by endpoint, never by raw path: bounded and free of personal data.
-        request.environ["amtsweg.endpoint"] = request.endpoint or "unmatched"
+        req = unproxied(request)
+        req.environ["amtsweg.endpoint"] = req.endpoint or "unmatched"
 
     app.wsgi_app = MetricsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
