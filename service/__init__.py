@@ -10,6 +10,7 @@ from flask import Flask
 
 from service import config as config_module
 from service import sqlite
+from service.application import App
 from service.extensions import db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask app from the environment, overridden by `config`."""
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "service" / "static"),
