@@ -292,18 +292,39 @@ def _call(node: Tree, bound: frozenset[str]) -> _Node:
     function = NATIVE_FUNCTIONS.get(str(name))
     if function is None:
         raise _Unsupported
+    if not arguments:  # `today()`
+        return lambda _context, _scope: _result(function, ())
+    if len(arguments) == 1:
+        return _call_one(function, arguments[0])
 
     def run(context: Mapping[str, Any], scope: dict[str, Any]) -> Any:
         values = [argument(context, scope) for argument in arguments]
         if any(v is UNDECIDED for v in values):
             return UNDECIDED
-        try:
-            result = function(*values)
-        except Exception:  # the interpreter reports it: left to it
-            return UNDECIDED
-        return result if type(result) is timedelta or takes(result) else UNDECIDED
+        return _result(function, values)
 
     return run
+
+
+def _call_one(function: Callable[..., Any], argument: _Node) -> _Node:
+    """`_call`'s run for one argument (`days(14)`, `age(d)`), without a list and a generator."""
+
+    def run(context: Mapping[str, Any], scope: dict[str, Any]) -> Any:
+        value = argument(context, scope)
+        if value is UNDECIDED:
+            return UNDECIDED
+        return _result(function, (value,))
+
+    return run
+
+
+def _result(function: Callable[..., Any], values: list[Any] | tuple[Any, ...]) -> Any:
+    """Return what `function` gives for `values`, UNDECIDED when the interpreter should say."""
+    try:
+        result = function(*values)
+    except Exception:  # the interpreter reports it: left to it
+        return UNDECIDED
+    return result if type(result) is timedelta or takes(result) else UNDECIDED
 
 
 def _method(node: Tree, bound: frozenset[str]) -> _Node:
