@@ -25,6 +25,7 @@ REQUEST_LAYER = {
     "api/bodies.py",
     "api/blueprints.py",
     "auth/views.py",
+    "definitions/services.py",
     "ops/logs.py",
     "ops/metrics.py",
     "reloading.py",
