@@ -17,7 +17,9 @@ from bench.common import Figure, print_table
 
 #: Fixed order: cheap in-process figures first, then the HTTP runs and the others' benches.
 ORDER = ("engine", "validation", "submissions", "inbox", "documents")
-SKIP = {"__main__", "__init__", "common", "samples", "bare_app", "submit_app", "submit_parts"}
+#: Helpers and the tools for one figure's parts, run on their own (`python -m bench.<name>`).
+SKIP = {"__main__", "__init__", "common", "samples", "bare_app", "submit_app"}
+SKIP |= {"submit_parts", "submit_instructions"}
 
 
 def modules() -> list[str]:
