@@ -9,6 +9,7 @@ so adding processes or machines is only a matter of these numbers.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Any
@@ -47,6 +48,23 @@ def on_starting(server: Any) -> None:
         for name in os.listdir(directory):
             if name.endswith(".db"):
                 os.unlink(os.path.join(directory, name))
+
+
+def post_worker_init(worker: Any) -> None:
+    """Freeze the objects the worker has loaded (modules, the app) out of the collector's reach.
+
+    A worker holds about 240,000 objects once the app is loaded, nearly all of them alive
+    for the worker's whole life. Requests leave reference cycles (SQLAlchemy's session and
+    connection, werkzeug's request) that only the collector frees, and every so often it
+    runs a full collection over every object: measured on 2026-11-30 at about 130-150 ms
+    of CPU once every 500-1,000 submissions, a pause of that length for the request it
+    lands in. `gc.freeze()` (the standard library's advice for pre-forking servers) moves
+    what exists now into a permanent generation that collections skip; what requests
+    create later is collected as before. AMTSWEG_WEB_GC_FREEZE=0 turns it off.
+    """
+    if os.environ.get("AMTSWEG_WEB_GC_FREEZE", "1") != "0":
+        gc.collect()
+        gc.freeze()
 
 
 def child_exit(server: Any, worker: Any) -> None:
