@@ -32,6 +32,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.auth.models import UserSession
+from service.auth.session_cookies import forget_cookie, set_cookie, vary_on_cookie
 from service.extensions import db, utcnow
 
 log = logging.getLogger(__name__)
@@ -323,7 +324,7 @@ class ServerSessionInterface(SessionInterface):
         self, app: Flask, session: ServerSession, response: Response
     ) -> None:
         if session.accessed:
-            response.vary.add("Cookie")
+            vary_on_cookie(response)
         if session.unavailable:
             return
         try:
@@ -341,14 +342,7 @@ class ServerSessionInterface(SessionInterface):
                 sessions.delete(record.key_hash)
                 sessions.finish()
             if record is not None or session.stale:
-                response.delete_cookie(
-                    self.get_cookie_name(app),
-                    domain=self.get_cookie_domain(app),
-                    path=self.get_cookie_path(app),
-                    secure=self.get_cookie_secure(app),
-                    httponly=self.get_cookie_httponly(app),
-                    samesite=self.get_cookie_samesite(app),
-                )
+                forget_cookie(self, app, response)
             return
         now = utcnow()
         user_id = session.get(SESSION_USER_ID)
@@ -361,26 +355,12 @@ class ServerSessionInterface(SessionInterface):
             fresh = StoredSession(hash_token(token), user_id, data, now, now)
             sessions.create(fresh, _ttl(app.config, fresh, now))
             sessions.finish()
-            self._set_cookie(app, response, token)
+            set_cookie(self, app, response, token)
             return
         if session.modified or (now - record.last_seen_at).total_seconds() > TOUCH_SECONDS:
             changed = replace(record, user_id=user_id, data=data, last_seen_at=now)
             sessions.update(changed, _ttl(app.config, changed, now))
             sessions.finish()
-
-    def _set_cookie(self, app: Flask, response: Response, token: str) -> None:
-        # No expiry: the browser forgets the cookie when it closes; the server ends
-        # the session after the idle or absolute time-out in any case.
-        response.set_cookie(
-            self.get_cookie_name(app),
-            token,
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-        )
-        response.vary.add("Cookie")
 
 
 def issue(app: Flask, data: dict[str, Any]) -> str:
