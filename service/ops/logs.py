@@ -9,6 +9,8 @@ drops values under keys that hold personal data or secrets.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 import sys
@@ -70,6 +72,20 @@ def redact(
     return event_dict
 
 
+@functools.cache
+def _encoder(**options: Any) -> json.JSONEncoder:
+    return json.JSONEncoder(**options)
+
+
+def dumps(event_dict: Any, **options: Any) -> str:
+    """Return `json.dumps(event_dict, **options)`, from one encoder per set of options.
+
+    `json.dumps` with any option builds a new `JSONEncoder` for every call, for every
+    line; the renderers' options never change, so one encoder serves them all.
+    """
+    return _encoder(**options).encode(event_dict)
+
+
 def shared_processors() -> list[Any]:
     """Return the processors both structlog and stdlib records pass through."""
     return [
@@ -108,7 +124,7 @@ def _access_logger(level: str, stream: Any) -> Any:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            structlog.processors.JSONRenderer(dumps, ensure_ascii=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
     )
@@ -138,7 +154,7 @@ def configure_logging(level: str = "INFO", stream: Any = None) -> None:
             structlog.processors.format_exc_info,
             # Last before rendering, so that tracebacks are masked too.
             redact,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
+            structlog.processors.JSONRenderer(dumps, ensure_ascii=False),
         ],
     )
     root = logging.getLogger()

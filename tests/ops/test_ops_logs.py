@@ -172,3 +172,35 @@ def test_a_request_refused_before_its_view_keeps_its_id(
         (400, "refused-body-1"),
         (400, "refused-form-1"),
     ]
+
+
+class _Shown:
+    def __structlog__(self) -> str:
+        return "shown"
+
+
+@pytest.mark.parametrize(
+    "event_dict",
+    [
+        {"event": "request", "status": 201, "duration_ms": 1.23, "rule": None},
+        {"event": "Grüße", "nested": {"a": [1, 2.5, True]}, "obj": object()},
+        {"event": "custom", "value": _Shown(), "set": {1}},
+        {"event": "nan", "value": float("nan")},
+    ],
+)
+def test_the_renderers_encoder_writes_what_json_dumps_writes(event_dict: dict[str, Any]) -> None:
+    from service.ops.logs import dumps
+
+    def fallback(obj: object) -> object:
+        try:
+            return obj.__structlog__()  # type: ignore[attr-defined]
+        except AttributeError:
+            return repr(obj)
+
+    for options in ({"ensure_ascii": False, "default": fallback}, {"default": repr}):
+        expected = json.dumps(event_dict, **options)  # type: ignore[arg-type]
+        assert dumps(event_dict, **options) == expected
+        assert dumps(event_dict, **options) == expected  # the cached encoder, again
+    rendered = structlog.processors.JSONRenderer(dumps, ensure_ascii=False)
+    plain = structlog.processors.JSONRenderer(ensure_ascii=False)
+    assert rendered(None, "info", dict(event_dict)) == plain(None, "info", dict(event_dict))
