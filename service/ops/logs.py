@@ -65,8 +65,11 @@ def redact(
             # neither and need not be searched for them.
             if "@" in message:
                 message = _EMAIL.sub("[email]", message)
-            message = _BEARER.sub(r"\1 [redacted]", message)
-            if "=" in message:
+            # Searched first: `sub` with a group in its template calls Python's `re._subx`
+            # on every call (Python 3.11), whether the pattern matches or not.
+            if _BEARER.search(message):
+                message = _BEARER.sub(r"\1 [redacted]", message)
+            if "=" in message and _SECRET_PARAM.search(message):
                 message = _SECRET_PARAM.sub(r"\1=[redacted]", message)
             event_dict[key] = message
     return event_dict
