@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
@@ -180,6 +180,19 @@ def request_id() -> str:
     return str(g.get("request_id", ""))
 
 
+def new_request_id() -> str:
+    """Return a new request id: the hex of a random (version 4) UUID, as `uuid4().hex`.
+
+    Hand-written, and why: `uuid.uuid4()` builds a `UUID` through its general
+    constructor only for its hex, about 10,000 instructions of a request that brings no
+    id; the same version and variant bits set on 16 random bytes give the same text.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    return raw.hex()
+
+
 def init_request_logging(app: Flask) -> None:
     """Bind a request id to every log line of a request and log one line per request.
 
@@ -190,7 +203,7 @@ def init_request_logging(app: Flask) -> None:
     def _bind() -> None:
         req = unproxied(request)
         incoming = req.headers.get(REQUEST_ID_HEADER, "")
-        rid = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        rid = incoming if VALID_REQUEST_ID.match(incoming) else new_request_id()
         state = unproxied(g)
         state.request_id = rid
         state.request_started = time.perf_counter()

@@ -204,3 +204,18 @@ def test_the_renderers_encoder_writes_what_json_dumps_writes(event_dict: dict[st
     rendered = structlog.processors.JSONRenderer(dumps, ensure_ascii=False)
     plain = structlog.processors.JSONRenderer(ensure_ascii=False)
     assert rendered(None, "info", dict(event_dict)) == plain(None, "info", dict(event_dict))
+
+
+def test_a_new_request_id_is_the_hex_of_a_random_uuid(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import uuid
+
+    from service.ops.logs import new_request_id
+
+    for _ in range(200):
+        rid = new_request_id()
+        parsed = uuid.UUID(hex=rid)
+        assert parsed.hex == rid and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    for raw in (bytes(16), b"\xff" * 16, bytes(range(16)), bytes(range(240, 256))):
+        monkeypatch.setattr(os, "urandom", lambda n, raw=raw: raw[:n])
+        assert new_request_id() == uuid.uuid4().hex
