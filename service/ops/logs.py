@@ -34,6 +34,12 @@ ACCESS_LOGGER = "amtsweg.access"
 #: default). Logging is configured per process, so these are too: the app built last sets
 #: them, and a reload adds to them.
 _personal_keys: frozenset[str] = frozenset()
+#: Whether values under a key (as written) are dropped, key by key as lines bring them:
+#: lowering every key of every line and looking it up twice cost more than the line's
+#: other redaction. A new dict whenever the personal keys change (assigned after them,
+#: so a line that finds the new dict also finds the new keys); at most _VERDICTS_MAX.
+_verdicts: dict[str, bool] = {}
+_VERDICTS_MAX = 4096
 
 
 def redact_personal(keys: Iterable[str], *, reset: bool = False) -> None:
@@ -43,9 +49,10 @@ def redact_personal(keys: Iterable[str], *, reset: bool = False) -> None:
     a field another app's definitions marked personal is not hidden from this one's logs;
     a reload of the same app keeps the old keys (cases of old versions still log them).
     """
-    global _personal_keys
+    global _personal_keys, _verdicts
     lowered = frozenset(key.lower() for key in keys)
     _personal_keys = lowered if reset else _personal_keys | lowered
+    _verdicts = {}
 
 
 def redact(
@@ -54,9 +61,15 @@ def redact(
     """Drop personal or secret keys and mask e-mail addresses and tokens in messages."""
     # Another handler's formatter may have stored the raw message on the record.
     event_dict.pop("message", None)
+    verdicts = _verdicts
     for key in list(event_dict):
-        lowered = key.lower()
-        if lowered in REDACTED_KEYS or lowered in _personal_keys:
+        dropped = verdicts.get(key)
+        if dropped is None:
+            lowered = key.lower()
+            dropped = lowered in REDACTED_KEYS or lowered in _personal_keys
+            if len(verdicts) < _VERDICTS_MAX:
+                verdicts[key] = dropped
+        if dropped:
             del event_dict[key]
     for key in ("event", "exception"):
         message = event_dict.get(key)

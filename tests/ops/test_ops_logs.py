@@ -219,3 +219,25 @@ def test_a_new_request_id_is_the_hex_of_a_random_uuid(monkeypatch: pytest.Monkey
     for raw in (bytes(16), b"\xff" * 16, bytes(range(16)), bytes(range(240, 256))):
         monkeypatch.setattr(os, "urandom", lambda n, raw=raw: raw[:n])
         assert new_request_id() == uuid.uuid4().hex
+
+
+def test_a_key_made_personal_later_is_dropped_from_then_on() -> None:
+    """Keys are judged once and remembered; a change of the personal keys forgets that."""
+    from service.ops import logs
+
+    before = logs._personal_keys
+    try:
+        logs.redact_personal(["plate"], reset=True)
+        line = {"event": "x", "Zone": "a", "PLATE": "D-EM 1", "Token": "t"}
+        assert logs.redact(None, "info", dict(line)) == {"event": "x", "Zone": "a"}
+        assert logs.redact(None, "info", dict(line)) == {"event": "x", "Zone": "a"}
+        logs.redact_personal(["zone"])
+        assert logs.redact(None, "info", dict(line)) == {"event": "x"}
+        logs.redact_personal(["other"], reset=True)
+        assert logs.redact(None, "info", dict(line)) == {
+            "event": "x",
+            "Zone": "a",
+            "PLATE": "D-EM 1",
+        }
+    finally:
+        logs.redact_personal(before, reset=True)
