@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bench.common import Figure, print_table
@@ -44,6 +44,29 @@ def _environment(workdir: Path) -> None:
     os.environ.pop("AMTSWEG_BROKER_URL", None)
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     (workdir / "instance").mkdir(exist_ok=True)
+
+
+@contextlib.contextmanager
+def submission_setting(prefix: str) -> Iterator[tuple[bytes, str]]:
+    """Set up both apps' databases in a new folder; yield the request body and the token.
+
+    The one set-up of the in-process submission tools (`submit_cpu`, `submit_parts`,
+    `submit_instructions`): the environment of `_environment`, amtsweg's and the peer's
+    tables, and the log lines written to /dev/null, not shown.
+    """
+    with (
+        tempfile.TemporaryDirectory(prefix=prefix) as tmp,
+        open(os.devnull, "w") as sink,
+        contextlib.redirect_stderr(sink),  # the JSON log lines: written, not shown
+    ):
+        _environment(Path(tmp))
+        from bench.peer_app import prepare_peer_database
+        from bench.submit_app import prepare_database
+
+        prepare_database()
+        prepare_peer_database()
+        body = json.dumps(submission_body(residence_registration())).encode()
+        yield body, os.environ["AMTSWEG_BENCH_TOKEN"]
 
 
 def _poster(app: object, path: str, body: bytes, token: str) -> Callable[[], None]:
@@ -78,20 +101,10 @@ def measure(
     With `profile`, amtsweg's submissions run once more under cProfile afterwards and the
     functions with the most cumulative and own time are printed.
     """
-    with (
-        tempfile.TemporaryDirectory(prefix="amtsweg-submit-cpu-") as tmp,
-        open(os.devnull, "w") as sink,
-        contextlib.redirect_stderr(sink),  # the JSON log lines: written, not shown
-    ):
-        workdir = Path(tmp)
-        _environment(workdir)
-        from bench.peer_app import create_peer_app, prepare_peer_database
-        from bench.submit_app import create_bench_app, prepare_database
+    with submission_setting("amtsweg-submit-cpu-") as (body, token):
+        from bench.peer_app import create_peer_app
+        from bench.submit_app import create_bench_app
 
-        prepare_database()
-        prepare_peer_database()
-        body = json.dumps(submission_body(residence_registration())).encode()
-        token = os.environ["AMTSWEG_BENCH_TOKEN"]
         ours = _poster(create_bench_app(), "/api/v1/cases", body, token)
         peer = _poster(create_peer_app(), "/peer/cases", body, token)
         for post in (ours, peer):  # warm-up: compiled forms, statements, caches

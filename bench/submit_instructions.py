@@ -16,8 +16,6 @@ figures of `bench.submissions` too. `--app ours|peer` counts one app only;
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import re
 import shutil
@@ -40,23 +38,12 @@ def _control(*args: str) -> None:
 
 
 def _child(which: str, requests: int) -> None:
-    from bench.samples import residence_registration
-    from bench.submit_app import submission_body
-    from bench.submit_cpu import _environment, _poster
+    from bench.submit_cpu import _poster, submission_setting
 
-    with (
-        tempfile.TemporaryDirectory(prefix="amtsweg-submit-ir-") as tmp,
-        open(os.devnull, "w") as sink,
-        contextlib.redirect_stderr(sink),
-    ):
-        _environment(Path(tmp))
-        from bench.peer_app import create_peer_app, prepare_peer_database
-        from bench.submit_app import create_bench_app, prepare_database
+    with submission_setting("amtsweg-submit-ir-") as (body, token):
+        from bench.peer_app import create_peer_app
+        from bench.submit_app import create_bench_app
 
-        prepare_database()
-        prepare_peer_database()
-        body = json.dumps(submission_body(residence_registration())).encode()
-        token = os.environ["AMTSWEG_BENCH_TOKEN"]
         if which == "peer":
             post = _poster(create_peer_app(), "/peer/cases", body, token)
         else:

@@ -16,21 +16,14 @@ against a figure written down.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import json
-import os
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from bench.samples import residence_registration
-from bench.submit_app import submission_body
-from bench.submit_cpu import _environment, _poster
+from bench.submit_cpu import _poster, submission_setting
 
 ROUNDS = 3
 _clock = time.thread_time
@@ -124,19 +117,10 @@ def _best(post: Callable[[], None], requests: int, timers: Timers | None) -> dic
 
 def measure(requests: int = 500) -> tuple[dict[str, float], float]:
     """Return amtsweg's CPU seconds per submission by part, and the peer's total."""
-    with (
-        tempfile.TemporaryDirectory(prefix="amtsweg-submit-parts-") as tmp,
-        open(os.devnull, "w") as sink,
-        contextlib.redirect_stderr(sink),
-    ):
-        _environment(Path(tmp))
-        from bench.peer_app import create_peer_app, prepare_peer_database
-        from bench.submit_app import create_bench_app, prepare_database
+    with submission_setting("amtsweg-submit-parts-") as (body, token):
+        from bench.peer_app import create_peer_app
+        from bench.submit_app import create_bench_app
 
-        prepare_database()
-        prepare_peer_database()
-        body = json.dumps(submission_body(residence_registration())).encode()
-        token = os.environ["AMTSWEG_BENCH_TOKEN"]
         app = create_bench_app()
         timers = Timers()
         with app.app_context():

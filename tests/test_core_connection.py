@@ -33,17 +33,22 @@ def test_a_new_transaction_gets_its_own_connection(app: Any, end: str) -> None:
     db.session.rollback()
 
 
-def test_a_failed_flush_is_refused_as_by_the_session(app: Any) -> None:
-    core()
-    db.session.add(ReferenceCounter(prefix="CF", year=2026, last=1))
-    db.session.flush()
-    db.session.add(ReferenceCounter(prefix="CF", year=2026, last=2))
+def _fail_a_flush_and_expect_both_to_refuse(prefix: str) -> None:
+    """Flush a duplicate counter; then the session and `core()` both refuse to go on."""
+    db.session.add(ReferenceCounter(prefix=prefix, year=2026, last=2))
     with pytest.raises(IntegrityError):
         db.session.flush()
     with pytest.raises(PendingRollbackError):
         db.session.connection()
     with pytest.raises(PendingRollbackError):
         core()
+
+
+def test_a_failed_flush_is_refused_as_by_the_session(app: Any) -> None:
+    core()
+    db.session.add(ReferenceCounter(prefix="CF", year=2026, last=1))
+    db.session.flush()
+    _fail_a_flush_and_expect_both_to_refuse("CF")
     db.session.rollback()
     assert core() is db.session.connection()
     assert (
@@ -57,13 +62,7 @@ def test_a_failed_savepoint_is_refused_until_rolled_back(app: Any) -> None:
     db.session.add(ReferenceCounter(prefix="CS", year=2026, last=1))
     db.session.flush()
     savepoint = db.session.begin_nested()
-    db.session.add(ReferenceCounter(prefix="CS", year=2026, last=2))
-    with pytest.raises(IntegrityError):
-        db.session.flush()
-    with pytest.raises(PendingRollbackError):
-        db.session.connection()
-    with pytest.raises(PendingRollbackError):
-        core()
+    _fail_a_flush_and_expect_both_to_refuse("CS")
     savepoint.rollback()
     assert core() is outer is db.session.connection()
     db.session.rollback()
