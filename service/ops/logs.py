@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import re
 import sys
 import time
+import uuid
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
@@ -34,12 +34,6 @@ ACCESS_LOGGER = "amtsweg.access"
 #: default). Logging is configured per process, so these are too: the app built last sets
 #: them, and a reload adds to them.
 _personal_keys: frozenset[str] = frozenset()
-#: Whether values under a key (as written) are dropped, key by key as lines bring them:
-#: lowering every key of every line and looking it up twice cost more than the line's
-#: other redaction. A new dict whenever the personal keys change (assigned after them,
-#: so a line that finds the new dict also finds the new keys); at most _VERDICTS_MAX.
-_verdicts: dict[str, bool] = {}
-_VERDICTS_MAX = 4096
 
 
 def redact_personal(keys: Iterable[str], *, reset: bool = False) -> None:
@@ -49,10 +43,9 @@ def redact_personal(keys: Iterable[str], *, reset: bool = False) -> None:
     a field another app's definitions marked personal is not hidden from this one's logs;
     a reload of the same app keeps the old keys (cases of old versions still log them).
     """
-    global _personal_keys, _verdicts
+    global _personal_keys
     lowered = frozenset(key.lower() for key in keys)
     _personal_keys = lowered if reset else _personal_keys | lowered
-    _verdicts = {}
 
 
 def redact(
@@ -61,15 +54,9 @@ def redact(
     """Drop personal or secret keys and mask e-mail addresses and tokens in messages."""
     # Another handler's formatter may have stored the raw message on the record.
     event_dict.pop("message", None)
-    verdicts = _verdicts
     for key in list(event_dict):
-        dropped = verdicts.get(key)
-        if dropped is None:
-            lowered = key.lower()
-            dropped = lowered in REDACTED_KEYS or lowered in _personal_keys
-            if len(verdicts) < _VERDICTS_MAX:
-                verdicts[key] = dropped
-        if dropped:
+        lowered = key.lower()
+        if lowered in REDACTED_KEYS or lowered in _personal_keys:
             del event_dict[key]
     for key in ("event", "exception"):
         message = event_dict.get(key)
@@ -193,19 +180,6 @@ def request_id() -> str:
     return str(g.get("request_id", ""))
 
 
-def new_request_id() -> str:
-    """Return a new request id: the hex of a random (version 4) UUID, as `uuid4().hex`.
-
-    Hand-written, and why: `uuid.uuid4()` builds a `UUID` through its general
-    constructor only for its hex, about 10,000 instructions of a request that brings no
-    id; the same version and variant bits set on 16 random bytes give the same text.
-    """
-    raw = bytearray(os.urandom(16))
-    raw[6] = raw[6] & 0x0F | 0x40  # version 4
-    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
-    return raw.hex()
-
-
 def init_request_logging(app: Flask) -> None:
     """Bind a request id to every log line of a request and log one line per request.
 
@@ -216,7 +190,7 @@ def init_request_logging(app: Flask) -> None:
     def _bind() -> None:
         req = unproxied(request)
         incoming = req.headers.get(REQUEST_ID_HEADER, "")
-        rid = incoming if VALID_REQUEST_ID.match(incoming) else new_request_id()
+        rid = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         state = unproxied(g)
         state.request_id = rid
         state.request_started = time.perf_counter()
