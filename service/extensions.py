@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,9 +9,9 @@ from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations look the same on SQLite and PostgreSQL.
@@ -152,19 +151,3 @@ def core() -> Connection:
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
-
-
-@event.listens_for(Engine, "savepoint")
-def _sqlite_savepoint(conn: Any, name: str) -> None:
-    """Open the SQLite transaction before a savepoint that would otherwise come first.
-
-    pysqlite sends BEGIN only before the first INSERT/UPDATE/DELETE, so a SAVEPOINT that
-    comes first opens a transaction of its own and its RELEASE commits it: half a request
-    would be written even when the request then fails. Reads keep pysqlite's behaviour
-    (no lock held between statements), which the embedded default's concurrency needs.
-    """
-    if conn.dialect.name != "sqlite":
-        return
-    dbapi_connection = conn.connection.dbapi_connection
-    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
-        conn.exec_driver_sql("BEGIN")

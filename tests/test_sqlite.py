@@ -147,3 +147,52 @@ def test_the_app_uses_the_gate_on_sqlite(app: Any) -> None:
             assert not isinstance(raw.driver_connection, GatedConnection)
     finally:
         raw.close()
+
+
+@pytest.mark.parametrize("savepoint", ["SAVEPOINT s1", "  savepoint s1"])
+def test_a_savepoint_that_comes_first_opens_the_transaction(database: Path, savepoint: str) -> None:
+    """Its RELEASE does not commit: the rollback takes the savepoint's writes back too."""
+    conn = _connect(database)
+    conn.execute(savepoint)
+    assert conn.in_transaction
+    conn.execute("INSERT INTO t (who) VALUES ('a')")
+    conn.execute("RELEASE s1")
+    assert conn.in_transaction
+    conn.rollback()
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    assert _gate_is_free(database)
+    conn.close()
+
+
+def test_without_the_gated_connection_release_commits(database: Path) -> None:
+    """What the gated connection prevents: plain pysqlite commits at a first RELEASE."""
+    conn = sqlite3.connect(database)
+    conn.execute("SAVEPOINT s1")
+    conn.execute("INSERT INTO t (who) VALUES ('a')")
+    conn.execute("RELEASE s1")
+    conn.rollback()
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 1
+    conn.close()
+
+
+def test_a_savepoint_within_a_transaction_sends_no_second_begin(database: Path) -> None:
+    conn = _connect(database)
+    conn.execute("INSERT INTO t (who) VALUES ('a')")
+    conn.execute("SAVEPOINT s1")
+    conn.execute("INSERT INTO t (who) VALUES ('b')")
+    conn.execute("ROLLBACK TO s1")
+    conn.execute("RELEASE s1")
+    conn.commit()
+    assert conn.execute("SELECT who FROM t").fetchall() == [("a",)]
+    conn.close()
+
+
+def test_no_listener_of_ours_turns_on_connection_events(app: Any) -> None:
+    """No connection event for every engine (as the savepoint's BEGIN once was one).
+
+    Such a listener makes SQLAlchemy join and dispatch the engine's events on every
+    connection, begin and commit of every request.
+    """
+    from sqlalchemy.engine import Engine
+
+    assert not Engine._has_events
