@@ -1,4 +1,5 @@
-"""Races through the API: the loser of two concurrent approvals gets 409, never 500."""
+"""Races through the API: the loser of two concurrent approvals gets 409, never 500; two
+submissions with one Idempotency-Key at once give one case and the same answer."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service.api.models import IdempotencyRecord
 from service.cases.models import Case
 from service.extensions import db
-from tests.api.api_support import auth, mint
+from tests.api.api_support import auth, mint, submission
 
 ROUNDS = 20
 
@@ -60,3 +62,19 @@ def test_two_concurrent_approvals_give_one_200_and_one_409_problem(
         db.session.expire_all()
         assert db.session.get(Case, case_id).state == "approved"
     assert outcomes == [[200, 409]] * ROUNDS
+
+
+def test_two_concurrent_submissions_with_one_key_give_one_case_and_the_same_answer(
+    api_app: Flask, api: FlaskClient
+) -> None:
+    for n in range(ROUNDS):
+        body = submission(subject="resident-race")
+        headers = [{**auth(mint()), "Idempotency-Key": f"race-{n}"} for _ in range(2)]
+
+        answers = _race(api_app, "/api/v1/cases", [body, body], headers)
+
+        assert [status for status, _mime, _body in answers] == [201, 201], answers
+        assert answers[0][2] == answers[1][2]
+    db.session.expire_all()
+    assert db.session.query(Case).count() == ROUNDS
+    assert db.session.query(IdempotencyRecord).count() == ROUNDS
