@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,7 +116,8 @@ def insert_unless_exists(row: Any) -> bool:
     return True
 
 
-#: Key of `core`'s connection in `Session.info`: (root transaction, connection).
+#: Key of `core`'s connection in `Session.info`: (weak reference to the root transaction,
+#: connection).
 _CORE_CONNECTION = "amtsweg.core_connection"
 
 
@@ -139,12 +141,15 @@ def core() -> Connection:
     session = db.session()
     root = session.get_transaction()
     kept = session.info.get(_CORE_CONNECTION)
-    if kept is not None and kept[0] is root and root is not None and root.is_active:
+    if kept is not None and kept[0]() is root and root is not None and root.is_active:
         nested = session.get_nested_transaction()
         if nested is None or nested.is_active:
             return kept[1]
     connection = session.connection()
-    session.info[_CORE_CONNECTION] = (session.get_transaction(), connection)
+    # A weak reference: the transaction refers to the session, so a strong one in the
+    # session's `info` made a reference cycle of every request's session, transaction and
+    # connection (about 40 objects) that only the garbage collector freed.
+    session.info[_CORE_CONNECTION] = (weakref.ref(session.get_transaction()), connection)
     return connection
 
 
