@@ -47,7 +47,8 @@ class IdempotencyClaim:
     `held`: the caller already holds the key exclusively for this transaction (the API's
     Idempotency-Key record: a second request with the key waits for this one and then
     replays its answer), so no earlier case can have it: no look-up and no savepoint;
-    the unique constraint still refuses a duplicate. `numbers`: the new case's id and
+    the unique constraint still refuses a duplicate. Nor a request hash on the case: the
+    holder's record keeps its own. `numbers`: the new case's id and
     reference number when the caller drew them with its claim (`case_number_columns`,
     PostgreSQL only, one round trip less).
     """

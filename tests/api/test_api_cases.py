@@ -45,6 +45,18 @@ def test_same_key_and_body_returns_the_first_response(api: FlaskClient, submit: 
     assert db.session.query(Case).count() == 1
 
 
+def test_an_api_case_keeps_no_hash_of_its_answers_its_key_record_has_the_requests(
+    api: FlaskClient, submit: Any
+) -> None:
+    first = submit(key="order-41", subject="r-1")
+
+    case = db.session.get(Case, first.json["id"])
+    record = db.session.scalars(select(IdempotencyRecord)).one()
+    assert case.request_hash is None
+    assert len(record.request_hash) == 64
+    assert submit(key="order-41", subject="r-1").json == first.json
+
+
 def test_same_key_with_another_body_is_422(api: FlaskClient, submit: Any) -> None:
     submit(key="order-43", subject="r-1")
     other = submit(key="order-43", subject="r-1", licence_plate="D-XY 99")
