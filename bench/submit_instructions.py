@@ -10,7 +10,10 @@ ratio. Needs valgrind (Debian: `apt-get install valgrind`); about a minute per a
 
 Instructions are not time (cache misses, system calls and the kernel's share are not in
 them), so a change that only moves work into the kernel or the disk needs the HTTP
-figures of `bench.submissions` too. `--app ours|peer` counts one app only;
+figures of `bench.submissions` too. Use the count to compare two trees of amtsweg, not
+amtsweg with the peer: amtsweg's many pieces each run once per request, cold, so its
+instructions cost more time than the peer's (2026-11-30: 1.18x the peer's instructions,
+1.50x its CPU time; docs/performance.md, "third session"). `--app ours|peer` counts one app only;
 `--child` is how the module runs itself under valgrind.
 """
 
