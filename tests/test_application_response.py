@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from flask import Response as FlaskResponse
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.urls import iri_to_uri
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -85,8 +85,6 @@ def test_wsgi_headers_are_werkzeugs(case: str) -> None:
     assert headers(Response) == headers(FlaskResponse)
 
 
-# No deadline: a stall of the loaded CI machine is not a wrong answer.
-@settings(deadline=None)
 @given(
     st.text(
         alphabet=st.sampled_from("aZ09.-_~!$&'()*+,;=:@%/?#[] \u00e5\u00fc\t:Hh"), max_size=30
